@@ -1,0 +1,1 @@
+"""motpub: physical things become media."""

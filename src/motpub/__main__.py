@@ -1,0 +1,3 @@
+from motpub.app import main
+
+main()

@@ -1,0 +1,54 @@
+"""The composition root: create_app wires settings, adapters and front doors, nothing more."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from motpub import web
+from motpub.cli import build_cli
+from motpub.config import Settings
+from motpub.database import make_engine, make_session_factory
+from motpub.queue import make_queue
+from motpub.services.scans import ScanRecorder
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(
+        "motpub",
+        template_folder=str(settings.templates_dir),
+        static_folder=str(settings.static_dir),
+        static_url_path="/static",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_https,
+        SESSION_COOKIE_NAME="motpub_session",
+        REMEMBER_COOKIE_SECURE=settings.is_https,
+        WTF_CSRF_ENABLED=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+    )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    app.extensions["motpub"] = web.Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+        scan_recorder=ScanRecorder(session_factory),
+        queue=make_queue(settings.queue_url),
+    )
+    web.register_extensions(app)
+    web.register_blueprints(app)
+    web.register_errorhandlers(app)
+    return app
+
+
+def main() -> None:
+    """The `motpub` console script."""
+    build_cli(create_app)()

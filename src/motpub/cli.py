@@ -1,0 +1,131 @@
+"""The `motpub` command, on Flask's CLI: serve, db, users, tokens, worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+
+from motpub.database import upgrade
+from motpub.domain import Role
+from motpub.services.errors import ServiceError
+from motpub.services.users import create_token, create_user, find_user
+
+
+def build_cli(create_app: Callable[[], Flask]) -> click.Group:
+    group = FlaskGroup(name="motpub", create_app=lambda: create_app(),
+                       add_default_commands=True, load_dotenv=False,
+                       help="motpub: bilingual media pages for physical things.")
+    group.add_command(serve)
+    group.add_command(db_group)
+    group.add_command(users_group)
+    group.add_command(tokens_group)
+    group.add_command(worker)
+    return group
+
+
+def _runtime():
+    return current_app.extensions["motpub"]
+
+
+def _fail(error: ServiceError) -> None:
+    raise click.ClickException(error.message)
+
+
+@click.group("db", help="The database schema.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Apply the migrations up to the newest schema.")
+@with_appcontext
+def db_upgrade() -> None:
+    settings = _runtime().settings
+    upgrade(settings.database_url, str(settings.migrations_dir))
+    click.echo("database is up to date")
+
+
+@click.group("users", help="Studio and analytics users.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("create", help="Create a user; the password is prompted for.")
+@click.argument("email")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(email: str, role: str, password_stdin: bool) -> None:
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _runtime().session_factory() as session:
+        try:
+            user = create_user(session, email=email, password=password, role=role)
+        except ServiceError as error:
+            _fail(error)
+        session.commit()
+        click.echo(f"created {user.role.value} {user.email}")
+
+
+@click.group("tokens", help="API tokens.")
+def tokens_group() -> None:
+    pass
+
+
+@tokens_group.command("create", help="Create an API token for a user; it is printed once.")
+@click.argument("email")
+@with_appcontext
+def tokens_create(email: str) -> None:
+    with _runtime().session_factory() as session:
+        try:
+            token = create_token(session, find_user(session, email))
+        except ServiceError as error:
+            _fail(error)
+        session.commit()
+    click.echo(token)
+
+
+@click.command("worker", help="Run a queue worker that processes jobs.")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at once.")
+@with_appcontext
+def worker(workers: int) -> None:
+    from motpub.jobs import run_worker
+
+    run_worker(current_app._get_current_object(), workers=workers)
+
+
+@click.command("serve", help="Serve motpub: the web app and, by default, a queue worker.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, help="Web worker processes.")
+@click.option("--threads", default=4, show_default=True, help="Threads per web worker.")
+@click.option("--no-worker", is_flag=True, help="Do not start a queue worker alongside.")
+@with_appcontext
+def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
+    from motpub.web.server import run_server
+
+    settings = _runtime().settings
+    if settings.is_embedded:
+        upgrade(settings.database_url, str(settings.migrations_dir))
+    click.echo(f"motpub is serving at http://{host}:{port}  (public URL {settings.public_url})")
+    click.echo(f"studio: http://{host}:{port}/studio/  data: {settings.data_dir}")
+    click.echo("first admin: motpub users create you@example.org --role admin")
+    queue_worker = None
+    if not no_worker:
+        queue_worker = subprocess.Popen([sys.executable, "-m", "motpub", "worker"],
+                                        env=os.environ.copy())
+    try:
+        run_server(click.get_current_context().ensure_object(ScriptInfo).create_app,
+                   host=host, port=port, workers=workers, threads=threads)
+    finally:
+        if queue_worker is not None:
+            queue_worker.send_signal(signal.SIGTERM)
+            queue_worker.wait(timeout=30)

@@ -1,0 +1,111 @@
+"""Settings: every MOTPUB_* variable, read once in create_app.
+
+The embedded default needs no variable at all. Anything malformed is reported together,
+so a broken deployment fails at start with the whole list instead of one error at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SECRET_KEY = "motpub-embedded-default-not-secret"
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    public_url: str
+    secret_key: str
+    queue_url: str
+    storage_url: str
+    ratelimit_storage_url: str = "memory://"
+    login_rate_limit: str = "10 per minute"
+    max_request_bytes: int = 1_048_576
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    static_dir: Path = PROJECT_ROOT / "static"
+    migrations_dir: Path = PROJECT_ROOT / "migrations"
+    testing: bool = False
+
+    @property
+    def is_embedded(self) -> bool:
+        """The embedded default runs on SQLite; any other database means production."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_https(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        problems: list[str] = []
+
+        def get(name: str, default: str) -> str:
+            return env.get(name, "").strip() or default
+
+        data_dir = Path(get("MOTPUB_DATA_DIR", "var")).absolute()
+        database_url = get("MOTPUB_DATABASE_URL", f"sqlite:///{data_dir / 'motpub.db'}")
+        public_url = get("MOTPUB_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+        secret_key = get("MOTPUB_SECRET_KEY", DEFAULT_SECRET_KEY)
+        queue_url = get("MOTPUB_QUEUE_URL", f"sqlite:///{data_dir / 'queue.db'}")
+        storage_url = get("MOTPUB_STORAGE_URL", f"file://{data_dir / 'media'}")
+
+        if urlsplit(public_url).scheme not in ("http", "https") or not urlsplit(public_url).netloc:
+            problems.append(f"MOTPUB_PUBLIC_URL must be an absolute http(s) URL, got {public_url!r}")
+        if not database_url.startswith(("sqlite", "postgresql")):
+            problems.append("MOTPUB_DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+        if not queue_url.startswith(("sqlite://", "redis://", "rediss://")):
+            problems.append("MOTPUB_QUEUE_URL must be a sqlite:/// or redis:// URL")
+        if not storage_url.startswith(("file://", "s3://")):
+            problems.append("MOTPUB_STORAGE_URL must be a file:// or s3:// URL")
+        is_production = not database_url.startswith("sqlite")
+        if is_production and (secret_key == DEFAULT_SECRET_KEY or len(secret_key) < 32):
+            problems.append(
+                "MOTPUB_SECRET_KEY must be set to a random value of at least 32 characters "
+                "when MOTPUB_DATABASE_URL is not the embedded SQLite default"
+            )
+        login_rate_limit = get("MOTPUB_LOGIN_RATE_LIMIT", "10 per minute")
+        ratelimit_storage_url = get("MOTPUB_RATELIMIT_STORAGE_URL", "memory://")
+        max_request_bytes = _int(env, "MOTPUB_MAX_REQUEST_BYTES", 1_048_576, problems)
+        if problems:
+            raise ConfigError(problems)
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            public_url=public_url,
+            secret_key=secret_key,
+            queue_url=queue_url,
+            storage_url=storage_url,
+            ratelimit_storage_url=ratelimit_storage_url,
+            login_rate_limit=login_rate_limit,
+            max_request_bytes=max_request_bytes,
+        )
+
+    def replace(self, **changes) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.append(f"{name} must be a whole number, got {raw!r}")
+        return default
+    if value <= 0:
+        problems.append(f"{name} must be positive, got {value}")
+    return value

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase
+
+# The languages content is written in. The order is the order editors see them in.
+LANGUAGES = ("zh", "en")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC on every backend; SQLite keeps no zone, so it is put back on read."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            value = value.astimezone(dt.UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class Localized(TypeDecorator):
+    """Text in several languages, stored as a JSON object {"zh": ..., "en": ...}.
+
+    Empty strings are dropped so "missing" has one spelling.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return {}
+        return {lang: value[lang] for lang in LANGUAGES if value.get(lang)}
+
+    def process_result_value(self, value, dialect):
+        return dict(value or {})
+
+
+def enum_values(enum_cls: type[enum.Enum]) -> list[str]:
+    """Store enums by value, not by name, so the database reads like the API."""
+    return [member.value for member in enum_cls]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)

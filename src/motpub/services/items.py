@@ -1,0 +1,194 @@
+"""Items: create, change, publish. Input is validated here once, for the API and the studio."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Annotated, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from motpub.domain import LANGUAGES, Item, ItemStatus
+from motpub.domain.base import utcnow
+from motpub.domain.item import SLUG_MAX_LENGTH, SLUG_PATTERN
+from motpub.services.errors import Conflict, Invalid, NotFound
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+
+def _localized(max_length: int) -> type[BaseModel]:
+    bounded = Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length)]
+
+    class LocalizedText(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        zh: bounded | None = None
+        en: bounded | None = None
+
+        def as_dict(self) -> dict[str, str]:
+            return {lang: value for lang in LANGUAGES if (value := getattr(self, lang))}
+
+    return LocalizedText
+
+
+Title = _localized(200)
+Summary = _localized(1000)
+Body = _localized(100_000)
+LinkTitle = _localized(200)
+
+Slug = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=SLUG_MAX_LENGTH,
+                      pattern=SLUG_PATTERN),
+]
+
+
+class LinkInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: AnyHttpUrl
+    title: LinkTitle  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _has_title(self):
+        if not self.title.as_dict():
+            raise ValueError("a link needs a title in at least one language")
+        return self
+
+
+class ItemPatch(BaseModel):
+    """Fields an editor may change; absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    slug: Slug | None = None
+    title: Title | None = None  # type: ignore[valid-type]
+    summary: Summary | None = None  # type: ignore[valid-type]
+    body: Body | None = None  # type: ignore[valid-type]
+    links: list[LinkInput] | None = Field(default=None, max_length=30)
+    default_language: Literal["zh", "en"] | None = None
+
+    @model_validator(mode="after")
+    def _title_not_empty(self):
+        if "title" in self.model_fields_set and (self.title is None or not self.title.as_dict()):
+            raise ValueError("title needs at least one language")
+        return self
+
+
+class ItemInput(ItemPatch):
+    title: Title  # type: ignore[valid-type]
+
+
+def parse(model: type[BaseModel], data: object) -> BaseModel:
+    """Validate input, turning pydantic's errors into one Invalid with every problem listed."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors(include_url=False):
+            where = ".".join(str(part) for part in detail["loc"]) or "body"
+            problems.append(f"{where}: {detail['msg']}")
+        first = error.errors()[0]["loc"]
+        raise Invalid("; ".join(problems), field=str(first[0]) if first else None) from None
+
+
+def _slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:SLUG_MAX_LENGTH - 9].strip("-")
+
+
+def _free_slug(session: Session, base: str) -> str:
+    base = base or "item"
+    taken = set(session.scalars(select(Item.slug).where(Item.slug.like(f"{base}%"))))
+    if base not in taken:
+        return base
+    while (candidate := f"{base}-{secrets.token_hex(3)}") in taken:
+        pass
+    return candidate
+
+
+def _check_slug_free(session: Session, slug: str, item_id: int | None = None) -> None:
+    query = select(Item.id).where(Item.slug == slug)
+    if item_id is not None:
+        query = query.where(Item.id != item_id)
+    if session.scalar(query) is not None:
+        raise Conflict(f"the slug {slug!r} is taken by another item", field="slug")
+
+
+def _apply(item: Item, data: ItemPatch) -> None:
+    fields = data.model_fields_set
+    if "slug" in fields and data.slug:
+        item.slug = data.slug
+    for name in ("title", "summary", "body"):
+        if name in fields:
+            value = getattr(data, name)
+            setattr(item, name, value.as_dict() if value is not None else {})
+    if "links" in fields:
+        item.links = [
+            {"url": str(link.url), "title": link.title.as_dict()} for link in data.links or []
+        ]
+    if "default_language" in fields and data.default_language:
+        item.default_language = data.default_language
+
+
+def create_item(session: Session, data: ItemInput) -> Item:
+    if data.slug:
+        _check_slug_free(session, data.slug)
+        slug = data.slug
+    else:
+        slug = _free_slug(session, _slugify(data.title.en or "") or "item")
+    item = Item(slug=slug, status=ItemStatus.DRAFT)
+    _apply(item, data)
+    if "default_language" not in data.model_fields_set:
+        # Default to the language the editor wrote the title in, Chinese first.
+        item.default_language = next(lang for lang in LANGUAGES if item.title.get(lang))
+    session.add(item)
+    session.flush()
+    return item
+
+
+def get_item(session: Session, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise NotFound(f"no item with id {item_id}")
+    return item
+
+
+def list_items(session: Session, *, limit: int = 200, offset: int = 0) -> list[Item]:
+    return list(session.scalars(select(Item).order_by(Item.id.desc()).limit(limit).offset(offset)))
+
+
+def count_items(session: Session) -> int:
+    return session.scalar(select(func.count(Item.id))) or 0
+
+
+def update_item(session: Session, item: Item, data: ItemPatch) -> Item:
+    if data.slug and data.slug != item.slug:
+        _check_slug_free(session, data.slug, item.id)
+    _apply(item, data)
+    item.touch()
+    session.flush()
+    return item
+
+
+def publish_item(session: Session, item: Item) -> Item:
+    if not item.is_published:
+        item.status = ItemStatus.PUBLISHED
+        item.published_at = utcnow()
+        item.touch()
+        session.flush()
+    return item
+
+
+def unpublish_item(session: Session, item: Item) -> Item:
+    if item.is_published:
+        item.status = ItemStatus.DRAFT
+        item.touch()
+        session.flush()
+    return item

@@ -1,0 +1,47 @@
+"""The HTTP front door: blueprints per audience (public, studio, api), thin handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask
+from huey import Huey
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from motpub.config import Settings
+from motpub.services.scans import ScanRecorder
+
+
+@dataclass
+class Runtime:
+    """What create_app built, reachable from handlers as current_app.extensions["motpub"]."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    scan_recorder: ScanRecorder
+    queue: Huey
+    page_cache: dict = field(default_factory=dict)
+
+
+def register_extensions(app: Flask) -> None:
+    from motpub.web import extensions
+
+    extensions.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from motpub.web.api import bp as api_bp
+    from motpub.web.public import bp as public_bp
+    from motpub.web.studio import bp as studio_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(studio_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from motpub.web import errors
+
+    errors.init_app(app)

@@ -1,0 +1,179 @@
+"""The OpenAPI 3 document. Request schemas come from the models the services validate with,
+and a test checks that every route of this blueprint is described here and nothing more."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask import jsonify
+
+from motpub.services.items import ItemInput, ItemPatch
+from motpub.web.api import bp
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _ok(description: str, schema: dict | None = None, status: str = "200") -> dict:
+    response = {"description": description}
+    if schema:
+        response.update(_json(schema))
+    return {status: response}
+
+
+def _errors(*statuses: int) -> dict:
+    return {str(status): {"$ref": "#/components/responses/Error"} for status in statuses}
+
+
+_ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+_EC = {"name": "ec", "in": "query", "schema": {"type": "string", "enum": ["L", "M", "Q", "H"],
+                                                 "default": "M"}}
+
+_LOCALIZED = {
+    "type": "object",
+    "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+    "additionalProperties": False,
+}
+
+_ITEM = {
+    "type": "object",
+    "required": ["id", "slug", "status", "page_url", "title"],
+    "properties": {
+        "id": {"type": "integer"},
+        "slug": {"type": "string"},
+        "status": {"type": "string", "enum": ["draft", "published"]},
+        "default_language": {"type": "string", "enum": ["zh", "en"]},
+        "title": _LOCALIZED,
+        "summary": _LOCALIZED,
+        "body": _LOCALIZED,
+        "links": {"type": "array", "items": {"type": "object", "properties": {
+            "url": {"type": "string", "format": "uri"}, "title": _LOCALIZED}}},
+        "revision": {"type": "integer"},
+        "page_url": {"type": "string", "format": "uri"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "published_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+_CODE_SCHEMA = {
+    "type": "object",
+    "required": ["code", "url", "label", "enabled"],
+    "properties": {
+        "code": {"type": "string"},
+        "url": {"type": "string", "format": "uri"},
+        "label": {"type": "string"},
+        "enabled": {"type": "boolean"},
+        "item_id": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def _qr_path(mimetype: str) -> dict:
+    return {"get": {
+        "summary": f"The code's QR as {mimetype}",
+        "parameters": [_CODE, _EC],
+        "responses": {"200": {"description": "the QR code",
+                              "content": {mimetype: {}}}, **_errors(401, 403, 404, 422)},
+    }}
+
+
+def _item_action(summary: str) -> dict:
+    return {"post": {"summary": summary, "parameters": [_ITEM_ID],
+                     "responses": {**_ok("the item", _ref("Item")), **_errors(401, 403, 404)}}}
+
+
+@cache
+def build_document() -> dict:
+    schemas = {
+        "ItemInput": ItemInput.model_json_schema(ref_template="#/components/schemas/{model}"),
+        "ItemPatch": ItemPatch.model_json_schema(ref_template="#/components/schemas/{model}"),
+    }
+    for schema in list(schemas.values()):
+        schemas.update(schema.pop("$defs", {}))
+    schemas["Item"] = _ITEM
+    schemas["Code"] = _CODE_SCHEMA
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"],
+                                 "properties": {"code": {"type": "string"},
+                                                "message": {"type": "string"},
+                                                "field": {"type": "string"}}}},
+    }
+    paths = {
+        "/items": {
+            "get": {"summary": "List items, newest first",
+                    "parameters": [
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "offset", "in": "query", "schema": {"type": "integer"}}],
+                    "responses": {**_ok("items", {"type": "object", "properties": {
+                        "items": {"type": "array", "items": _ref("Item")},
+                        "total": {"type": "integer"}}}), **_errors(401, 403)}},
+            "post": {"summary": "Create a draft item",
+                     "requestBody": {"required": True, **_json(_ref("ItemInput"))},
+                     "responses": {**_ok("the new item", _ref("Item"), "201"),
+                                   **_errors(400, 401, 403, 409, 413, 422)}},
+        },
+        "/items/{item_id}": {
+            "get": {"summary": "One item", "parameters": [_ITEM_ID],
+                    "responses": {**_ok("the item", _ref("Item")), **_errors(401, 403, 404)}},
+            "patch": {"summary": "Change an item; absent fields stay",
+                      "parameters": [_ITEM_ID],
+                      "requestBody": {"required": True, **_json(_ref("ItemPatch"))},
+                      "responses": {**_ok("the item", _ref("Item")),
+                                    **_errors(400, 401, 403, 404, 409, 413, 422)}},
+        },
+        "/items/{item_id}/publish": _item_action("Publish an item"),
+        "/items/{item_id}/unpublish": _item_action("Take an item back to draft"),
+        "/items/{item_id}/codes": {
+            "get": {"summary": "The item's codes", "parameters": [_ITEM_ID],
+                    "responses": {**_ok("codes", {"type": "object", "properties": {
+                        "codes": {"type": "array", "items": _ref("Code")}}}),
+                        **_errors(401, 403, 404)}},
+            "post": {"summary": "Issue a new code for the item", "parameters": [_ITEM_ID],
+                     "requestBody": {"required": False, **_json({
+                         "type": "object", "properties": {"label": {"type": "string",
+                                                                    "maxLength": 200}}})},
+                     "responses": {**_ok("the new code", _ref("Code"), "201"),
+                                   **_errors(400, 401, 403, 404, 422)}},
+        },
+        "/items/{item_id}/stats": {
+            "get": {"summary": "Scans of the item that were served a page",
+                    "parameters": [_ITEM_ID],
+                    "responses": {**_ok("stats", {"type": "object", "required": ["scans"],
+                                                  "properties": {
+                                                      "item_id": {"type": "integer"},
+                                                      "scans": {"type": "integer"}}}),
+                                  **_errors(401, 403, 404)}},
+        },
+        "/codes/{code}/qr.svg": _qr_path("image/svg+xml"),
+        "/codes/{code}/qr.png": _qr_path("image/png"),
+        "/codes/{code}/qr.pdf": _qr_path("application/pdf"),
+        "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                  "responses": _ok("OpenAPI 3 document", {"type": "object"})}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "motpub API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {"description": "an error", **_json(_ref("Error"))}},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(build_document())

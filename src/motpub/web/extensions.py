@@ -1,0 +1,80 @@
+"""Flask extensions: i18n, CSRF, rate limits, login sessions, security headers."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from pathlib import Path
+from motpub.services.language import negotiate_language
+from motpub.web.context import close_db, db, runtime
+
+LANGUAGE_COOKIE = "motpub_lang"
+
+babel = Babel()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()
+
+
+def ui_language() -> str:
+    """The language of the interface: set by a page that negotiated it, else the visitor's."""
+    if "language" in g:
+        return g.language
+    language, _source = negotiate_language(
+        param=request.args.get("lang"),
+        cookie=request.cookies.get(LANGUAGE_COOKIE),
+        accept_languages=request.accept_languages,
+        default="en",
+    )
+    return language
+
+
+def init_app(app: Flask) -> None:
+    settings = runtime_settings(app)
+    app.teardown_appcontext(close_db)
+    babel.init_app(
+        app,
+        locale_selector=ui_language,
+        default_translation_directories=str(Path(__file__).resolve().parent.parent / "translations"),
+    )
+    csrf.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_url
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "studio.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    app.after_request(_security_headers)
+    app.jinja_env.globals["ui_language"] = ui_language
+
+
+def runtime_settings(app: Flask):
+    return app.extensions["motpub"].settings
+
+
+def _load_user(user_id: str):
+    from motpub.domain import User
+
+    user = db().get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    )
+    if runtime().settings.is_https:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response

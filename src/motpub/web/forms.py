@@ -1,0 +1,75 @@
+"""Studio forms. They carry the CSRF token and the raw fields; the services validate content."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from motpub.domain import LANGUAGES, Role
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class ItemForm(FlaskForm):
+    slug = StringField(_l("Slug (web address)"), validators=[Length(max=80)])
+    default_language = SelectField(_l("Default language"),
+                                   choices=[("zh", "中文"), ("en", "English")])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
+    summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[Length(max=1000)])
+    summary_en = TextAreaField(_l("Summary (English)"), validators=[Length(max=1000)])
+    body_zh = TextAreaField(_l("Article (Chinese, Markdown)"), validators=[Length(max=100_000)])
+    body_en = TextAreaField(_l("Article (English, Markdown)"), validators=[Length(max=100_000)])
+    links = TextAreaField(
+        _l("Links: one a line, as URL | Chinese title | English title"),
+        validators=[Length(max=20_000)],
+    )
+
+    def to_payload(self) -> dict:
+        payload: dict = {
+            "title": {lang: self[f"title_{lang}"].data or "" for lang in LANGUAGES},
+            "summary": {lang: self[f"summary_{lang}"].data or "" for lang in LANGUAGES},
+            "body": {lang: self[f"body_{lang}"].data or "" for lang in LANGUAGES},
+            "default_language": self.default_language.data,
+            "links": [],
+        }
+        if self.slug.data and self.slug.data.strip():
+            payload["slug"] = self.slug.data
+        for line in (self.links.data or "").splitlines():
+            if not line.strip():
+                continue
+            url, _sep, rest = (part.strip() for part in line.partition("|"))
+            zh, _sep, en = (part.strip() for part in rest.partition("|"))
+            payload["links"].append({"url": url, "title": {"zh": zh, "en": en}})
+        return payload
+
+    def fill_from(self, item) -> None:
+        self.slug.data = item.slug
+        self.default_language.data = item.default_language
+        for lang in LANGUAGES:
+            self[f"title_{lang}"].data = item.title.get(lang, "")
+            self[f"summary_{lang}"].data = item.summary.get(lang, "")
+            self[f"body_{lang}"].data = item.body.get(lang, "")
+        self.links.data = "\n".join(
+            " | ".join([link["url"], link["title"].get("zh", ""), link["title"].get("en", "")])
+            for link in item.links
+        )
+
+
+class CodeForm(FlaskForm):
+    label = StringField(_l("Label, e.g. Hall 2, case 14"), validators=[Length(max=200)])
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=[(role.value, role.value) for role in Role])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class ButtonForm(FlaskForm):
+    """A form with no fields but the CSRF token, for buttons that change something."""

@@ -1,0 +1,126 @@
+"""What visitors see: the page a scan opens, the canonical item page, the health check."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+
+from motpub.domain import Item
+from motpub.services.codes import resolve_code
+from motpub.services.language import negotiate_language, normalize_language
+from motpub.services.pages import Target, build_item_page, resolve_slug
+from motpub.web.context import db, runtime, settings
+from motpub.web.extensions import LANGUAGE_COOKIE, csrf
+
+bp = Blueprint("public", __name__)
+csrf.exempt(bp)
+
+PAGE_CACHE_SIZE = 2048
+_cache_lock = threading.Lock()
+
+
+@cache
+def page_style(templates_dir: Path) -> tuple[str, str]:
+    """The public pages' inline stylesheet and its CSP hash: one round trip, no 'unsafe-inline'."""
+    css = (templates_dir / "public" / "_page.css").read_text().strip()
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    return css, f"'sha256-{digest}'"
+
+
+def public_csp() -> str:
+    _css, style_hash = page_style(settings().templates_dir)
+    return (
+        f"default-src 'none'; style-src {style_hash}; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+def render_item_html(item: Item, language: str, *, is_preview: bool = False) -> str:
+    g.language = language  # the interface strings follow the page's language
+    css, _hash = page_style(settings().templates_dir)
+    return render_template(
+        "public/item.html",
+        page=build_item_page(item, language),
+        page_css=css,
+        other_language="en" if language == "zh" else "zh",
+        is_preview=is_preview,
+    )
+
+
+def _cached_page(target: Target, language: str) -> str:
+    key = (target.item_id, target.item_revision, language)
+    cache = runtime().page_cache
+    html = cache.get(key)
+    if html is None:
+        item = db().get(Item, target.item_id)
+        html = render_item_html(item, language)
+        with _cache_lock:
+            if len(cache) >= PAGE_CACHE_SIZE:
+                cache.clear()
+            cache[key] = html
+    return html
+
+
+def _serve(target: Target | None) -> Response:
+    if target is None:
+        return not_found_response()
+    language, source = negotiate_language(
+        param=request.args.get("lang"),
+        cookie=request.cookies.get(LANGUAGE_COOKIE),
+        accept_languages=request.accept_languages,
+        default=target.default_language,
+    )
+    response = Response(_cached_page(target, language), mimetype="text/html")
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Content-Security-Policy"] = public_csp()
+    if normalize_language(request.args.get("lang")):
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="Lax",
+                            secure=settings().is_https, httponly=True)
+    if target.code_id is not None:
+        runtime().scan_recorder.record_scan(
+            code_id=target.code_id, item_id=target.item_id,
+            language=language, language_source=source,
+        )
+    return response
+
+
+def not_found_response() -> Response:
+    css, _hash = page_style(settings().templates_dir)
+    response = Response(render_template("errors/not_found.html", page_css=css), 404,
+                        mimetype="text/html")
+    response.headers["Content-Security-Policy"] = public_csp()
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/s/<code>")
+def scan(code: str):
+    return _serve(resolve_code(db(), code))
+
+
+@bp.get("/i/<slug>")
+def item_page(slug: str):
+    return _serve(resolve_slug(db(), slug))
+
+
+@bp.get("/healthz")
+def healthz():
+    from motpub.database import ping
+
+    try:
+        ping(db())
+    except Exception as error:  # the probe must answer, whatever the database does
+        return jsonify({"status": "unavailable", "database": type(error).__name__}), 503
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("studio.items"))

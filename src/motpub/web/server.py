@@ -1,0 +1,43 @@
+"""gunicorn, embedded: `motpub serve` runs the same server that production runs on wsgi.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+class _Server(BaseApplication):
+    def __init__(self, app_factory: Callable[[], Flask], options: dict):
+        self.app_factory = app_factory
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.app_factory()
+
+
+def run_server(app_factory: Callable[[], Flask], *, host: str, port: int, workers: int,
+               threads: int) -> None:
+    _Server(app_factory, {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "graceful_timeout": 20,
+        "accesslog": "-",
+        "worker_exit": flush_scans_on_exit,
+    }).run()
+
+
+def flush_scans_on_exit(_server, worker) -> None:
+    # A clean shutdown writes the scans still buffered in this worker.
+    app = getattr(worker, "wsgi", None)
+    runtime = getattr(app, "extensions", {}).get("motpub") if app else None
+    if runtime is not None:
+        runtime.scan_recorder.flush()

@@ -1,0 +1,216 @@
+"""The editors' studio: items in both languages, preview, publish, codes and their QR."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, flash, redirect, render_template, request, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from motpub.domain import Role, User
+from motpub.services import codes as code_service
+from motpub.services import items as item_service
+from motpub.services.errors import Invalid, ServiceError
+from motpub.services.language import normalize_language
+from motpub.services.scans import item_stats
+from motpub.services.users import authenticate, create_user
+from motpub.web.api.codes import qr_download
+from motpub.web.context import db, runtime, settings
+from motpub.web.extensions import LANGUAGE_COOKIE, limiter
+from motpub.web.forms import ButtonForm, CodeForm, ItemForm, LoginForm, UserForm
+from motpub.web.public import public_csp, render_item_html
+
+bp = Blueprint("studio", __name__, url_prefix="/studio")
+
+
+def role_required(permission: Callable[[Role], bool]):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not permission(current_user.role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+editor_required = role_required(lambda role: role.can_edit)
+admin_required = role_required(lambda role: role.can_manage_users)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc:
+        return target
+    return url_for("studio.items")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: settings().login_rate_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db(), email=form.email.data, password=form.password.data)
+        if user is not None:
+            db().commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("Wrong email or password."), "error")
+    return render_template("studio/login.html", form=form), 200 if not form.errors else 422
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if ButtonForm().validate_on_submit():
+        logout_user()
+    return redirect(url_for("studio.login"))
+
+
+@bp.get("/language/<language>")
+def choose_language(language: str):
+    response = redirect(_safe_next(request.args.get("next")))
+    if normalize_language(language):
+        response.set_cookie(LANGUAGE_COOKIE, normalize_language(language),
+                            max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=settings().is_https)
+    return response
+
+
+@bp.get("/")
+@editor_required
+def items():
+    return render_template("studio/items.html", items=item_service.list_items(db()),
+                           button=ButtonForm())
+
+
+def _save(form: ItemForm, item=None):
+    """Validate through the item service; on error, show it on the form and return None."""
+    try:
+        payload = form.to_payload()
+        if item is None:
+            item = item_service.create_item(
+                db(), item_service.parse(item_service.ItemInput, payload))
+        else:
+            item_service.update_item(
+                db(), item, item_service.parse(item_service.ItemPatch, payload))
+        db().commit()
+        return item
+    except ServiceError as error:
+        db().rollback()
+        form.form_errors.append(error.message)
+        return None
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@editor_required
+def new_item():
+    form = ItemForm()
+    if form.validate_on_submit() and (item := _save(form)) is not None:
+        flash(_("Item created."), "ok")
+        return redirect(url_for("studio.item", item_id=item.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("studio/item_form.html", form=form, item=None), status
+
+
+@bp.route("/items/<int:item_id>", methods=["GET", "POST"])
+@editor_required
+def item(item_id: int):
+    item = item_service.get_item(db(), item_id)
+    form = ItemForm()
+    if request.method == "GET":
+        form.fill_from(item)
+    elif form.validate_on_submit() and _save(form, item) is not None:
+        flash(_("Saved."), "ok")
+        return redirect(url_for("studio.item", item_id=item.id))
+    runtime().scan_recorder.flush()
+    return render_template(
+        "studio/item.html", form=form, item=item, button=ButtonForm(), code_form=CodeForm(),
+        stats=item_stats(db(), item.id), public_url=settings().public_url,
+        code_url=code_service.code_url,
+    ), 422 if form.errors or form.form_errors else 200
+
+
+@bp.post("/items/<int:item_id>/<any(publish, unpublish):action>")
+@editor_required
+def change_status(item_id: int, action: str):
+    item = item_service.get_item(db(), item_id)
+    if ButtonForm().validate_on_submit():
+        if action == "publish":
+            item_service.publish_item(db(), item)
+            flash(_("Published: visitors can open this item now."), "ok")
+        else:
+            item_service.unpublish_item(db(), item)
+            flash(_("Unpublished: visitors now see 'not found'."), "ok")
+        db().commit()
+    return redirect(url_for("studio.item", item_id=item.id))
+
+
+@bp.get("/items/<int:item_id>/preview")
+@editor_required
+def preview(item_id: int):
+    item = item_service.get_item(db(), item_id)
+    language = normalize_language(request.args.get("lang")) or item.default_language
+    response = runtime_response(render_item_html(item, language, is_preview=True))
+    response.headers["Content-Language"] = language
+    return response
+
+
+def runtime_response(html: str):
+    from flask import make_response
+
+    response = make_response(html)
+    response.headers["Content-Security-Policy"] = public_csp()
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/items/<int:item_id>/codes")
+@editor_required
+def new_code(item_id: int):
+    item = item_service.get_item(db(), item_id)
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            code = code_service.issue_code(db(), item, label=form.label.data or "")
+        except Invalid as error:
+            flash(error.message, "error")
+        else:
+            db().commit()
+            flash(_("New code %(code)s created.", code=code.code), "ok")
+    else:
+        flash(_("The label is too long."), "error")
+    return redirect(url_for("studio.item", item_id=item.id) + "#codes")
+
+
+@bp.get("/codes/<value>/qr.<any(svg, png, pdf):extension>")
+@editor_required
+def code_qr(value: str, extension: str):
+    return qr_download(value, extension)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            create_user(db(), email=form.email.data, password=form.password.data,
+                        role=form.role.data)
+        except ServiceError as error:
+            db().rollback()
+            form.form_errors.append(error.message)
+        else:
+            db().commit()
+            flash(_("User created."), "ok")
+            return redirect(url_for("studio.users"))
+    people = db().scalars(select(User).order_by(User.email)).all()
+    return render_template("studio/users.html", form=form, users=people), \
+        422 if form.errors or form.form_errors else 200

@@ -1,0 +1,193 @@
+"""Fixtures: a fresh app per test from create_app(settings), on SQLite and on PostgreSQL.
+
+PostgreSQL is the real server on loopback (MOTPUB_TEST_POSTGRES_URL). Its schema is built
+once per run with the migrations; each test's rows are truncated after it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from motpub.app import create_app
+from motpub.config import PROJECT_ROOT, Settings
+from motpub.database import make_engine, upgrade
+from motpub.domain import Base
+from motpub.services.users import create_token, create_user
+
+POSTGRES_URL = os.environ.get(
+    "MOTPUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/motpub_test"
+)
+PASSWORD = "correct horse battery"
+
+
+def _ensure_postgres_database(url: str) -> None:
+    base, _, name = url.rpartition("/")
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://") + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                       {"n": name})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        raise RuntimeError(
+            f"PostgreSQL is needed for the tests at {url} (set MOTPUB_TEST_POSTGRES_URL): {error}"
+        ) from error
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    _ensure_postgres_database(POSTGRES_URL)
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(POSTGRES_URL, str(PROJECT_ROOT / "migrations"))
+    return POSTGRES_URL
+
+
+def _truncate(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'motpub.db'}"
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+    else:
+        url = request.getfixturevalue("postgres_url")
+        yield url
+        _truncate(url)
+
+
+def make_settings(tmp_path: Path, database_url: str, **changes) -> Settings:
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        public_url="http://motpub.test",
+        secret_key="test-secret-key-0123456789-abcdefghijkl",
+        queue_url=f"sqlite:///{tmp_path / 'queue.db'}",
+        storage_url=f"file://{tmp_path / 'media'}",
+        testing=True,
+    )
+    return settings.replace(**changes)
+
+
+@pytest.fixture
+def settings(tmp_path, database_url) -> Settings:
+    return make_settings(tmp_path, database_url)
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    yield app
+    runtime = app.extensions["motpub"]
+    runtime.scan_recorder.flush()
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    with app.extensions["motpub"].session_factory() as session:
+        yield session
+
+
+def add_user(app, email: str, role: str) -> str:
+    """Create a user with PASSWORD and return an API token for it."""
+    with app.extensions["motpub"].session_factory() as session:
+        user = create_user(session, email=email, password=PASSWORD, role=role)
+        token = create_token(session, user)
+        session.commit()
+    return token
+
+
+@pytest.fixture
+def editor_token(app) -> str:
+    return add_user(app, "editor@example.org", "editor")
+
+
+@pytest.fixture
+def admin_token(app) -> str:
+    return add_user(app, "admin@example.org", "admin")
+
+
+@pytest.fixture
+def analyst_token(app) -> str:
+    return add_user(app, "analyst@example.org", "analyst")
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Api:
+    """The JSON API as a client sees it, with a token."""
+
+    def __init__(self, client, token: str):
+        self.client = client
+        self.headers = bearer(token)
+
+    def __getattr__(self, method: str):
+        def call(path: str, **kwargs):
+            headers = {**self.headers, **kwargs.pop("headers", {})}
+            return getattr(self.client, method)(f"/api/v1{path}", headers=headers, **kwargs)
+
+        return call
+
+    def create_item(self, **fields) -> dict:
+        payload = {"title": {"zh": "青铜鼎", "en": "Bronze ding"}, **fields}
+        response = self.post("/items", json=payload)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def published_item_with_code(self, **fields) -> tuple[dict, str]:
+        item = self.create_item(**fields)
+        assert self.post(f"/items/{item['id']}/publish").status_code == 200
+        code = self.post(f"/items/{item['id']}/codes", json={"label": "Hall 1"}).get_json()
+        return item, code["code"]
+
+
+@pytest.fixture
+def api(client, editor_token) -> Api:
+    return Api(client, editor_token)
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    page = client.get("/studio/login")
+    return client.post("/studio/login", data={
+        "email": email, "password": password, "csrf_token": csrf_token(page.text)})
