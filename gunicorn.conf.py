@@ -10,4 +10,5 @@ threads = int(os.environ.get("MOTPUB_WEB_THREADS", 4))
 worker_class = "gthread"
 graceful_timeout = 20
 accesslog = "-"
+control_socket_disable = True
 worker_exit = flush_scans_on_exit

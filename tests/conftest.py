@@ -18,6 +18,7 @@ from motpub.config import PROJECT_ROOT, Settings
 from motpub.database import make_engine, upgrade
 from motpub.domain import Base
 from motpub.services.users import create_token, create_user
+from motpub.web.extensions import limiter
 
 POSTGRES_URL = os.environ.get(
     "MOTPUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/motpub_test"
@@ -25,34 +26,31 @@ POSTGRES_URL = os.environ.get(
 PASSWORD = "correct horse battery"
 
 
-def _ensure_postgres_database(url: str) -> None:
-    base, _, name = url.rpartition("/")
-    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://") + "/postgres",
-                          isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                       {"n": name})
-            if not exists:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        raise RuntimeError(
-            f"PostgreSQL is needed for the tests at {url} (set MOTPUB_TEST_POSTGRES_URL): {error}"
-        ) from error
-    finally:
-        admin.dispose()
+def _admin_engine(url: str):
+    base = url.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://")
+    return create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    _ensure_postgres_database(POSTGRES_URL)
-    engine = make_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(POSTGRES_URL, str(PROJECT_ROOT / "migrations"))
-    return POSTGRES_URL
+    """A database of this run's own, so parallel runs never meet; dropped at the end."""
+    url = f"{POSTGRES_URL}_{os.getpid()}"
+    name = url.rpartition("/")[2]
+    admin = _admin_engine(url)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        raise RuntimeError(
+            f"PostgreSQL is needed for the tests at {POSTGRES_URL} "
+            f"(set MOTPUB_TEST_POSTGRES_URL): {error}"
+        ) from error
+    upgrade(url, str(PROJECT_ROOT / "migrations"))
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate(url: str) -> None:
@@ -98,6 +96,8 @@ def settings(tmp_path, database_url) -> Settings:
 @pytest.fixture
 def app(settings):
     app = create_app(settings)
+    # Rate-limit counters live in the limiter's storage, which outlives one test's app.
+    limiter.reset()
     yield app
     runtime = app.extensions["motpub"]
     runtime.scan_recorder.flush()

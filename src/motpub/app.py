@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from motpub import web
-from motpub.cli import build_cli
+from motpub.cli import build_cli, register_commands
 from motpub.config import Settings
 from motpub.database import make_engine, make_session_factory
 from motpub.queue import make_queue
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     web.register_extensions(app)
     web.register_blueprints(app)
     web.register_errorhandlers(app)
+    register_commands(app)
     return app
 
 

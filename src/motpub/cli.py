@@ -19,15 +19,15 @@ from motpub.services.users import create_token, create_user, find_user
 
 
 def build_cli(create_app: Callable[[], Flask]) -> click.Group:
-    group = FlaskGroup(name="motpub", create_app=lambda: create_app(),
-                       add_default_commands=True, load_dotenv=False,
-                       help="motpub: bilingual media pages for physical things.")
-    group.add_command(serve)
-    group.add_command(db_group)
-    group.add_command(users_group)
-    group.add_command(tokens_group)
-    group.add_command(worker)
-    return group
+    """The `motpub` console script: Flask's CLI over an app whose commands are registered."""
+    return FlaskGroup(name="motpub", create_app=lambda: create_app(),
+                      add_default_commands=True, load_dotenv=False,
+                      help="motpub: bilingual media pages for physical things.")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (serve, db_group, users_group, tokens_group, worker):
+        app.cli.add_command(command)
 
 
 def _runtime():

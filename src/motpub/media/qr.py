@@ -7,7 +7,7 @@ import io
 import qrcode
 import qrcode.constants
 from fpdf import FPDF
-from qrcode.image.svg import SvgPathImage
+from qrcode.image.svg import SvgPathFillImage
 
 QUIET_ZONE_MODULES = 4
 ERROR_CORRECTION = {
@@ -30,7 +30,7 @@ def _qr(data: str, error_correction: str, box_size: int = 10) -> qrcode.QRCode:
 
 
 def qr_svg(data: str, *, error_correction: str = "M") -> bytes:
-    image = _qr(data, error_correction).make_image(image_factory=SvgPathImage)
+    image = _qr(data, error_correction).make_image(image_factory=SvgPathFillImage)
     return image.to_string(encoding="unicode").encode()
 
 
@@ -52,7 +52,7 @@ def qr_pdf(data: str, *, caption: str = "", error_correction: str = "M",
     pdf.set_margin(0)
     pdf.set_auto_page_break(False)
     pdf.add_page()
-    pdf.set_fill_color(0, 0, 0)
+    runs = []
     for row_index, row in enumerate(matrix):
         column = 0
         while column < len(row):
@@ -62,11 +62,21 @@ def qr_pdf(data: str, *, caption: str = "", error_correction: str = "M",
             start = column
             while column < len(row) and row[column]:
                 column += 1
-            # One rectangle per horizontal run keeps the file small and the edges clean.
-            pdf.rect(start * module_mm, row_index * module_mm,
-                     (column - start) * module_mm, module_mm, style="F")
+            runs.append((start, row_index, column - start))
+    # One filled path for all modules: separate rectangles leave hairline anti-aliasing
+    # seams between rows on screen and in rasterizers, which some scanners trip over.
+    with pdf.new_path() as path:
+        path.style.fill_color = "#000000"
+        path.style.stroke_color = None
+        for column, row_index, length in runs:
+            path.rectangle(column * module_mm, row_index * module_mm, length * module_mm,
+                           module_mm)
     if caption:
-        pdf.set_font("Helvetica", size=9)
+        font_size = 9.0
+        pdf.set_font("Helvetica", size=font_size)
+        while pdf.get_string_width(caption) > size_mm - 2 and font_size > 4:
+            font_size -= 0.5
+            pdf.set_font_size(font_size)
         pdf.set_xy(0, size_mm)
         pdf.cell(size_mm, caption_mm / 2, caption, align="C")
     return bytes(pdf.output())

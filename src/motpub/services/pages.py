@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from motpub.domain import LANGUAGES, Item, ItemStatus
@@ -21,12 +21,15 @@ class Target:
     default_language: str
 
 
-def resolve_slug(session: Session, slug: str) -> Target | None:
-    """The published item at /i/<slug>, or None."""
-    row = session.execute(
-        select(Item.id, Item.revision, Item.default_language)
-        .where(Item.slug == slug, Item.status == ItemStatus.PUBLISHED)
-    ).first()
+_RESOLVE_SLUG = (
+    select(Item.id, Item.revision, Item.default_language)
+    .where(Item.slug == bindparam("slug"), Item.status == ItemStatus.PUBLISHED)
+)
+
+
+def resolve_slug(connection: Connection | Session, slug: str) -> Target | None:
+    """The published item at /i/<slug>, or None. Runs on a Core connection or a session."""
+    row = connection.execute(_RESOLVE_SLUG, {"slug": slug}).first()
     return Target(None, *row) if row else None
 
 

@@ -6,10 +6,11 @@ from flask import Flask, g, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
 from pathlib import Path
+from motpub.domain import User
 from motpub.services.language import negotiate_language
 from motpub.web.context import close_db, db, runtime
 
@@ -59,11 +60,19 @@ def runtime_settings(app: Flask):
     return app.extensions["motpub"].settings
 
 
-def _load_user(user_id: str):
-    from motpub.domain import User
+class SessionUser(UserMixin):
+    """The logged-in user as Flask-Login sees it; the domain User stays framework-free."""
 
-    user = db().get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    def __init__(self, user: User):
+        self.user = user
+        self.id = user.id
+        self.email = user.email
+        self.role = user.role
+
+
+def _load_user(user_id: str) -> SessionUser | None:
+    user = db().get(User, int(user_id)) if user_id.isdigit() else None
+    return SessionUser(user) if user is not None and user.is_active else None
 
 
 def _security_headers(response):

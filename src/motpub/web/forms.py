@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (EmailField, PasswordField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length
 
 from motpub.domain import LANGUAGES, Role
@@ -18,7 +19,7 @@ class LoginForm(FlaskForm):
 class ItemForm(FlaskForm):
     slug = StringField(_l("Slug (web address)"), validators=[Length(max=80)])
     default_language = SelectField(_l("Default language"),
-                                   choices=[("zh", "中文"), ("en", "English")])
+                                   choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")])
     title_zh = StringField(_l("Title (Chinese)"), validators=[Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
     summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[Length(max=1000)])
@@ -67,7 +68,7 @@ class CodeForm(FlaskForm):
 
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=[(role.value, role.value) for role in Role])
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, role.value) for role in Role])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 

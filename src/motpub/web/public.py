@@ -40,14 +40,18 @@ def public_csp() -> str:
     )
 
 
-def render_item_html(item: Item, language: str, *, is_preview: bool = False) -> str:
+def render_item_html(item: Item, language: str, *, switch_url: str | None = None,
+                     is_preview: bool = False) -> str:
+    """The visitor page; the language switch leads to the canonical page unless told otherwise."""
     g.language = language  # the interface strings follow the page's language
     css, _hash = page_style(settings().templates_dir)
+    other_language = "en" if language == "zh" else "zh"
     return render_template(
         "public/item.html",
         page=build_item_page(item, language),
         page_css=css,
-        other_language="en" if language == "zh" else "zh",
+        other_language=other_language,
+        switch_url=switch_url or f"/i/{item.slug}?lang={other_language}",
         is_preview=is_preview,
     )
 
@@ -100,14 +104,40 @@ def not_found_response() -> Response:
     return response
 
 
+def _read(resolve, key: str) -> Target | None:
+    """Run one read-only lookup on a pooled connection, outside any transaction.
+
+    A page lookup is a single SELECT: on PostgreSQL an autocommit connection spares it the
+    BEGIN and ROLLBACK round trips a session wraps it in. (pysqlite begins no transaction for
+    a SELECT anyway, and switching its isolation level would cost a PRAGMA each way.)
+    """
+    engine = runtime().engine
+    connection = engine.connect()
+    if engine.dialect.name != "sqlite":
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    with connection:
+        return resolve(connection, key)
+
+
 @bp.get("/s/<code>")
 def scan(code: str):
-    return _serve(resolve_code(db(), code))
+    return _serve(_read(resolve_code, code))
 
 
 @bp.get("/i/<slug>")
 def item_page(slug: str):
-    return _serve(resolve_slug(db(), slug))
+    return _serve(_read(resolve_slug, slug))
+
+
+@bp.get("/livez")
+def livez():
+    """Liveness only: the process answers. Also the trivial route benchmarks compare against."""
+    return Response("ok\n", mimetype="text/plain")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.get("/healthz")

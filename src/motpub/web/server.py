@@ -31,6 +31,9 @@ def run_server(app_factory: Callable[[], Flask], *, host: str, port: int, worker
         "worker_class": "gthread",
         "graceful_timeout": 20,
         "accesslog": "-",
+        # gunicorn's control socket defaults to one path per user; several motpub servers
+        # on one machine would delete each other's.
+        "control_socket_disable": True,
         "worker_exit": flush_scans_on_exit,
     }).run()
 

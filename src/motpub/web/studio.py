@@ -20,7 +20,7 @@ from motpub.services.scans import item_stats
 from motpub.services.users import authenticate, create_user
 from motpub.web.api.codes import qr_download
 from motpub.web.context import db, runtime, settings
-from motpub.web.extensions import LANGUAGE_COOKIE, limiter
+from motpub.web.extensions import LANGUAGE_COOKIE, SessionUser, limiter
 from motpub.web.forms import ButtonForm, CodeForm, ItemForm, LoginForm, UserForm
 from motpub.web.public import public_csp, render_item_html
 
@@ -60,10 +60,11 @@ def login():
         user = authenticate(db(), email=form.email.data, password=form.password.data)
         if user is not None:
             db().commit()
-            login_user(user)
+            login_user(SessionUser(user))
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Wrong email or password."), "error")
-    return render_template("studio/login.html", form=form), 200 if not form.errors else 422
+    return render_template("studio/login.html", form=form), \
+        422 if request.method == "POST" else 200
 
 
 @bp.post("/logout")
@@ -158,7 +159,10 @@ def change_status(item_id: int, action: str):
 def preview(item_id: int):
     item = item_service.get_item(db(), item_id)
     language = normalize_language(request.args.get("lang")) or item.default_language
-    response = runtime_response(render_item_html(item, language, is_preview=True))
+    other_language = "en" if language == "zh" else "zh"
+    switch_url = url_for("studio.preview", item_id=item.id, lang=other_language)
+    response = runtime_response(
+        render_item_html(item, language, switch_url=switch_url, is_preview=True))
     response.headers["Content-Language"] = language
     return response
 

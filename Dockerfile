@@ -1,0 +1,21 @@
+FROM python:3.11-slim-bookworm
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 1000 motpub
+
+WORKDIR /app
+COPY pyproject.toml README.md wsgi.py gunicorn.conf.py ./
+COPY src ./src
+RUN pip install --no-cache-dir -e .
+COPY templates ./templates
+COPY static ./static
+COPY migrations ./migrations
+
+ENV MOTPUB_DATA_DIR=/data MOTPUB_BIND=0.0.0.0:8000 PYTHONUNBUFFERED=1
+RUN mkdir -p /data && chown motpub /data
+VOLUME /data
+USER motpub
+EXPOSE 8000
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from motpub.domain import ApiToken, User
+
+
+def test_users_create_reads_password_from_stdin(app, runner):
+    result = runner.invoke(args=["users", "create", "Ed@Example.org", "--role", "editor",
+                                 "--password-stdin"], input="a long password\n")
+    assert result.exit_code == 0, result.output
+    with app.extensions["motpub"].session_factory() as session:
+        user = session.scalar(select(User))
+    assert user.email == "ed@example.org" and user.role.value == "editor"
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_users_create_prompts_for_the_password_twice(app, runner):
+    result = runner.invoke(args=["users", "create", "a@example.org", "--role", "admin"],
+                           input="a long password\na long password\n")
+    assert result.exit_code == 0, result.output
+
+
+def test_users_create_rejects_bad_input_clearly(runner):
+    short = runner.invoke(args=["users", "create", "a@example.org", "--role", "admin",
+                                "--password-stdin"], input="short\n")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    role = runner.invoke(args=["users", "create", "a@example.org", "--role", "boss",
+                               "--password-stdin"], input="a long password\n")
+    assert role.exit_code == 2
+    runner.invoke(args=["users", "create", "b@example.org", "--role", "admin",
+                        "--password-stdin"], input="a long password\n")
+    again = runner.invoke(args=["users", "create", "b@example.org", "--role", "admin",
+                                "--password-stdin"], input="a long password\n")
+    assert again.exit_code == 1 and "exists" in again.output
+
+
+def test_tokens_create_prints_only_the_token_and_stores_its_hash(app, runner, client):
+    runner.invoke(args=["users", "create", "ed@example.org", "--role", "editor",
+                        "--password-stdin"], input="a long password\n")
+    result = runner.invoke(args=["tokens", "create", "ed@example.org"])
+    assert result.exit_code == 0
+    token = result.output.strip()
+    assert "\n" not in token and len(token) > 30
+    with app.extensions["motpub"].session_factory() as session:
+        stored = session.scalar(select(ApiToken))
+    assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in stored.token_hash
+    response = client.get("/api/v1/items", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_tokens_create_for_unknown_user_fails(runner):
+    result = runner.invoke(args=["tokens", "create", "nobody@example.org"])
+    assert result.exit_code == 1 and "no user" in result.output
+
+
+def test_console_script_upgrades_a_fresh_embedded_database(tmp_path):
+    env = {**os.environ, "MOTPUB_DATA_DIR": str(tmp_path / "data")}
+    env.pop("MOTPUB_DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "motpub", "db", "upgrade"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    import sqlite3
+
+    connection = sqlite3.connect(tmp_path / "data" / "motpub.db")
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert {"item", "code", "scan", "user", "api_token", "alembic_version"} <= tables
+
+
+def test_production_settings_without_secret_fail_fast(tmp_path):
+    env = {**os.environ, "MOTPUB_DATA_DIR": str(tmp_path),
+           "MOTPUB_DATABASE_URL": "postgresql://postgres@127.0.0.1/motpub_test"}
+    env.pop("MOTPUB_SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "-m", "motpub", "db", "upgrade"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "MOTPUB_SECRET_KEY" in result.stderr

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import pytest
+
+from motpub.domain import Item
+from tests.conftest import add_user, csrf_token, login
+
+
+@pytest.fixture
+def editor(app, client):
+    add_user(app, "editor@example.org", "editor")
+    assert login(client, "editor@example.org").status_code == 302
+    return client
+
+
+def item_form(page_html: str, **fields) -> dict:
+    data = {"csrf_token": csrf_token(page_html), "slug": "", "default_language": "zh",
+            "title_zh": "", "title_en": "", "summary_zh": "", "summary_en": "",
+            "body_zh": "", "body_en": "", "links": ""}
+    data.update(fields)
+    return data
+
+
+def session_cookie(response) -> str:
+    [cookie] = [value for value in response.headers.getlist("Set-Cookie")
+                if value.startswith("motpub_session=")]
+    return cookie
+
+
+def items_in_db(app) -> list[Item]:
+    with app.extensions["motpub"].session_factory() as session:
+        return list(session.query(Item))
+
+
+def test_studio_needs_login(client):
+    response = client.get("/studio/")
+    assert response.status_code == 302 and "/studio/login" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused(app, client):
+    add_user(app, "editor@example.org", "editor")
+    response = login(client, "editor@example.org", "wrong password!")
+    assert response.status_code == 422
+    assert client.get("/studio/").status_code == 302
+
+
+def test_login_is_rate_limited(app, client):
+    add_user(app, "editor@example.org", "editor")
+    statuses = [login(client, "editor@example.org", "wrong password!").status_code
+                for _ in range(12)]
+    assert statuses[:10] == [422] * 10
+    assert statuses[-1] == 429
+
+
+def test_session_cookie_is_httponly_and_lax(app, client):
+    add_user(app, "editor@example.org", "editor")
+    cookie = session_cookie(login(client, "editor@example.org"))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_cookie_is_secure_when_public_url_is_https(tmp_path, database_url):
+    from motpub.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(tmp_path, database_url, public_url="https://motpub.test"))
+    try:
+        add_user(app, "editor@example.org", "editor")
+        client = app.test_client()
+        page = client.get("/studio/login", base_url="https://localhost")
+        response = client.post("/studio/login", base_url="https://localhost", data={
+            "email": "editor@example.org", "password": "correct horse battery",
+            "csrf_token": csrf_token(page.text)})
+        assert "Secure" in session_cookie(response)
+    finally:
+        app.extensions["motpub"].engine.dispose()
+
+
+def test_form_without_csrf_token_is_refused(app, editor):
+    response = editor.post("/studio/items/new", data={"title_en": "No token"})
+    assert response.status_code == 400
+    assert items_in_db(app) == []
+
+
+def test_editor_creates_edits_previews_and_publishes_an_item(app, editor, client):
+    page = editor.get("/studio/items/new").text
+    response = editor.post("/studio/items/new", data=item_form(
+        page, title_zh="青铜鼎", title_en="Bronze ding", summary_zh="商代礼器",
+        body_en="## About\n\nA **ritual** vessel.",
+        links="https://example.org/ding | 更多 | More"))
+    assert response.status_code == 302
+    [item] = items_in_db(app)
+    assert item.slug == "bronze-ding"
+    assert item.links == [{"url": "https://example.org/ding",
+                           "title": {"zh": "更多", "en": "More"}}]
+
+    preview = editor.get(f"/studio/items/{item.id}/preview?lang=en")
+    assert preview.status_code == 200 and "<strong>ritual</strong>" in preview.text
+    assert "Preview" in preview.text
+    assert client.get("/i/bronze-ding").status_code == 404  # still a draft
+
+    detail = editor.get(f"/studio/items/{item.id}").text
+    editor.post(f"/studio/items/{item.id}/publish", data={"csrf_token": csrf_token(detail)})
+    assert client.get("/i/bronze-ding").status_code == 200
+
+    edit = editor.post(f"/studio/items/{item.id}", data=item_form(
+        detail, slug="bronze-ding", title_zh="青铜鼎", title_en="Bronze tripod"))
+    assert edit.status_code == 302
+    assert "Bronze tripod" in client.get("/i/bronze-ding?lang=en").text
+
+
+def test_invalid_item_form_shows_errors_and_writes_nothing(app, editor):
+    page = editor.get("/studio/items/new").text
+    response = editor.post("/studio/items/new", data=item_form(page, title_en=""))
+    assert response.status_code == 422
+    assert "title" in response.text
+    assert items_in_db(app) == []
+    bad_link = editor.post("/studio/items/new", data=item_form(
+        page, title_en="x", links="javascript:alert(1) | a | b"))
+    assert bad_link.status_code == 422 and items_in_db(app) == []
+
+
+def test_editor_creates_a_code_and_downloads_its_qr(app, editor):
+    page = editor.get("/studio/items/new").text
+    editor.post("/studio/items/new", data=item_form(page, title_en="Jade"))
+    [item] = items_in_db(app)
+    detail = editor.get(f"/studio/items/{item.id}").text
+    editor.post(f"/studio/items/{item.id}/codes",
+                data={"csrf_token": csrf_token(detail), "label": "Hall 2, case 14"})
+    with app.extensions["motpub"].session_factory() as session:
+        code = session.get(Item, item.id).codes[0]
+    assert code.label == "Hall 2, case 14"
+    detail = editor.get(f"/studio/items/{item.id}").text
+    assert code.code in detail and "Hall 2, case 14" in detail
+    for extension, magic in (("svg", b"<svg"), ("png", b"\x89PNG"), ("pdf", b"%PDF")):
+        response = editor.get(f"/studio/codes/{code.code}/qr.{extension}")
+        assert response.status_code == 200 and response.data.startswith(magic)
+
+
+def test_analyst_cannot_open_the_editing_studio(app, client):
+    add_user(app, "analyst@example.org", "analyst")
+    login(client, "analyst@example.org")
+    assert client.get("/studio/").status_code == 403
+    assert client.get("/studio/items/new").status_code == 403
+
+
+def test_only_admins_manage_users(app, client):
+    add_user(app, "admin@example.org", "admin")
+    add_user(app, "editor@example.org", "editor")
+    login(client, "editor@example.org")
+    assert client.get("/studio/users").status_code == 403
+    client.post("/studio/logout", data={"csrf_token": csrf_token(client.get("/studio/").text)})
+    login(client, "admin@example.org")
+    page = client.get("/studio/users")
+    assert page.status_code == 200
+    response = client.post("/studio/users", data={
+        "csrf_token": csrf_token(page.text), "email": "new@example.org", "role": "analyst",
+        "password": "long enough password"})
+    assert response.status_code == 302
+    assert "new@example.org" in client.get("/studio/users").text
+
+
+def test_login_redirects_only_to_local_paths(app, client):
+    add_user(app, "editor@example.org", "editor")
+    page = client.get("/studio/login")
+    response = client.post("/studio/login?next=https://evil.example/", data={
+        "email": "editor@example.org", "password": "correct horse battery",
+        "csrf_token": csrf_token(page.text)})
+    assert response.headers["Location"] == "/studio/"
