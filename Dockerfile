@@ -1,3 +1,8 @@
+FROM node:20-bookworm-slim AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
@@ -11,6 +16,7 @@ COPY src ./src
 RUN pip install --no-cache-dir -e .
 COPY templates ./templates
 COPY static ./static
+COPY --from=assets /build/node_modules/hls.js/dist/hls.light.min.js ./static/vendor/
 COPY migrations ./migrations
 
 ENV MOTPUB_DATA_DIR=/data MOTPUB_BIND=0.0.0.0:8000 PYTHONUNBUFFERED=1

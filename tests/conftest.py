@@ -191,3 +191,24 @@ def login(client, email: str, password: str = PASSWORD):
     page = client.get("/studio/login")
     return client.post("/studio/login", data={
         "email": email, "password": password, "csrf_token": csrf_token(page.text)})
+
+
+def make_clip(path: Path, *, seconds: float = 3, size: str = "320x180", rate: int = 25,
+              audio: bool = True, extra: tuple[str, ...] = ()) -> Path:
+    """A real H.264/AAC MP4 made by ffmpeg: moving test pattern and a tone."""
+    import subprocess
+
+    args = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
+    if audio:
+        args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+                 "-c:a", "aac", "-b:a", "96k"]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", *extra,
+             "-shortest", str(path)]
+    subprocess.run(args, check=True, timeout=120)
+    return path
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4")

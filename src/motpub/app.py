@@ -8,8 +8,10 @@ from motpub import web
 from motpub.cli import build_cli, register_commands
 from motpub.config import Settings
 from motpub.database import make_engine, make_session_factory
+from motpub.jobs import register_tasks
 from motpub.queue import make_queue
 from motpub.services.scans import ScanRecorder
+from motpub.storage import make_storage
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -42,7 +44,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         session_factory=session_factory,
         scan_recorder=ScanRecorder(session_factory),
         queue=make_queue(settings.queue_url),
+        storage=make_storage(settings.storage_url, public_url=settings.public_url,
+                             media_public_url=settings.media_public_url,
+                             s3_endpoint_url=settings.s3_endpoint_url),
     )
+    app.extensions["motpub"].tasks = register_tasks(app)
     web.register_extensions(app)
     web.register_blueprints(app)
     web.register_errorhandlers(app)

@@ -25,8 +25,20 @@ def build_cli(create_app: Callable[[], Flask]) -> click.Group:
                       help="motpub: bilingual media pages for physical things.")
 
 
+@click.group("jobs", help="Transcode jobs.")
+def jobs_group() -> None:
+    pass
+
+
+@jobs_group.command("sweep", help="Hand out again the jobs whose worker died; print their ids.")
+@with_appcontext
+def jobs_sweep() -> None:
+    for job_id in _runtime().tasks.sweep_jobs.call_local():
+        click.echo(job_id)
+
+
 def register_commands(app: Flask) -> None:
-    for command in (serve, db_group, users_group, tokens_group, worker):
+    for command in (serve, db_group, users_group, tokens_group, jobs_group, worker):
         app.cli.add_command(command)
 
 
@@ -115,7 +127,15 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
     settings = _runtime().settings
     if settings.is_embedded:
         upgrade(settings.database_url, str(settings.migrations_dir))
-    click.echo(f"motpub is serving at http://{host}:{port}  (public URL {settings.public_url})")
+    if not os.environ.get("MOTPUB_PUBLIC_URL"):
+        # Codes must point at this server; the web workers read the variable when they start.
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        os.environ["MOTPUB_PUBLIC_URL"] = f"http://{shown_host}:{port}"
+        if shown_host != host:
+            click.echo("set MOTPUB_PUBLIC_URL to an address phones can reach, "
+                       "or printed codes will point at this machine only")
+    click.echo(f"motpub is serving at http://{host}:{port}  "
+               f"(codes point at {os.environ['MOTPUB_PUBLIC_URL']})")
     click.echo(f"studio: http://{host}:{port}/studio/  data: {settings.data_dir}")
     click.echo("first admin: motpub users create you@example.org --role admin")
     queue_worker = None

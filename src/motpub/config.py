@@ -30,6 +30,14 @@ class Settings:
     secret_key: str
     queue_url: str
     storage_url: str
+    media_public_url: str | None = None
+    max_upload_bytes: int = 4 * 1024**3
+    max_media_seconds: float = 900.0
+    job_lease_s: float = 60.0
+    job_retry_delay_s: float = 30.0
+    ffmpeg_stall_timeout_s: float = 120.0
+    abandoned_upload_s: int = 2 * 86400
+    s3_endpoint_url: str | None = None
     ratelimit_storage_url: str = "memory://"
     login_rate_limit: str = "10 per minute"
     max_request_bytes: int = 1_048_576
@@ -61,6 +69,8 @@ class Settings:
         secret_key = get("MOTPUB_SECRET_KEY", DEFAULT_SECRET_KEY)
         queue_url = get("MOTPUB_QUEUE_URL", f"sqlite:///{data_dir / 'queue.db'}")
         storage_url = get("MOTPUB_STORAGE_URL", f"file://{data_dir / 'media'}")
+        media_public_url = get("MOTPUB_MEDIA_PUBLIC_URL", "").rstrip("/") or None
+        s3_endpoint_url = get("MOTPUB_S3_ENDPOINT_URL", "") or None
 
         if urlsplit(public_url).scheme not in ("http", "https") or not urlsplit(public_url).netloc:
             problems.append(f"MOTPUB_PUBLIC_URL must be an absolute http(s) URL, got {public_url!r}")
@@ -70,6 +80,10 @@ class Settings:
             problems.append("MOTPUB_QUEUE_URL must be a sqlite:/// or redis:// URL")
         if not storage_url.startswith(("file://", "s3://")):
             problems.append("MOTPUB_STORAGE_URL must be a file:// or s3:// URL")
+        for name, value in [("MOTPUB_MEDIA_PUBLIC_URL", media_public_url),
+                            ("MOTPUB_S3_ENDPOINT_URL", s3_endpoint_url)]:
+            if value and not _is_http_url(value):
+                problems.append(f"{name} must be an absolute http(s) URL, got {value!r}")
         is_production = not database_url.startswith("sqlite")
         if is_production and (secret_key == DEFAULT_SECRET_KEY or len(secret_key) < 32):
             problems.append(
@@ -79,6 +93,9 @@ class Settings:
         login_rate_limit = get("MOTPUB_LOGIN_RATE_LIMIT", "10 per minute")
         ratelimit_storage_url = get("MOTPUB_RATELIMIT_STORAGE_URL", "memory://")
         max_request_bytes = _int(env, "MOTPUB_MAX_REQUEST_BYTES", 1_048_576, problems)
+        max_upload_bytes = _int(env, "MOTPUB_MAX_UPLOAD_BYTES", 4 * 1024**3, problems)
+        max_media_seconds = _int(env, "MOTPUB_MAX_MEDIA_SECONDS", 900, problems)
+        job_lease_s = _int(env, "MOTPUB_JOB_LEASE_S", 60, problems)
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -88,13 +105,23 @@ class Settings:
             secret_key=secret_key,
             queue_url=queue_url,
             storage_url=storage_url,
+            media_public_url=media_public_url,
+            s3_endpoint_url=s3_endpoint_url,
             ratelimit_storage_url=ratelimit_storage_url,
             login_rate_limit=login_rate_limit,
             max_request_bytes=max_request_bytes,
+            max_upload_bytes=max_upload_bytes,
+            max_media_seconds=float(max_media_seconds),
+            job_lease_s=float(job_lease_s),
         )
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:

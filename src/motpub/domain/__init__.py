@@ -4,11 +4,21 @@ from motpub.domain.base import LANGUAGES, Base
 from motpub.domain.code import Code
 from motpub.domain.item import Item, ItemStatus
 from motpub.domain.scan import LanguageSource, Scan
+from motpub.domain.transcode_job import ACTIVE_JOB_STATUSES, JobStatus, TranscodeJob
 from motpub.domain.user import ApiToken, Role, User
+from motpub.domain.video import Caption, MediaKind, Rendition, Video, VideoStatus
 
 __all__ = [
+    "ACTIVE_JOB_STATUSES",
     "LANGUAGES",
     "ApiToken",
+    "Caption",
+    "JobStatus",
+    "MediaKind",
+    "Rendition",
+    "TranscodeJob",
+    "Video",
+    "VideoStatus",
     "Base",
     "Code",
     "Item",

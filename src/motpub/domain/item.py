@@ -11,6 +11,7 @@ from motpub.domain.base import LANGUAGES, Base, Localized, UTCDateTime, enum_val
 
 if TYPE_CHECKING:
     from motpub.domain.code import Code
+    from motpub.domain.video import Video
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MAX_LENGTH = 80
@@ -52,6 +53,8 @@ class Item(Base):
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     codes: Mapped[list[Code]] = relationship(back_populates="item", order_by="Code.id")
+    videos: Mapped[list[Video]] = relationship(back_populates="item", order_by="Video.id",
+                                               passive_deletes=True)
 
     @property
     def is_published(self) -> bool:

@@ -1,8 +1,71 @@
-"""The queue front door: tasks take IDs, and the worker is a command of the same app."""
+"""The queue front door: thin tasks that take ids, and the worker, a command of the same app.
+
+Tasks are registered on the app's queue by create_app, so the web process enqueues exactly
+the tasks the worker runs.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+
 from flask import Flask
+
+from motpub.queue import crontab
+from motpub.services.jobs import jobs_to_requeue
+from motpub.services.transcoding import Worker, transcode_video
+from motpub.services.videos import abandon_uploads
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Tasks:
+    """What the rest of the app may enqueue."""
+
+    transcode_video: object
+    sweep_jobs: object
+    clean_uploads: object
+
+
+def register_tasks(app: Flask) -> Tasks:
+    runtime = app.extensions["motpub"]
+    queue, settings = runtime.queue, runtime.settings
+
+    def worker() -> Worker:
+        return Worker(
+            session_factory=runtime.session_factory, storage=runtime.storage,
+            worker_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
+            lease_s=settings.job_lease_s, max_media_seconds=settings.max_media_seconds,
+            stall_timeout_s=settings.ffmpeg_stall_timeout_s)
+
+    @queue.task(name="transcode_video")
+    def transcode_video_task(job_id: int) -> str:
+        outcome = transcode_video(worker(), job_id)
+        log.info("transcode job %s: %s", job_id, outcome)
+        if outcome == "retry":
+            transcode_video_task.schedule((job_id,), delay=settings.job_retry_delay_s)
+        return outcome
+
+    @queue.periodic_task(crontab(minute="*"), name="sweep_jobs")
+    def sweep_jobs() -> list[int]:
+        with runtime.session_factory() as session, session.begin():
+            job_ids = jobs_to_requeue(session, stale_queued_s=settings.job_lease_s * 5)
+        for job_id in job_ids:
+            transcode_video_task(job_id)
+        return job_ids
+
+    @queue.periodic_task(crontab(minute="17"), name="clean_uploads")
+    def clean_uploads() -> int:
+        with runtime.session_factory() as session, session.begin():
+            return abandon_uploads(session, runtime.storage,
+                                   older_than_s=settings.abandoned_upload_s)
+
+    return Tasks(transcode_video=transcode_video_task, sweep_jobs=sweep_jobs,
+                 clean_uploads=clean_uploads)
 
 
 def run_worker(app: Flask, *, workers: int) -> None:

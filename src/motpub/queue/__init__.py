@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+__all__ = ["Huey", "crontab", "make_queue"]
 
 
 def make_queue(url: str, *, name: str = "motpub") -> Huey:

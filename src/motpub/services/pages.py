@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from motpub.domain import LANGUAGES, Item, ItemStatus
+from motpub.domain import LANGUAGES, Item, ItemStatus, MediaKind, Video
 from motpub.services.markdown import render_markdown
 
 
@@ -49,6 +50,27 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Track:
+    language: str
+    label: str
+    url: str
+    is_default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Player:
+    """A ready video or audio guide as the page plays it."""
+
+    kind: str  # "video" or "audio"
+    hls_url: str
+    poster_url: str | None
+    width: int | None
+    height: int | None
+    language: str | None
+    tracks: list[Track]
+
+
+@dataclass(frozen=True, slots=True)
 class ItemPage:
     language: str
     slug: str
@@ -56,6 +78,8 @@ class ItemPage:
     summary: Field | None
     body_html: Field | None
     links: list[Link]
+    video: Player | None = None
+    audio: Player | None = None
 
     @property
     def has_fallback(self) -> bool:
@@ -72,8 +96,39 @@ def pick(texts: dict[str, str], language: str) -> Field | None:
     return None
 
 
-def build_item_page(item: Item, language: str) -> ItemPage:
+TRACK_LABELS = {"zh": "中文", "en": "English"}
+
+
+def _choose(videos: list[Video], kind: MediaKind, language: str) -> Video | None:
+    """The visitor's language first, then a language-neutral one, then any other."""
+    ready = [v for v in videos if v.kind is kind and v.master_key]
+    for wanted in (language, None):
+        for video in ready:
+            if video.language == wanted:
+                return video
+    return ready[0] if ready else None
+
+
+def _player(video: Video | None, language: str, media_url: Callable[[str], str]) -> Player | None:
+    if video is None:
+        return None
+    # Captions in the visitor's language are switched on when the video speaks another.
+    show_captions = video.language is not None and video.language != language
+    return Player(
+        kind=video.kind.value,
+        hls_url=media_url(video.master_key),
+        poster_url=media_url(video.poster_key) if video.poster_key else None,
+        width=video.width, height=video.height, language=video.language,
+        tracks=[Track(c.language, TRACK_LABELS[c.language], media_url(c.vtt_key),
+                      show_captions and c.language == language)
+                for c in video.captions],
+    )
+
+
+def build_item_page(item: Item, language: str,
+                    media_url: Callable[[str], str] | None = None) -> ItemPage:
     body = pick(item.body, language)
+    videos = list(item.videos) if media_url else []
     return ItemPage(
         language=language,
         slug=item.slug,
@@ -85,4 +140,6 @@ def build_item_page(item: Item, language: str) -> ItemPage:
                 link["url"], language, False))
             for link in item.links
         ],
+        video=_player(_choose(videos, MediaKind.VIDEO, language), language, media_url),
+        audio=_player(_choose(videos, MediaKind.AUDIO, language), language, media_url),
     )

@@ -22,6 +22,9 @@ class Runtime:
     session_factory: sessionmaker[Session]
     scan_recorder: ScanRecorder
     queue: Huey
+    storage: object
+    # Set by create_app once the queue's tasks are registered (motpub.jobs.Tasks).
+    tasks: object = None
     page_cache: dict = field(default_factory=dict)
 
 
@@ -33,12 +36,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from motpub.web.api import bp as api_bp
+    from motpub.web.media import bp as media_bp
     from motpub.web.public import bp as public_bp
     from motpub.web.studio import bp as studio_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(studio_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(media_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

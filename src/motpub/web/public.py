@@ -7,6 +7,7 @@ import hashlib
 import threading
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 
@@ -32,11 +33,30 @@ def page_style(templates_dir: Path) -> tuple[str, str]:
     return css, f"'sha256-{digest}'"
 
 
+@cache
+def _media_sources(media_public_url: str | None, s3_endpoint_url: str | None,
+                   storage_url: str) -> str:
+    """Where media may come from besides this origin: the CDN, or the S3 endpoint."""
+    origins = ["'self'"]
+    for url in (media_public_url, s3_endpoint_url):
+        if url:
+            parts = urlsplit(url)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    if storage_url.startswith("s3://") and not (media_public_url or s3_endpoint_url):
+        origins.append("https://*.amazonaws.com")
+    return " ".join(origins)
+
+
 def public_csp() -> str:
-    _css, style_hash = page_style(settings().templates_dir)
+    """No inline script, no third party: our player script and the HLS fallback, both ours
+    to serve, and media from our origin or the configured media origin."""
+    config = settings()
+    _css, style_hash = page_style(config.templates_dir)
+    media = _media_sources(config.media_public_url, config.s3_endpoint_url, config.storage_url)
     return (
-        f"default-src 'none'; style-src {style_hash}; img-src 'self' data:; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        f"default-src 'none'; style-src {style_hash}; script-src 'self'; "
+        f"img-src {media} data:; media-src {media} blob:; connect-src {media}; "
+        "worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 
 
@@ -48,7 +68,7 @@ def render_item_html(item: Item, language: str, *, switch_url: str | None = None
     other_language = "en" if language == "zh" else "zh"
     return render_template(
         "public/item.html",
-        page=build_item_page(item, language),
+        page=build_item_page(item, language, media_url=runtime().storage.url),
         page_css=css,
         other_language=other_language,
         switch_url=switch_url or f"/i/{item.slug}?lang={other_language}",

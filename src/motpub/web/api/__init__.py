@@ -6,6 +6,9 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, g, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
 from motpub.domain import Role, User
 from motpub.services.errors import Forbidden, ServiceError, Unauthorized
@@ -20,6 +23,8 @@ csrf.exempt(bp)
 
 def current_api_user() -> User:
     header = request.headers.get("Authorization", "")
+    if not header and current_user.is_authenticated:
+        return _studio_user()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send an API token as 'Authorization: Bearer <token>'")
@@ -27,6 +32,17 @@ def current_api_user() -> User:
     if user is None:
         raise Unauthorized("the API token is unknown or revoked")
     return user
+
+
+def _studio_user() -> User:
+    """The studio's own scripts call the API with the session cookie; since a cookie rides
+    along on any cross-site request, every change must also carry the page's CSRF token."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError:
+            raise Forbidden("the X-CSRFToken header is missing or wrong") from None
+    return current_user.user
 
 
 def requires(permission: Callable[[Role], bool]):
@@ -70,4 +86,4 @@ def _unauthorized_challenge(response):
     return response
 
 
-from motpub.web.api import codes, items, openapi  # noqa: E402,F401  (routes register on bp)
+from motpub.web.api import codes, items, openapi, videos  # noqa: E402,F401  (routes on bp)

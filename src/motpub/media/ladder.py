@@ -1,0 +1,137 @@
+"""The HLS ladder: which rungs a source gets, and one ffmpeg run that encodes them all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+
+from motpub.media.ffmpeg import FFMPEG, run_ffmpeg
+from motpub.media.hls import Variant, hls_options, measure_variant
+from motpub.media.probe import MediaInfo
+
+# (name, short side, video bit rate cap in bps), measured on the short side so a portrait
+# 1080x1920 phone clip gets the same rungs as a landscape 1920x1080 one.
+LADDER = (
+    ("1080p", 1080, 5_000_000),
+    ("720p", 720, 2_800_000),
+    ("480p", 480, 1_400_000),
+    ("360p", 360, 800_000),
+)
+# A source this much taller than a rung (a 900p screen capture) also keeps the rung above,
+# at its own size, so its detail is not thrown away.
+BETWEEN_RUNGS_RATIO = 1.1
+# veryfast: on 2 cores the four rungs of a 1080p30 source encode at about real time, so a
+# 5-minute upload is ready in minutes; faster/medium cost 1.5-3x for a gain the capped CRF
+# mostly hides at these bit rates on phone screens.
+X264_PRESET = "veryfast"
+CRF = 21
+GOP_S = 2  # keyframes every 2 s, at the same times in every rung, so players switch cleanly
+MAX_FRAME_RATE = 60
+AAC_OPTIONS = {"c:a": "aac", "b:a": "128k", "ac": 2, "ar": 48000}
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str  # "1080p", "720p", "480p", "360p"
+    short_side: int
+    width: int  # even, aspect and orientation of the source's display size
+    height: int
+    video_bitrate: int  # cap, bps
+
+
+def plan_ladder(info: MediaInfo) -> list[Rung]:
+    """The rungs for a video, highest first: never above the source; 360p always."""
+    if info.kind != "video":
+        raise ValueError("only a video has a ladder")
+    rungs = []
+    for index, (name, short_side, bitrate) in enumerate(LADDER):
+        below = LADDER[index + 1][1] if index + 1 < len(LADDER) else 0
+        if info.short_side >= short_side:
+            rungs.append(_rung(info, name, short_side, bitrate))
+        elif info.short_side > below * BETWEEN_RUNGS_RATIO:
+            rungs.append(_rung(info, name, info.short_side, bitrate))
+    return rungs
+
+
+def _rung(info: MediaInfo, name: str, short_side: int, bitrate: int) -> Rung:
+    short, long = info.short_side, info.long_side
+    if short_side >= short:  # at the source's size: never upscale, only round to even
+        short_side, long_side = short - short % 2, long - long % 2
+    else:
+        long_side = round(long * short_side / short / 2) * 2
+    width, height = (long_side, short_side) if info.width >= info.height else (
+        short_side, long_side)
+    return Rung(name=name, short_side=short_side, width=width, height=height,
+                video_bitrate=bitrate)
+
+
+def output_frame_rate(info: MediaInfo) -> float | None:
+    """The source's rate, halved while above 60 (a 120 fps slow-motion clip plays at 60)."""
+    rate = info.frame_rate
+    while rate and rate > MAX_FRAME_RATE:
+        rate /= 2
+    return round(rate, 3) if rate else None
+
+
+def transcode_ladder(src: Path, out_dir: Path, info: MediaInfo, rungs: list[Rung], *,
+                     on_progress: Callable[[float], None] | None = None,
+                     stall_timeout_s: float = 120, threads: int = 0) -> list[Variant]:
+    """Encode every rung in one ffmpeg run (decode once, split); Variants measured, as given."""
+    renditions = {rung.name: rung for rung in rungs}
+    command = encode_command(src, out_dir, info, renditions, threads=threads)
+    run_ffmpeg(command, duration_s=info.duration_s, on_progress=on_progress,
+               stall_timeout_s=stall_timeout_s)
+    return [measure_variant(out_dir, f"{name}/index.m3u8", name=name, width=rung.width,
+                            height=rung.height, frame_rate=output_frame_rate(info))
+            for name, rung in renditions.items()]
+
+
+def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[str, Rung], *,
+                   preset: str = X264_PRESET, crf: int = CRF, threads: int = 0) -> list[str]:
+    """The ffmpeg command line for `renditions` (directory name -> rung) under `out_dir`.
+
+    Makes the directories. ffmpeg turns rotated phone footage upright before our filters
+    (autorotate), so rung sizes are display sizes.
+    """
+    source = ffmpeg.input(str(src))
+    video = source["V:0"]  # capital V: not an attached cover picture
+    rate = output_frame_rate(info)
+    if rate != info.frame_rate:
+        video = video.filter("fps", rate)
+    copies = video.filter_multi_output("split", len(renditions))
+    outputs = []
+    for index, (name, rung) in enumerate(renditions.items()):
+        directory = out_dir / name
+        directory.mkdir(parents=True, exist_ok=True)
+        picture = (copies[index].filter("scale", rung.width, rung.height)
+                   .filter("setsar", 1).filter("format", "yuv420p"))
+        streams = [picture, source["a:0"]] if info.audio_codec else [picture]
+        options = {**_x264_options(rung, rate, preset, crf),
+                   **(AAC_OPTIONS if info.audio_codec else {}), **hls_options(directory)}
+        if threads:
+            options["threads"] = threads
+        outputs.append(ffmpeg.output(*streams, str(directory / "index.m3u8"), **options))
+    return ffmpeg.merge_outputs(*outputs).overwrite_output().compile(cmd=FFMPEG)
+
+
+def _x264_options(rung: Rung, rate: float | None, preset: str, crf: int) -> dict[str, object]:
+    gop = round(GOP_S * (rate or 30))
+    return {
+        "c:v": "libx264",
+        "preset": preset,
+        "profile:v": "high",
+        # Capped CRF: constant quality, but never above the rung's rate over a 2x buffer.
+        "crf": crf,
+        "maxrate": rung.video_bitrate,
+        "bufsize": 2 * rung.video_bitrate,
+        # Closed 2 s GOPs: by time (also right for variable frame rate phone footage), with
+        # -g as the frame-count ceiling and no scene-cut keyframes that would differ per rung.
+        "force_key_frames": f"expr:gte(t,n_forced*{GOP_S})",
+        "g": gop,
+        "keyint_min": gop,
+        "sc_threshold": 0,
+        "flags:v": "+cgop",
+    }

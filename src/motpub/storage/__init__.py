@@ -1,0 +1,37 @@
+"""Object storage, picked by one URL: a local directory or an S3 bucket.
+
+`file:///absolute/path` is the embedded default; `s3://bucket/prefix` goes through boto3 with
+credentials from its standard chain. Both keep the contract in `base.Storage`, proved by one
+test suite over both (tests/storage/test_contract.py). See docs/storage.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from motpub.storage.base import MIN_PART_BYTES, Part, Storage, StorageError
+from motpub.storage.filesystem import FileStorage
+
+__all__ = ["MIN_PART_BYTES", "FileStorage", "Part", "Storage", "StorageError", "make_storage"]
+
+
+def make_storage(url: str, *, public_url: str, media_public_url: str | None = None,
+                 s3_endpoint_url: str | None = None) -> Storage:
+    media_public_url = media_public_url.rstrip("/") if media_public_url else None
+    if url.startswith("file://"):
+        root = Path(url.removeprefix("file://"))
+        if not root.is_absolute():
+            raise StorageError(f"storage URL must be file:///absolute/path, got {url!r}")
+        return FileStorage(root, public_url=public_url, media_public_url=media_public_url)
+    if url.startswith("s3://"):
+        # Imported here: boto3 adds half a second to every start, and the default never uses it.
+        from motpub.storage.s3 import S3Storage, make_client
+
+        parts = urlsplit(url)
+        if not parts.netloc:
+            raise StorageError(f"storage URL must be s3://bucket/prefix, got {url!r}")
+        return S3Storage(make_client(s3_endpoint_url), parts.netloc, parts.path.strip("/"),
+                         media_public_url=media_public_url)
+    raise StorageError(f"storage URL must be file:///absolute/path or s3://bucket/prefix, "
+                       f"got {url!r}")

@@ -1,0 +1,151 @@
+"""Real worker processes: one killed mid-transcode, and two sharing one Redis queue."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from motpub.app import create_app
+from motpub.config import Settings
+from motpub.config import PROJECT_ROOT
+from motpub.database import upgrade
+from motpub.domain import JobStatus, TranscodeJob, Video, VideoStatus
+from tests.conftest import Api, add_user, make_clip
+from tests.web.test_api_videos import complete, upload
+
+SECRET = "worker-test-secret-0123456789abcdefghijkl"
+
+
+def start_worker(env: dict, *, threads: int = 1) -> subprocess.Popen:
+    # A session of its own, so the worker and its ffmpeg children can be killed together.
+    return subprocess.Popen([sys.executable, "-m", "motpub", "worker", "--workers", str(threads)],
+                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    process.wait(timeout=60)
+
+
+def wait_for(predicate, *, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def environment(tmp_path: Path, **extra: str) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MOTPUB_")}
+    env.update({"MOTPUB_DATA_DIR": str(tmp_path), "MOTPUB_PUBLIC_URL": "http://motpub.test",
+                "MOTPUB_SECRET_KEY": SECRET, **extra})
+    return env
+
+
+def test_a_worker_killed_mid_transcode_is_replaced_and_nothing_half_published(tmp_path):
+    env = environment(tmp_path, MOTPUB_JOB_LEASE_S="2")
+    settings = Settings.from_env(env)
+    upgrade(settings.database_url, str(PROJECT_ROOT / "migrations"))
+    app = create_app(settings)
+    runtime = app.extensions["motpub"]
+    client = app.test_client()
+    api = Api(client, add_user(app, "editor@example.org", "editor"))
+    clip = make_clip(tmp_path / "long.mp4", seconds=12, size="854x480",
+                     extra=("-vf", "noise=alls=20:allf=t"))
+    item = api.create_item()
+    plan = upload(api, client, item["id"], clip.read_bytes())
+    complete(api, plan)
+
+    def job():
+        with runtime.session_factory() as session:
+            return session.query(TranscodeJob).filter_by(video_id=plan["video_id"]).one()
+
+    first = start_worker(env)
+    try:
+        wait_for(lambda: job().stage == "ladder" and job().progress > 0.15, timeout_s=120,
+                 what="the first worker to be in the middle of the ladder")
+    finally:
+        stop(first, signal.SIGKILL)
+    with runtime.session_factory() as session:
+        video = session.get(Video, plan["video_id"])
+        assert video.status is not VideoStatus.READY and video.master_key is None
+
+    time.sleep(2.5)  # let the dead worker's lease run out
+    swept = subprocess.run([sys.executable, "-m", "motpub", "jobs", "sweep"], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert swept.stdout.split() == [str(job().id)]
+    second = start_worker(env)
+    try:
+        wait_for(lambda: job().status is JobStatus.SUCCEEDED, timeout_s=240,
+                 what="the second worker to finish the job")
+    finally:
+        stop(second)
+    assert job().attempts == 2
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert video["status"] == "ready" and len(video["renditions"]) == 2
+    versions = {key.split("/")[2] for key in runtime.storage.list_keys(f"videos/{video['id']}/")}
+    assert len(versions) == 1, "the killed worker's half-written version was removed"
+    # Every object the published master playlist names is in place.
+    base = video["hls_url"].removeprefix("http://motpub.test/media/").rsplit("/", 1)[0]
+    master = client.get(video["hls_url"].removeprefix("http://motpub.test"), buffered=True).text
+    for uri in (line for line in master.splitlines() if line and not line.startswith("#")):
+        playlist = runtime.storage.get_bytes(f"{base}/{uri}").decode()
+        folder = f"{base}/{uri.rsplit('/', 1)[0]}"
+        for name in (line for line in playlist.splitlines() if line and not line.startswith("#")):
+            assert runtime.storage.exists(f"{folder}/{name}")
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def redis_url():
+    url = "redis://127.0.0.1:6379/13"
+    connection = redis.Redis.from_url(url)
+    connection.flushdb()
+    yield url
+    connection.flushdb()
+    connection.close()
+
+
+def test_two_workers_on_one_redis_run_each_job_exactly_once(tmp_path, postgres_url, redis_url):
+    env = environment(tmp_path, MOTPUB_DATABASE_URL=postgres_url, MOTPUB_QUEUE_URL=redis_url)
+    app = create_app(Settings.from_env(env))
+    runtime = app.extensions["motpub"]
+    client = app.test_client()
+    api = Api(client, add_user(app, "editor@example.org", "editor"))
+    clip = make_clip(tmp_path / "short.mp4", seconds=2, size="160x90")
+    item = api.create_item()
+    video_ids = []
+    for _ in range(6):
+        plan = upload(api, client, item["id"], clip.read_bytes(), language=None)
+        complete(api, plan)
+        video_ids.append(plan["video_id"])
+
+    def jobs():
+        with runtime.session_factory() as session:
+            return session.query(TranscodeJob).filter(
+                TranscodeJob.video_id.in_(video_ids)).all()
+
+    workers = [start_worker(env), start_worker(env)]
+    try:
+        wait_for(lambda: all(j.status is JobStatus.SUCCEEDED for j in jobs()), timeout_s=240,
+                 what="both workers to finish the batch")
+    finally:
+        for worker in workers:
+            stop(worker)
+    finished = jobs()
+    assert len(finished) == 6
+    assert all(job.attempts == 1 for job in finished)
+    assert len({job.worker_id.rsplit(":", 1)[0] for job in finished}) == 2
+    with runtime.session_factory() as session:
+        assert all(session.get(Video, vid).status is VideoStatus.READY for vid in video_ids)
+    runtime.engine.dispose()
