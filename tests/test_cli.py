@@ -82,3 +82,14 @@ def test_production_settings_without_secret_fail_fast(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "MOTPUB_SECRET_KEY" in result.stderr
+
+
+def test_token_use_is_recorded_without_a_write_per_request(app, client, editor_token):
+    from motpub.domain import ApiToken
+
+    for _ in range(3):
+        assert client.get("/api/v1/items",
+                          headers={"Authorization": f"Bearer {editor_token}"}).status_code == 200
+    with app.extensions["motpub"].session_factory() as session:
+        token = session.scalar(select(ApiToken))
+    assert token.last_used_at is not None

@@ -34,7 +34,7 @@ def run_ffmpeg(args: list[str], *, duration_s: float | None,
     `on_progress(fraction)` gets 0..1 of `duration_s`, rising, a few times a second at most.
     ffmpeg is killed, and FFmpegError raised, when its progress stops for `stall_timeout_s`
     or it runs past `timeout_s`. An exception from `on_progress` kills ffmpeg and propagates,
-    which is how a caller cancels.
+    which is how a caller cancels. ffmpeg's stdout carries the progress, so outputs are files.
     """
     command = [FFMPEG, "-hide_banner", "-nostdin", "-progress", "pipe:1", "-nostats",
                *_without_program(args)]

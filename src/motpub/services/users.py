@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from motpub.domain import ApiToken, Role, User
@@ -82,8 +83,21 @@ def user_for_token(session: Session, token: str) -> User | None:
     )
     if api_token is None or not api_token.user.is_active:
         return None
-    api_token.last_used_at = utcnow()
     return api_token.user
+
+
+def mark_token_used(session: Session, token: str, *, every_s: float = 300) -> None:
+    """Record when a token was last used, at most every `every_s`: a write on every API
+    call would make each read a write transaction."""
+    now = utcnow()
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == _token_hash(token),
+               or_(ApiToken.last_used_at.is_(None),
+                   ApiToken.last_used_at < now - dt.timedelta(seconds=every_s)))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def revoke_token(session: Session, token: str) -> None:

@@ -12,8 +12,8 @@ from wtforms import ValidationError
 
 from motpub.domain import Role, User
 from motpub.services.errors import Forbidden, ServiceError, Unauthorized
-from motpub.services.users import user_for_token
-from motpub.web.context import db
+from motpub.services.users import mark_token_used, user_for_token
+from motpub.web.context import db, runtime
 from motpub.web.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -31,6 +31,9 @@ def current_api_user() -> User:
     user = user_for_token(db(), token.strip())
     if user is None:
         raise Unauthorized("the API token is unknown or revoked")
+    # In a transaction of its own, so the request's session stays read-only until it writes.
+    with runtime().session_factory() as session, session.begin():
+        mark_token_used(session, token.strip())
     return user
 
 

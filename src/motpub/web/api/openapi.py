@@ -32,6 +32,7 @@ def _errors(*statuses: int) -> dict:
 
 _ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+_VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _EC = {"name": "ec", "in": "query", "schema": {"type": "string", "enum": ["L", "M", "Q", "H"],
                                                  "default": "M"}}
 
@@ -99,6 +100,45 @@ def build_document() -> dict:
     for schema in list(schemas.values()):
         schemas.update(schema.pop("$defs", {}))
     schemas["Item"] = _ITEM
+    schemas["UploadRequest"] = {
+        "type": "object", "required": ["filename", "size_bytes", "content_type"],
+        "properties": {"language": {"type": ["string", "null"], "enum": ["zh", "en", None]},
+                       "filename": {"type": "string"}, "size_bytes": {"type": "integer"},
+                       "content_type": {"type": "string"}}}
+    schemas["Upload"] = {
+        "type": "object", "required": ["video_id", "upload"],
+        "properties": {"video_id": {"type": "integer"}, "upload": {
+            "type": "object", "properties": {
+                "part_size_bytes": {"type": "integer"},
+                "parts": {"type": "array", "items": {"type": "object", "properties": {
+                    "number": {"type": "integer"}, "url": {"type": "string"}}}},
+                "complete_url": {"type": "string"}}}}}
+    schemas["Video"] = {
+        "type": "object",
+        "required": ["status", "progress", "error", "duration_s", "width", "height",
+                     "renditions", "hls_url", "poster_url", "captions"],
+        "properties": {
+            "id": {"type": "integer"}, "video_id": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["video", "audio"]},
+            "language": {"type": ["string", "null"]},
+            "status": {"type": "string",
+                       "enum": ["uploading", "queued", "processing", "ready", "failed"]},
+            "progress": {"type": "number", "minimum": 0, "maximum": 1},
+            "error": {"type": ["object", "null"], "properties": {
+                "en": {"type": "string"}, "zh": {"type": "string"}}},
+            "duration_s": {"type": ["number", "null"]},
+            "width": {"type": ["integer", "null"]}, "height": {"type": ["integer", "null"]},
+            "renditions": {"type": "array", "items": {"type": "object", "properties": {
+                "name": {"type": "string"}, "width": {"type": ["integer", "null"]},
+                "height": {"type": ["integer", "null"]}, "bandwidth": {"type": "integer"},
+                "average_bandwidth": {"type": "integer"}, "codecs": {"type": "string"}}}},
+            "hls_url": {"type": ["string", "null"]},
+            "preview_url": {"type": ["string", "null"]},
+            "poster_url": {"type": ["string", "null"]},
+            "captions": {"type": "array", "items": {"type": "object", "properties": {
+                "language": {"type": "string"}, "url": {"type": "string"}}}},
+        },
+    }
     schemas["Code"] = _CODE_SCHEMA
     schemas["Error"] = {
         "type": "object",
@@ -157,6 +197,92 @@ def build_document() -> dict:
         "/codes/{code}/qr.svg": _qr_path("image/svg+xml"),
         "/codes/{code}/qr.png": _qr_path("image/png"),
         "/codes/{code}/qr.pdf": _qr_path("application/pdf"),
+        "/items/{item_id}/videos": {
+            "get": {"summary": "The item's videos and audio guides", "parameters": [_ITEM_ID],
+                    "responses": {**_ok("videos", {"type": "object", "properties": {
+                        "videos": {"type": "array", "items": _ref("Video")}}}),
+                        **_errors(401, 403, 404)}},
+            "post": {"summary": "Start a resumable upload of a video or audio guide",
+                     "parameters": [_ITEM_ID],
+                     "requestBody": {"required": True, **_json(_ref("UploadRequest"))},
+                     "responses": {**_ok("the upload plan", _ref("Upload"), "201"),
+                                   **_errors(400, 401, 403, 404, 422)}},
+        },
+        "/videos/{video_id}": {
+            "get": {"summary": "A video's status and renditions", "parameters": [_VIDEO_ID],
+                    "responses": {**_ok("the video", _ref("Video")), **_errors(401, 403, 404)}},
+            "delete": {"summary": "Delete a video and its files", "parameters": [_VIDEO_ID],
+                       "responses": {"204": {"description": "deleted"},
+                                     **_errors(401, 403, 404)}},
+        },
+        "/videos/{video_id}/parts": {
+            "get": {"summary": "Parts received so far, to resume an upload",
+                    "parameters": [_VIDEO_ID],
+                    "responses": {**_ok("parts", {"type": "object", "properties": {
+                        "parts": {"type": "array", "items": {"type": "object", "properties": {
+                            "number": {"type": "integer"}, "etag": {"type": "string"},
+                            "size_bytes": {"type": "integer"}}}}}}),
+                        **_errors(401, 403, 404)}},
+        },
+        "/videos/{video_id}/parts/{number}": {
+            "put": {"summary": "Upload one part (file storage); authorised by the signed URL",
+                    "security": [],
+                    "parameters": [_VIDEO_ID,
+                                   {"name": "number", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}},
+                                   {"name": "expires", "in": "query", "required": True,
+                                    "schema": {"type": "integer"}},
+                                   {"name": "signature", "in": "query", "required": True,
+                                    "schema": {"type": "string"}}],
+                    "requestBody": {"required": True, "content": {
+                        "application/octet-stream": {}}},
+                    "responses": {"200": {"description": "stored; the ETag header names it"},
+                                  **_errors(401, 404, 413, 422)}},
+        },
+        "/videos/{video_id}/complete": {
+            "post": {"summary": "Assemble the parts and queue the transcode",
+                     "parameters": [_VIDEO_ID],
+                     "requestBody": {"required": True, **_json({
+                         "type": "object", "required": ["parts"], "properties": {
+                             "parts": {"type": "array", "items": {
+                                 "type": "object", "required": ["number", "etag"],
+                                 "properties": {"number": {"type": "integer"},
+                                                "etag": {"type": "string"}}}}}})},
+                     "responses": {**_ok("queued", _ref("Video"), "202"),
+                                   **_errors(400, 401, 403, 404, 409, 422)}},
+        },
+        "/videos/{video_id}/retry": {
+            "post": {"summary": "Transcode again", "parameters": [_VIDEO_ID],
+                     "responses": {**_ok("queued", _ref("Video"), "202"),
+                                   **_errors(401, 403, 404, 409)}},
+        },
+        "/videos/{video_id}/replace": {
+            "post": {"summary": "Upload a new file; the current one plays until it is ready",
+                     "parameters": [_VIDEO_ID],
+                     "requestBody": {"required": True, **_json(_ref("UploadRequest"))},
+                     "responses": {**_ok("the upload plan", _ref("Upload"), "201"),
+                                   **_errors(400, 401, 403, 404, 409, 422)}},
+        },
+        "/videos/{video_id}/captions": {
+            "post": {"summary": "Add or replace captions (SRT or WebVTT) in one language",
+                     "parameters": [_VIDEO_ID],
+                     "requestBody": {"required": True, "content": {"multipart/form-data": {
+                         "schema": {"type": "object", "required": ["language", "file"],
+                                    "properties": {
+                                        "language": {"type": "string", "enum": ["zh", "en"]},
+                                        "file": {"type": "string", "format": "binary"}}}}}},
+                     "responses": {**_ok("the caption", {"type": "object", "properties": {
+                         "language": {"type": "string"}, "url": {"type": "string"}}}, "201"),
+                         **_errors(400, 401, 403, 404, 409, 413, 422)}},
+        },
+        "/videos/{video_id}/captions/{language}": {
+            "delete": {"summary": "Remove the captions in one language",
+                       "parameters": [_VIDEO_ID, {"name": "language", "in": "path",
+                                                  "required": True,
+                                                  "schema": {"type": "string"}}],
+                       "responses": {"204": {"description": "deleted"},
+                                     **_errors(401, 403, 404)}},
+        },
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": _ok("OpenAPI 3 document", {"type": "object"})}},
     }
