@@ -231,3 +231,22 @@ def test_a_part_of_exactly_the_part_size_is_accepted_behind_a_terminating_server
     response = client.put(f"{url.path}?{url.query}", data=b"\0" * (size + 1),
                           environ_overrides=terminated)
     assert response.status_code in (413, 422)
+
+
+def test_abandoned_uploads_are_aborted_and_marked_failed(app, api, client, clip):
+    item = api.create_item()
+    data = clip.read_bytes()
+    created = api.post(f"/items/{item['id']}/videos", json={
+        "language": "en", "filename": "clip.mp4", "size_bytes": len(data),
+        "content_type": "video/mp4"}).get_json()
+    url = urlsplit(created["upload"]["parts"][0]["url"])
+    client.put(f"{url.path}?{url.query}", data=data)
+    runtime = app.extensions["motpub"]
+    from motpub.services.videos import abandon_uploads
+
+    with runtime.session_factory() as session, session.begin():
+        assert abandon_uploads(session, runtime.storage, older_than_s=0) == 1
+    video = api.get(f"/videos/{created['video_id']}").get_json()
+    assert video["status"] == "failed" and video["error"]["zh"]
+    assert runtime.storage.abandoned_uploads(0) == []
+    assert api.get(f"/videos/{created['video_id']}/parts").get_json()["parts"] == []

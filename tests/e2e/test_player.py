@@ -1,0 +1,52 @@
+"""A visitor's phone plays the transcoded video: HLS natively, or through the lazily loaded
+fallback when the browser has no HLS of its own (as desktop Chromium)."""
+
+from __future__ import annotations
+
+import pytest
+
+from motpub.app import create_app
+from motpub.config import Settings
+from tests.conftest import Api, make_clip
+from tests.web.test_api_videos import complete, run_jobs, upload
+
+pytestmark = pytest.mark.browser
+
+
+def test_visitor_page_plays_the_transcoded_video(server, browser, tmp_path):
+    # Upload and transcode in this process, against the server's own database and files.
+    app = create_app(Settings.from_env(server.env))
+    client = app.test_client()
+    api = Api(client, server.token)
+    item, code = api.published_item_with_code(title={"zh": "青铜鼎", "en": "Bronze ding"})
+    clip = make_clip(tmp_path / "ding.mp4", seconds=6, size="640x360")
+    plan = upload(api, client, item["id"], clip.read_bytes(), language="zh")
+    complete(api, plan)
+    assert run_jobs(app) == ["ready"]
+    app.extensions["motpub"].engine.dispose()
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, locale="en-US")
+    page = context.new_page()
+    requests, errors = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    try:
+        page.goto(f"{server.url}/s/{code}")
+        video = page.locator("video#player")
+        assert video.get_attribute("preload") == "none"
+        assert video.get_attribute("poster")
+        native = page.evaluate(
+            "document.querySelector('video').canPlayType('application/vnd.apple.mpegurl')")
+        page.evaluate("const v = document.querySelector('video'); v.muted = true;")
+        video.dispatch_event("pointerdown")
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video'); v.play().catch(() => {});"
+            " return v.currentTime > 1; }", timeout=30_000, polling=500)
+        if not native:
+            assert any(url.endswith("/static/vendor/hls.light.min.js") for url in requests)
+        assert any(".m4s" in url for url in requests), "segments were fetched"
+        assert all(url.startswith(server.url) for url in requests), "no third-party request"
+        assert not errors, errors
+    finally:
+        context.close()
