@@ -32,6 +32,7 @@ class Settings:
     storage_url: str
     media_public_url: str | None = None
     max_upload_bytes: int = 4 * 1024**3
+    trusted_proxies: int = 0
     max_media_seconds: float = 900.0
     job_lease_s: float = 60.0
     job_retry_delay_s: float = 30.0
@@ -94,6 +95,7 @@ class Settings:
         ratelimit_storage_url = get("MOTPUB_RATELIMIT_STORAGE_URL", "memory://")
         max_request_bytes = _int(env, "MOTPUB_MAX_REQUEST_BYTES", 1_048_576, problems)
         max_upload_bytes = _int(env, "MOTPUB_MAX_UPLOAD_BYTES", 4 * 1024**3, problems)
+        trusted_proxies = _int(env, "MOTPUB_TRUSTED_PROXIES", 0, problems, minimum=0)
         max_media_seconds = _int(env, "MOTPUB_MAX_MEDIA_SECONDS", 900, problems)
         job_lease_s = _int(env, "MOTPUB_JOB_LEASE_S", 60, problems)
         if problems:
@@ -111,6 +113,7 @@ class Settings:
             login_rate_limit=login_rate_limit,
             max_request_bytes=max_request_bytes,
             max_upload_bytes=max_upload_bytes,
+            trusted_proxies=trusted_proxies,
             max_media_seconds=float(max_media_seconds),
             job_lease_s=float(job_lease_s),
         )
@@ -124,7 +127,8 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _int(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, problems: list[str], *,
+         minimum: int = 1) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -133,6 +137,6 @@ def _int(env: Mapping[str, str], name: str, default: int, problems: list[str]) -
     except ValueError:
         problems.append(f"{name} must be a whole number, got {raw!r}")
         return default
-    if value <= 0:
-        problems.append(f"{name} must be positive, got {value}")
+    if value < minimum:
+        problems.append(f"{name} must be at least {minimum}, got {value}")
     return value

@@ -3,7 +3,7 @@
 from motpub.domain.base import LANGUAGES, Base
 from motpub.domain.code import Code
 from motpub.domain.item import Item, ItemStatus
-from motpub.domain.scan import LanguageSource, Scan
+from motpub.domain.scan import DeviceClass, LanguageSource, Scan, View, VisitorSalt
 from motpub.domain.transcode_job import ACTIVE_JOB_STATUSES, JobStatus, TranscodeJob
 from motpub.domain.user import ApiToken, Role, User
 from motpub.domain.video import Caption, MediaKind, Rendition, Video, VideoStatus
@@ -13,6 +13,7 @@ __all__ = [
     "LANGUAGES",
     "ApiToken",
     "Caption",
+    "DeviceClass",
     "JobStatus",
     "MediaKind",
     "Rendition",
@@ -27,4 +28,6 @@ __all__ = [
     "Role",
     "Scan",
     "User",
+    "View",
+    "VisitorSalt",
 ]

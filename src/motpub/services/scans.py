@@ -22,12 +22,14 @@ from collections.abc import Callable
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from motpub.domain import LanguageSource, Scan
+from motpub.domain import DeviceClass, LanguageSource, Scan, View
+from motpub.services.visitors import classify, referrer_host, salt_for, visitor_hash
 from motpub.domain.base import utcnow
 
 log = logging.getLogger(__name__)
 
 _SCAN_INSERT = insert(Scan.__table__)
+_VIEW_INSERT = insert(View.__table__)
 
 
 class ScanRecorder:
@@ -44,6 +46,7 @@ class ScanRecorder:
         self._linger_s = linger_s
         self._max_batch = max_batch
         self._rows: list[dict] = []
+        self._salts: dict = {}
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -51,20 +54,44 @@ class ScanRecorder:
         self._pid: int | None = None
         atexit.register(self.flush)
 
-    def record_scan(
-        self, *, code_id: int, item_id: int, language: str, language_source: LanguageSource
-    ) -> None:
-        row = {
-            "code_id": code_id,
-            "item_id": item_id,
-            "language": language,
-            "language_source": language_source,
-            "scanned_at": utcnow(),
-        }
+    def record_scan(self, *, code_id: int, item_id: int, language: str,
+                    language_source: LanguageSource, user_agent: str = "", ip: str = "",
+                    referrer: str | None = None, is_head: bool = False) -> None:
+        self._add({"table": _SCAN_INSERT, "code_id": code_id, "item_id": item_id,
+                   "language": language, "language_source": language_source,
+                   "scanned_at": utcnow()}, user_agent, ip, referrer, is_head)
+
+    def record_view(self, *, item_id: int, language: str, language_source: LanguageSource,
+                    user_agent: str = "", ip: str = "", referrer: str | None = None,
+                    is_head: bool = False) -> None:
+        self._add({"table": _VIEW_INSERT, "item_id": item_id, "language": language,
+                   "language_source": language_source, "viewed_at": utcnow()},
+                  user_agent, ip, referrer, is_head)
+
+    def _add(self, row: dict, user_agent: str, ip: str, referrer: str | None,
+             is_head: bool) -> None:
+        # The raw user agent and IP stay in this buffer only until the writer turns them
+        # into classes and a salted hash; they are never written anywhere.
+        row["_request"] = (user_agent, ip, referrer, is_head)
         with self._lock:
             self._rows.append(row)
         self._ensure_thread()
         self._wake.set()
+
+    def _enrich(self, session: Session, row: dict) -> dict:
+        user_agent, ip, referrer, is_head = row.pop("_request")
+        visitor = classify(user_agent)
+        moment = row.get("scanned_at") or row["viewed_at"]
+        day = moment.date()
+        if day not in self._salts:
+            self._salts = {day: salt_for(session, day)}
+        row.update(
+            device_class=DeviceClass.BOT if is_head else visitor.device_class,
+            os=visitor.os, browser=visitor.browser, in_app=visitor.in_app,
+            is_bot=visitor.is_bot or is_head, referrer_host=referrer_host(referrer),
+            visitor_hash=visitor_hash(self._salts[day], row["item_id"], ip, user_agent),
+        )
+        return row
 
     def pending(self) -> int:
         with self._lock:
@@ -84,7 +111,13 @@ class ScanRecorder:
                     with self._session_factory() as session, session.begin():
                         # Core, not the ORM's bulk insert: the rows are plain column values,
                         # and the ORM's per-row bookkeeping would cost more than the INSERT.
-                        session.connection().execute(_SCAN_INSERT, rows)
+                        batches: dict = {_SCAN_INSERT: [], _VIEW_INSERT: []}
+                        for row in rows:
+                            row = dict(row)
+                            batches[row.pop("table")].append(self._enrich(session, row))
+                        for table, batch in batches.items():
+                            if batch:
+                                session.connection().execute(table, batch)
                 except Exception:
                     # Keep the rows for the next attempt instead of losing them.
                     with self._lock:

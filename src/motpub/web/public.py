@@ -107,11 +107,14 @@ def _serve(target: Target | None) -> Response:
     if normalize_language(request.args.get("lang")):
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="Lax",
                             secure=settings().is_https, httponly=True)
+    facts = {"item_id": target.item_id, "language": language, "language_source": source,
+             "user_agent": request.headers.get("User-Agent", ""),
+             "ip": request.remote_addr or "", "referrer": request.referrer,
+             "is_head": request.method == "HEAD"}
     if target.code_id is not None:
-        runtime().scan_recorder.record_scan(
-            code_id=target.code_id, item_id=target.item_id,
-            language=language, language_source=source,
-        )
+        runtime().scan_recorder.record_scan(code_id=target.code_id, **facts)
+    else:
+        runtime().scan_recorder.record_view(**facts)
     return response
 
 
