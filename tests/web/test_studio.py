@@ -166,3 +166,34 @@ def test_login_redirects_only_to_local_paths(app, client):
         "email": "editor@example.org", "password": "correct horse battery",
         "csrf_token": csrf_token(page.text)})
     assert response.headers["Location"] == "/studio/"
+
+
+def test_studio_csp_lets_the_browser_upload_parts_to_the_s3_endpoint(tmp_path, database_url):
+    from motpub.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(tmp_path, database_url, storage_url="s3://media/motpub",
+                                   s3_endpoint_url="http://127.0.0.1:9000"))
+    try:
+        csp = app.test_client().get("/studio/login").headers["Content-Security-Policy"]
+    finally:
+        app.extensions["motpub"].engine.dispose()
+    assert "connect-src 'self' http://127.0.0.1:9000;" in csp
+    assert "media-src 'self' http://127.0.0.1:9000 blob:;" in csp
+    assert "script-src" not in csp and "unsafe-inline" not in csp  # scripts: 'self' only
+
+
+def test_item_page_lists_its_videos_for_the_upload_script(client, api):
+    item = api.create_item()
+    login(client, "editor@example.org")
+    created = api.post(f"/items/{item['id']}/videos", json={
+        "language": "en", "filename": "guide.mp3", "size_bytes": 1000,
+        "content_type": "audio/mpeg"}).get_json()
+    page = client.get(f"/studio/items/{item['id']}").text
+    assert f'id="video-{created["video_id"]}"' in page and "guide.mp3" in page
+    assert 'data-video-url="/api/v1/videos/{id}"' in page
+    assert 'data-row-url="/studio/videos/{id}/row"' in page
+    assert "/static/studio-upload.js" in page and "/static/player.js" in page
+    row = client.get(f"/studio/videos/{created['video_id']}/row")
+    assert row.status_code == 200 and row.text.strip().startswith("<li")
+    assert "Audio guide" in row.text and 'data-status="uploading"' in row.text

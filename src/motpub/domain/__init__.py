@@ -2,6 +2,7 @@
 
 from motpub.domain.base import LANGUAGES, Base
 from motpub.domain.code import Code
+from motpub.domain.engagement import Engagement, EngagementKind
 from motpub.domain.item import Item, ItemStatus
 from motpub.domain.scan import DeviceClass, LanguageSource, Scan, View, VisitorSalt
 from motpub.domain.transcode_job import ACTIVE_JOB_STATUSES, JobStatus, TranscodeJob
@@ -14,6 +15,8 @@ __all__ = [
     "ApiToken",
     "Caption",
     "DeviceClass",
+    "Engagement",
+    "EngagementKind",
     "JobStatus",
     "MediaKind",
     "Rendition",

@@ -20,9 +20,10 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from motpub.domain import DeviceClass, LanguageSource, Scan, View
+from motpub.domain import DeviceClass, Engagement, EngagementKind, LanguageSource, Scan, View
 from motpub.services.visitors import classify, referrer_host, salt_for, visitor_hash
 from motpub.domain.base import utcnow
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _SCAN_INSERT = insert(Scan.__table__)
 _VIEW_INSERT = insert(View.__table__)
+_ENGAGEMENT_INSERT = insert(Engagement.__table__)
 
 
 class ScanRecorder:
@@ -68,6 +70,16 @@ class ScanRecorder:
                    "language_source": language_source, "viewed_at": utcnow()},
                   user_agent, ip, referrer, is_head)
 
+    def record_engagement(self, *, item_id: int, video_id: int | None, page_session: str,
+                          kind: EngagementKind, value: float | None, language: str) -> None:
+        row = {"table": _ENGAGEMENT_INSERT, "item_id": item_id, "video_id": video_id,
+               "page_session": page_session, "kind": kind, "value": value,
+               "language": language, "created_at": utcnow()}
+        with self._lock:
+            self._rows.append(row)
+        self._ensure_thread()
+        self._wake.set()
+
     def _add(self, row: dict, user_agent: str, ip: str, referrer: str | None,
              is_head: bool) -> None:
         # The raw user agent and IP stay in this buffer only until the writer turns them
@@ -79,6 +91,8 @@ class ScanRecorder:
         self._wake.set()
 
     def _enrich(self, session: Session, row: dict) -> dict:
+        if "_request" not in row:
+            return row
         user_agent, ip, referrer, is_head = row.pop("_request")
         visitor = classify(user_agent)
         moment = row.get("scanned_at") or row["viewed_at"]
@@ -108,22 +122,32 @@ class ScanRecorder:
                 if not rows:
                     return written
                 try:
-                    with self._session_factory() as session, session.begin():
-                        # Core, not the ORM's bulk insert: the rows are plain column values,
-                        # and the ORM's per-row bookkeeping would cost more than the INSERT.
-                        batches: dict = {_SCAN_INSERT: [], _VIEW_INSERT: []}
-                        for row in rows:
-                            row = dict(row)
-                            batches[row.pop("table")].append(self._enrich(session, row))
-                        for table, batch in batches.items():
-                            if batch:
-                                session.connection().execute(table, batch)
+                    self._write(rows)
+                except IntegrityError:
+                    # A row whose item was deleted meanwhile must not hold back the others.
+                    for row in rows:
+                        try:
+                            self._write([row])
+                        except IntegrityError:
+                            log.warning("dropped a visit whose item or code is gone")
                 except Exception:
                     # Keep the rows for the next attempt instead of losing them.
                     with self._lock:
                         self._rows[:0] = rows
                     raise
                 written += len(rows)
+
+    def _write(self, rows: list[dict]) -> None:
+        with self._session_factory() as session, session.begin():
+            # Core, not the ORM's bulk insert: the rows are plain column values, and the
+            # ORM's per-row bookkeeping would cost more than the INSERT.
+            batches: dict = {_SCAN_INSERT: [], _VIEW_INSERT: [], _ENGAGEMENT_INSERT: []}
+            for row in rows:
+                row = dict(row)
+                batches[row.pop("table")].append(self._enrich(session, row))
+            for table, batch in batches.items():
+                if batch:
+                    session.connection().execute(table, batch)
 
     def _ensure_thread(self) -> None:
         # Started lazily and per process: a thread does not survive a fork of the web server.

@@ -36,6 +36,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from motpub.web.api import bp as api_bp
+    from motpub.web.beacons import bp as beacons_bp
     from motpub.web.media import bp as media_bp
     from motpub.web.public import bp as public_bp
     from motpub.web.studio import bp as studio_bp
@@ -44,6 +45,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(beacons_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

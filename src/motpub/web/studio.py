@@ -6,7 +6,8 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, url_for)
+from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -14,15 +15,17 @@ from sqlalchemy import select
 from motpub.domain import Role, User
 from motpub.services import codes as code_service
 from motpub.services import items as item_service
+from motpub.services import videos as video_service
 from motpub.services.errors import Invalid, ServiceError
 from motpub.services.language import normalize_language
 from motpub.services.scans import item_stats
 from motpub.services.users import authenticate, create_user
 from motpub.web.api.codes import qr_download
+from motpub.web.api.videos import video_json
 from motpub.web.context import db, runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE, SessionUser, limiter
 from motpub.web.forms import ButtonForm, CodeForm, ItemForm, LoginForm, UserForm
-from motpub.web.public import public_csp, render_item_html
+from motpub.web.public import _media_sources, public_csp, render_item_html
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -135,8 +138,47 @@ def item(item_id: int):
     return render_template(
         "studio/item.html", form=form, item=item, button=ButtonForm(), code_form=CodeForm(),
         stats=item_stats(db(), item.id), public_url=settings().public_url,
-        code_url=code_service.code_url,
+        code_url=code_service.code_url, videos=[video_json(video) for video in item.videos],
+        video_urls=_video_url_templates(),
     ), 422 if form.errors or form.form_errors else 200
+
+
+def _video_url_templates() -> dict[str, str]:
+    """URLs with `{id}` where a video's id goes: the upload script fills them in for videos
+    it creates, so it never spells out a route itself."""
+    return {name: url_for(endpoint, video_id=0).replace("/0", "/{id}", 1)
+            for name, endpoint in (("video", "api.get_video"), ("row", "studio.video_row"))}
+
+
+@bp.get("/videos/<int:video_id>/row")
+@editor_required
+def video_row(video_id: int):
+    """One row of the item page's media list, for the script to swap in when it changes."""
+    video = video_service.get_video(db(), video_id)
+    response = make_response(render_template("studio/_video.html", v=video_json(video)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.after_request
+def _studio_csp(response):
+    """The studio's own policy, wider than the app's default only where media lives: the
+    browser PUTs upload parts straight to the storage (S3 presigned URLs) and previews
+    stream from it. Set first, so the app-wide default (setdefault) leaves it alone."""
+    config = settings()
+    media = _media_sources(config.media_public_url, config.s3_endpoint_url,
+                           config.storage_url)
+    uploads = media
+    if config.storage_url.startswith("s3://") and not config.s3_endpoint_url \
+            and "amazonaws.com" not in media:
+        uploads += " https://*.amazonaws.com"
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        f"default-src 'self'; img-src {media} data: blob:; media-src {media} blob:; "
+        f"connect-src {uploads}; worker-src 'self' blob:; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    )
+    return response
 
 
 @bp.post("/items/<int:item_id>/<any(publish, unpublish):action>")
@@ -168,8 +210,6 @@ def preview(item_id: int):
 
 
 def runtime_response(html: str):
-    from flask import make_response
-
     response = make_response(html)
     response.headers["Content-Security-Policy"] = public_csp()
     response.headers["Cache-Control"] = "no-store"

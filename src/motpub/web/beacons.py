@@ -1,0 +1,86 @@
+"""`POST /e`: engagement beacons from the visitor page (navigator.sendBeacon).
+
+Small, validated, rate-limited per address, and never a 500: a beacon is fire-and-forget,
+so anything that goes wrong while keeping it is logged and answered 204.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+
+from motpub.domain import LANGUAGES, EngagementKind, Item, ItemStatus, Video
+from motpub.web.context import db, runtime
+from motpub.web.extensions import csrf, limiter
+
+log = logging.getLogger(__name__)
+bp = Blueprint("beacons", __name__)
+csrf.exempt(bp)
+
+MAX_BEACON_BYTES = 2048
+_SESSION = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
+_PERCENT_KINDS = {EngagementKind.VIDEO_PROGRESS, EngagementKind.READ_DEPTH}
+
+
+def _bad(message: str):
+    return jsonify({"error": {"code": "bad_request", "message": message}}), 400
+
+
+@bp.post("/e")
+@limiter.limit("120 per minute")
+def beacon():
+    if (request.content_length or 0) > MAX_BEACON_BYTES:
+        return _bad(f"a beacon is at most {MAX_BEACON_BYTES} bytes")
+    try:
+        data = json.loads(request.get_data(cache=False)[:MAX_BEACON_BYTES + 1] or b"null")
+    except ValueError:
+        return _bad("a beacon is a JSON object")
+    try:
+        fields = _validate(data)
+    except ValueError as error:
+        return _bad(str(error))
+    try:
+        is_live = db().scalar(select(Item.id).where(Item.id == fields["item_id"],
+                                                    Item.status == ItemStatus.PUBLISHED))
+        if is_live:
+            if fields["video_id"] is not None and db().scalar(select(Video.id).where(
+                    Video.id == fields["video_id"], Video.item_id == fields["item_id"])) is None:
+                fields["video_id"] = None
+            runtime().scan_recorder.record_engagement(**fields)
+    except Exception:  # a beacon never answers 500; the loss is logged
+        log.exception("a beacon could not be recorded")
+    return Response(status=204)
+
+
+def _validate(data: object) -> dict:
+    if not isinstance(data, dict):
+        raise ValueError("a beacon is a JSON object")
+    try:
+        kind = EngagementKind(data.get("k"))
+    except ValueError:
+        raise ValueError("k must be one of " + ", ".join(k.value for k in EngagementKind)) \
+            from None
+    item_id, video_id, value = data.get("i"), data.get("m"), data.get("v")
+    if not isinstance(item_id, int) or isinstance(item_id, bool) or item_id <= 0:
+        raise ValueError("i must be an item id")
+    if video_id is not None and (not isinstance(video_id, int) or isinstance(video_id, bool)):
+        raise ValueError("m must be a video id or absent")
+    session = data.get("s")
+    if not isinstance(session, str) or not _SESSION.match(session):
+        raise ValueError("s must be the page session id (8 to 32 letters, digits, - or _)")
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or not 0 <= value <= 86_400_000:
+            raise ValueError("v must be a finite, non-negative number")
+        if kind in _PERCENT_KINDS and value not in (25, 50, 75, 100):
+            raise ValueError("v must be 25, 50, 75 or 100 for progress and read depth")
+    language = data.get("l") or ""
+    if language not in ("", *LANGUAGES):
+        raise ValueError('l must be "zh" or "en"')
+    return {"item_id": item_id, "video_id": video_id, "page_session": session,
+            "kind": kind, "value": value, "language": language}
