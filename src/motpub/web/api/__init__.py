@@ -89,4 +89,4 @@ def _unauthorized_challenge(response):
     return response
 
 
-from motpub.web.api import codes, items, openapi, videos  # noqa: E402,F401  (routes on bp)
+from motpub.web.api import analytics, codes, items, openapi, videos  # noqa: E402,F401

@@ -91,6 +91,28 @@ def _item_action(summary: str) -> dict:
                      "responses": {**_ok("the item", _ref("Item")), **_errors(401, 403, 404)}}}
 
 
+_ANALYTICS_FILTERS = [
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": "first day, in the venue's timezone (default: six days before to)"},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+     "description": "last day, included (default: today)"},
+    {"name": "item_id", "in": "query", "schema": {"type": "integer"}},
+    {"name": "code", "in": "query", "schema": {"type": "string"}},
+    {"name": "language", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}},
+    {"name": "tz", "in": "query", "schema": {"type": "string", "default": "Asia/Shanghai"}},
+]
+
+
+def _rows(properties: dict) -> dict:
+    return {"type": "object", "properties": {"rows": {"type": "array", "items": {
+        "type": "object", "properties": properties}}}}
+
+
+def _analytics(summary: str, schema: dict, *extra: dict) -> dict:
+    return {"get": {"summary": summary, "parameters": [*_ANALYTICS_FILTERS, *extra],
+                    "responses": {**_ok(summary, schema), **_errors(401, 403, 422)}}}
+
+
 @cache
 def build_document() -> dict:
     schemas = {
@@ -283,6 +305,31 @@ def build_document() -> dict:
                        "responses": {"204": {"description": "deleted"},
                                      **_errors(401, 403, 404)}},
         },
+        "/analytics/summary": _analytics("Scans, visitors, bots, views, plays, completions, "
+                                         "against the previous period", {
+            "type": "object",
+            "required": ["scans", "visitors", "bot_scans", "views", "plays", "completions"],
+            "properties": {name: {"type": ["number", "null"]} for name in (
+                "scans", "visitors", "bot_scans", "views", "plays", "completions",
+                "play_rate", "completion_rate", "median_watch_s", "bot_share")}}),
+        "/analytics/timeseries": _analytics("Scans and visitors per hour, day or week", _rows({
+            "t": {"type": "string"}, "scans": {"type": "integer"},
+            "visitors": {"type": "integer"}}), {
+            "name": "interval", "in": "query",
+            "schema": {"type": "string", "enum": ["hour", "day", "week"], "default": "day"}}),
+        "/analytics/breakdown": _analytics("Scans and visitors per key", _rows({
+            "key": {}, "label": {}, "scans": {"type": "integer"},
+            "visitors": {"type": "integer"}}), {
+            "name": "by", "in": "query", "schema": {"type": "string", "enum": [
+                "item", "code", "language", "device", "os", "browser", "in_app", "country",
+                "hour"], "default": "item"}}),
+        "/analytics/export.csv": {"get": {
+            "summary": "Any analytics view as CSV",
+            "parameters": [*_ANALYTICS_FILTERS, {
+                "name": "view", "in": "query", "schema": {
+                    "type": "string", "enum": ["summary", "timeseries", "breakdown"]}}],
+            "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}},
+                          **_errors(401, 403, 422)}}},
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": _ok("OpenAPI 3 document", {"type": "object"})}},
     }
