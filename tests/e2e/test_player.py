@@ -3,6 +3,8 @@ fallback when the browser has no HLS of its own (as desktop Chromium)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from motpub.app import create_app
@@ -28,8 +30,10 @@ def test_visitor_page_plays_the_transcoded_video(server, browser, tmp_path):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, locale="en-US")
     page = context.new_page()
-    requests, errors = [], []
+    requests, errors, beacons_sent = [], [], []
     page.on("request", lambda request: requests.append(request.url))
+    page.on("request", lambda request: request.url.endswith("/e")
+            and beacons_sent.append(request.post_data))
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     try:
         page.goto(f"{server.url}/s/{code}")
@@ -43,6 +47,9 @@ def test_visitor_page_plays_the_transcoded_video(server, browser, tmp_path):
         page.wait_for_function(
             "() => { const v = document.querySelector('video'); v.play().catch(() => {});"
             " return v.currentTime > 1; }", timeout=30_000, polling=500)
+        page.wait_for_timeout(300)
+        kinds = [json.loads(body)["k"] for body in beacons_sent]
+        assert "video_start" in kinds, kinds
         if not native:
             assert any(url.endswith("/static/vendor/hls.light.min.js") for url in requests)
         assert any(".m4s" in url for url in requests), "segments were fetched"

@@ -61,6 +61,7 @@ class Track:
 class Player:
     """A ready video or audio guide as the page plays it."""
 
+    video_id: int
     kind: str  # "video" or "audio"
     hls_url: str
     poster_url: str | None
@@ -72,6 +73,7 @@ class Player:
 
 @dataclass(frozen=True, slots=True)
 class ItemPage:
+    item_id: int
     language: str
     slug: str
     title: Field
@@ -115,6 +117,7 @@ def _player(video: Video | None, language: str, media_url: Callable[[str], str])
     # Captions in the visitor's language are switched on when the video speaks another.
     show_captions = video.language is not None and video.language != language
     return Player(
+        video_id=video.id,
         kind=video.kind.value,
         hls_url=media_url(video.master_key),
         poster_url=media_url(video.poster_key) if video.poster_key else None,
@@ -130,6 +133,7 @@ def build_item_page(item: Item, language: str,
     body = pick(item.body, language)
     videos = list(item.videos) if media_url else []
     return ItemPage(
+        item_id=item.id,
         language=language,
         slug=item.slug,
         title=pick(item.title, language) or Field(item.slug, language, False),
