@@ -443,8 +443,16 @@ def test_run_ffmpeg_raises_with_the_stderr_tail_when_ffmpeg_fails():
 
 
 def assert_no_ffmpeg_left(marker: str) -> None:
-    with pytest.raises(ChildProcessError):  # no child at all: killed and reaped, no zombie
-        os.waitpid(-1, os.WNOHANG)
+    # No ffmpeg child of ours is left, running or as a zombie: killed and reaped. (Other
+    # children, such as a test server, may exist while the whole suite runs.)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        name = fields[0].split("(", 1)[1]
+        parent = int(fields[1].split()[1])
+        assert not (name == "ffmpeg" and parent == os.getpid()), f"ffmpeg left: {stat}"
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             assert marker.encode() not in cmdline.read_bytes()

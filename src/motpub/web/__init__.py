@@ -38,11 +38,13 @@ def register_blueprints(app: Flask) -> None:
     from motpub.web.api import bp as api_bp
     from motpub.web.beacons import bp as beacons_bp
     from motpub.web.media import bp as media_bp
+    from motpub.web.ops import bp as ops_bp
     from motpub.web.public import bp as public_bp
     from motpub.web.studio import bp as studio_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(studio_bp)
+    app.register_blueprint(ops_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(beacons_bp)

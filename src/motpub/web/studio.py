@@ -48,11 +48,11 @@ editor_required = role_required(lambda role: role.can_edit)
 admin_required = role_required(lambda role: role.can_manage_users)
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, *, home: str = "studio.items") -> str:
     if target and target.startswith("/") and not target.startswith("//") \
             and not urlsplit(target).netloc:
         return target
-    return url_for("studio.items")
+    return url_for(home)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,7 +64,9 @@ def login():
         if user is not None:
             db().commit()
             login_user(SessionUser(user))
-            return redirect(_safe_next(request.args.get("next")))
+            # Analysts may not open the items list; their home is the ops dashboard.
+            home = "studio.items" if user.role.can_edit else "ops.dashboard"
+            return redirect(_safe_next(request.args.get("next"), home=home))
         flash(_("Wrong email or password."), "error")
     return render_template("studio/login.html", form=form), \
         422 if request.method == "POST" else 200
