@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from motpub.domain import DeviceClass
 from motpub.services.visitors import classify, referrer_host, visitor_hash
@@ -57,3 +58,19 @@ def test_visitor_hash_depends_on_salt_item_ip_and_agent():
 def test_referrer_host_keeps_only_the_host():
     assert referrer_host("https://mp.weixin.qq.com/s/abc?x=1") == "mp.weixin.qq.com"
     assert referrer_host(None) == "" and referrer_host("not a url") == ""
+
+
+def test_salts_are_made_once_per_day_and_deleted_after_two_days(app, session):
+    import datetime as dt
+
+    from motpub.domain import VisitorSalt
+    from motpub.services.visitors import salt_for
+
+    today = dt.datetime.now(dt.UTC).date()
+    days = [today - dt.timedelta(days=n) for n in range(4)]
+    salts = [salt_for(session, day) for day in days]
+    session.commit()
+    assert len(set(salts)) == 4 and salt_for(session, today) == salts[0]
+    assert app.extensions["motpub"].tasks.delete_salts.call_local() == 2
+    remaining = sorted(session.scalars(select(VisitorSalt.day)))
+    assert remaining == sorted(days[:2])

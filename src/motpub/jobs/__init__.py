@@ -6,6 +6,7 @@ the tasks the worker runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -18,6 +19,7 @@ from motpub.queue import crontab
 from motpub.services.jobs import jobs_to_requeue
 from motpub.services.transcoding import Worker, transcode_video
 from motpub.services.videos import abandon_uploads
+from motpub.services.visitors import delete_old_salts
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class Tasks:
     transcode_video: object
     sweep_jobs: object
     clean_uploads: object
+    delete_salts: object
 
 
 def register_tasks(app: Flask) -> Tasks:
@@ -64,8 +67,13 @@ def register_tasks(app: Flask) -> Tasks:
             return abandon_uploads(session, runtime.storage,
                                    older_than_s=settings.abandoned_upload_s)
 
+    @queue.periodic_task(crontab(minute="5"), name="delete_old_salts")
+    def delete_salts() -> int:
+        with runtime.session_factory() as session, session.begin():
+            return delete_old_salts(session, today=dt.datetime.now(dt.UTC).date())
+
     return Tasks(transcode_video=transcode_video_task, sweep_jobs=sweep_jobs,
-                 clean_uploads=clean_uploads)
+                 clean_uploads=clean_uploads, delete_salts=delete_salts)
 
 
 def run_worker(app: Flask, *, workers: int) -> None:
