@@ -93,6 +93,18 @@ def _api_token(data_dir: Path, email: str) -> str:
     return token
 
 
+def stop_process(process: subprocess.Popen, name: str, log_path: Path) -> None:
+    """SIGTERM, then wait; a process that does not stop in 30 s is killed and fails the test."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+        pytest.fail(f"{name} did not stop within 30s of SIGTERM:\n"
+                    f"{log_path.read_text(errors='replace')}")
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
     if not MOTPUB.exists():
@@ -130,13 +142,7 @@ def server(tmp_path_factory) -> Server:
         yield Server(url=url, port=port, data_dir=data_dir, env=env, email=EDITOR_EMAIL,
                      password=EDITOR_PASSWORD, token=token)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-            pytest.fail("motpub serve did not stop within 30s of SIGTERM")
+        stop_process(process, "motpub serve", log_path)
 
 
 @pytest.fixture(scope="session")

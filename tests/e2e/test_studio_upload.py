@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.conftest import make_clip
-from tests.e2e.conftest import MOTPUB, PROJECT_ROOT, Server
+from tests.e2e.conftest import MOTPUB, PROJECT_ROOT, Server, stop_process
 
 pytestmark = pytest.mark.browser
 
@@ -41,14 +40,7 @@ def worker(server: Server, tmp_path_factory):
                                    cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
     yield log_path
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-        pytest.fail(f"motpub worker did not stop within 30s of SIGTERM:\n"
-                    f"{log_path.read_text(errors='replace')}")
+    stop_process(process, "motpub worker", log_path)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from motpub.domain import (ACTIVE_JOB_STATUSES, LANGUAGES, Item, MediaKind, Tran
                            Video, VideoStatus)
 from motpub.domain.base import utcnow
 from motpub.services.errors import Conflict, Invalid, NotFound
+from motpub.storage import StorageError
 
 MIN_PART_BYTES = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part but the last
 MAX_PARTS = 10_000                # S3's limit on parts per upload
@@ -152,8 +153,6 @@ def complete_upload(session: Session, storage, video: Video,
     expected = math.ceil(video.size_bytes / video.part_size_bytes)
     if sorted(number for number, _etag in parts) != list(range(1, expected + 1)):
         raise Invalid(f"expected parts 1 to {expected}, each once", field="parts")
-    from motpub.storage import StorageError
-
     try:
         storage.complete_multipart(video.source_key, video.upload_id, parts)
     except StorageError as error:

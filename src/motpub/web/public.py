@@ -48,9 +48,14 @@ def _media_sources(media_public_url: str | None, s3_endpoint_url: str | None,
 
 
 def public_csp() -> str:
+    return _public_csp(settings())
+
+
+@cache
+def _public_csp(config) -> str:
     """No inline script, no third party: our player script and the HLS fallback, both ours
-    to serve, and media from our origin or the configured media origin."""
-    config = settings()
+    to serve, and media from our origin or the configured media origin. Settings are frozen,
+    so this is built once, not on every scan."""
     _css, style_hash = page_style(config.templates_dir)
     media = _media_sources(config.media_public_url, config.s3_endpoint_url, config.storage_url)
     return (

@@ -205,13 +205,14 @@ def preview(item_id: int):
     language = normalize_language(request.args.get("lang")) or item.default_language
     other_language = "en" if language == "zh" else "zh"
     switch_url = url_for("studio.preview", item_id=item.id, lang=other_language)
-    response = runtime_response(
+    response = preview_response(
         render_item_html(item, language, switch_url=switch_url, is_preview=True))
     response.headers["Content-Language"] = language
     return response
 
 
-def runtime_response(html: str):
+def preview_response(html: str):
+    """A preview: the public page's CSP, never cached."""
     response = make_response(html)
     response.headers["Content-Security-Policy"] = public_csp()
     response.headers["Cache-Control"] = "no-store"
