@@ -101,6 +101,7 @@ def app(settings):
     yield app
     runtime = app.extensions["motpub"]
     runtime.scan_recorder.flush()
+    runtime.target_cache.close()
     runtime.engine.dispose()
 
 

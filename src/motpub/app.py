@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from motpub import web
+from motpub.changes import TargetCache, announce_content_changes, make_change_stamp
 from motpub.cli import build_cli, register_commands
 from motpub.config import Settings
 from motpub.database import make_engine, make_session_factory
@@ -44,11 +45,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
+    change_stamp = make_change_stamp(settings.database_url, settings.data_dir)
+    announce_content_changes(session_factory, change_stamp)
     app.extensions["motpub"] = web.Runtime(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
         scan_recorder=ScanRecorder(session_factory),
+        target_cache=TargetCache(change_stamp),
         queue=make_queue(settings.queue_url),
         storage=make_storage(settings.storage_url, public_url=settings.public_url,
                              media_public_url=settings.media_public_url,

@@ -17,7 +17,7 @@ from motpub.config import Settings
 from motpub.config import PROJECT_ROOT
 from motpub.database import upgrade
 from motpub.domain import JobStatus, TranscodeJob, Video, VideoStatus
-from tests.conftest import Api, add_user, make_clip
+from tests.conftest import Api, _truncate, add_user, make_clip
 from tests.web.test_api_videos import complete, upload
 
 SECRET = "worker-test-secret-0123456789abcdefghijkl"
@@ -116,8 +116,17 @@ def redis_url():
     connection.close()
 
 
-def test_two_workers_on_one_redis_run_each_job_exactly_once(tmp_path, postgres_url, redis_url):
-    env = environment(tmp_path, MOTPUB_DATABASE_URL=postgres_url, MOTPUB_QUEUE_URL=redis_url)
+@pytest.fixture
+def clean_postgres_url(postgres_url):
+    """The shared test database, emptied afterwards like the database_url fixture does."""
+    yield postgres_url
+    _truncate(postgres_url)
+
+
+def test_two_workers_on_one_redis_run_each_job_exactly_once(tmp_path, clean_postgres_url,
+                                                             redis_url):
+    env = environment(tmp_path, MOTPUB_DATABASE_URL=clean_postgres_url,
+                      MOTPUB_QUEUE_URL=redis_url)
     app = create_app(Settings.from_env(env))
     runtime = app.extensions["motpub"]
     client = app.test_client()

@@ -9,6 +9,7 @@ from huey import Huey
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from motpub.changes import TargetCache
 from motpub.config import Settings
 from motpub.services.scans import ScanRecorder
 
@@ -26,6 +27,7 @@ class Runtime:
     # Set by create_app once the queue's tasks are registered (motpub.jobs.Tasks).
     tasks: object = None
     page_cache: dict = field(default_factory=dict)
+    target_cache: TargetCache | None = None
 
 
 def register_extensions(app: Flask) -> None:

@@ -16,10 +16,11 @@ from motpub.services.codes import resolve_code
 from motpub.services.language import negotiate_language, normalize_language
 from motpub.services.pages import Target, build_item_page, resolve_slug
 from motpub.web.context import db, runtime, settings
-from motpub.web.extensions import LANGUAGE_COOKIE, csrf
+from motpub.web.extensions import LANGUAGE_COOKIE, csrf, limiter
 
 bp = Blueprint("public", __name__)
 csrf.exempt(bp)
+limiter.exempt(bp)  # nothing here is limited; spares the scan page the limiter's lookups
 
 PAGE_CACHE_SIZE = 2048
 _cache_lock = threading.Lock()
@@ -133,6 +134,11 @@ def not_found_response() -> Response:
 
 
 def _read(resolve, key: str) -> Target | None:
+    """A page lookup, from this process's cache while no content has changed since."""
+    return runtime().target_cache.get((resolve.__name__, key), lambda: _query(resolve, key))
+
+
+def _query(resolve, key: str) -> Target | None:
     """Run one read-only lookup on a pooled connection, outside any transaction.
 
     A page lookup is a single SELECT: on PostgreSQL an autocommit connection spares it the
