@@ -20,10 +20,11 @@ from motpub.media.captions import captions_to_webvtt
 from motpub.media.errors import FFmpegError, MediaError
 from motpub.media.ffmpeg import run_ffmpeg
 from motpub.media.hls import SubtitleTrack, Variant, master_playlist, subtitle_playlist
-from motpub.media.ladder import Rung, plan_ladder, transcode_ladder
+from motpub.media.ladder import Rung, encode_command, plan_ladder, transcode_ladder
 from motpub.media.poster import make_poster
-from motpub.media.preview import make_first_playable
+from motpub.media.preview import REMUX_MAX_BIT_RATE, make_first_playable
 from motpub.media.probe import check_media, probe
+from tests.conftest import make_clip
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -365,8 +366,8 @@ def test_first_playable_remuxes_h264_with_aac_without_reencoding(clips, tmp_path
     assert remux_cpu_s * 4 < mpeg4_preview[2]
 
 
-def packet_hash(path: Path) -> str:
-    result = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v:0", "-c",
+def packet_hash(path: Path, stream: str = "0:v:0") -> str:
+    result = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", stream, "-c",
                              "copy", "-f", "hash", "-hash", "md5", "-"], check=True,
                             capture_output=True, text=True, timeout=60)
     return result.stdout.strip()
@@ -389,6 +390,31 @@ def test_first_playable_reencodes_rotated_footage_upright_at_360p(clips, tmp_pat
     # Remuxed, the rotation would ride along as a display matrix that MSE players ignore.
     variant = make_first_playable(clips["rotated"], tmp_path, probe(clips["rotated"]))
     assert_360p_preview(tmp_path, variant, (360, 640))
+
+
+def test_a_quick_first_playable_skips_the_frames_b_frames_nothing_refers_to(tmp_path):
+    source = make_clip(tmp_path / "b-frames.mp4", seconds=4, size="640x360", rate=30,
+                       extra=("-bf", "2", "-b_strategy", "0"))
+    info = probe(source)
+    assert info.has_b_frames
+    # Over the remux bit rate, as a high-bit-rate camera file is: the re-encode path.
+    info = dataclasses.replace(info, bit_rate=REMUX_MAX_BIT_RATE + 1)
+    variant = make_first_playable(source, tmp_path / "out", info)
+    playlist = tmp_path / "out" / variant.playlist
+    found = ffprobe(playlist, "-count_frames", "-show_streams")["streams"]
+    video = next(stream for stream in found if stream["codec_type"] == "video")
+    audio = next(stream for stream in found if stream["codec_type"] == "audio")
+    assert variant.frame_rate == 15.0 and video["avg_frame_rate"] == "15/1"
+    assert int(video["nb_read_frames"]) == 60  # 4 s at 15 fps, not 120 frames
+    assert audio["codec_name"] == "aac" and audio["profile"] == "LC"  # copied as it was
+    assert packet_hash(playlist, "0:a:0") == packet_hash(source, "0:a:0")
+
+
+def test_the_full_ladder_decodes_every_frame(clips, tmp_path):
+    info = probe(clips["landscape"])
+    command = encode_command(clips["landscape"], tmp_path, info,
+                             {rung.name: rung for rung in plan_ladder(info)})
+    assert "skip_frame" not in " ".join(command) and "skip_loop_filter" not in " ".join(command)
 
 
 # make_poster

@@ -68,10 +68,13 @@ def _rung(info: MediaInfo, name: str, short_side: int, bitrate: int) -> Rung:
                 video_bitrate=bitrate)
 
 
-def output_frame_rate(info: MediaInfo) -> float | None:
-    """The source's rate, halved while above 60 (a 120 fps slow-motion clip plays at 60)."""
+def output_frame_rate(info: MediaInfo, *, quick_decode: bool = False) -> float | None:
+    """The source's rate, halved while above 60 (a 120 fps slow-motion clip plays at 60);
+    halved once more by a quick decode that skips the frames B-frames nothing refers to."""
     rate = info.frame_rate
     while rate and rate > MAX_FRAME_RATE:
+        rate /= 2
+    if rate and quick_decode and info.has_b_frames:
         rate /= 2
     return round(rate, 3) if rate else None
 
@@ -91,30 +94,60 @@ def transcode_ladder(src: Path, out_dir: Path, info: MediaInfo, rungs: list[Rung
 
 
 def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[str, Rung], *,
-                   preset: str = X264_PRESET, crf: int = CRF, threads: int = 0) -> list[str]:
+                   preset: str = X264_PRESET, crf: int = CRF, threads: int = 0,
+                   quick_decode: bool = False) -> list[str]:
     """The ffmpeg command line for `renditions` (directory name -> rung) under `out_dir`.
 
     ffmpeg turns rotated phone footage upright before our filters (autorotate), so rung
-    sizes are display sizes.
+    sizes are display sizes. `quick_decode` (for a stopgap rendition) skips the deblocking
+    filter and, when the source has B-frames, the frames nothing refers to: about half the
+    decoding, at up to half the frame rate.
     """
-    source = ffmpeg.input(str(src))
+    decode_options = {}
+    audio_options = AAC_OPTIONS if info.audio_codec else {}
+    rate = output_frame_rate(info, quick_decode=quick_decode)
+    if quick_decode:
+        decode_options["skip_loop_filter"] = "all"
+        if info.has_b_frames:
+            decode_options["skip_frame"] = "noref"
+        if info.audio_codec == "aac" and info.audio_profile == "LC":
+            audio_options = {"c:a": "copy"}
+    source = ffmpeg.input(str(src), **decode_options)
     video = source["V:0"]  # capital V: not an attached cover picture
-    rate = output_frame_rate(info)
-    if info.frame_rate and info.frame_rate > MAX_FRAME_RATE:
+    if rate and rate != info.frame_rate:
         video = video.filter("fps", rate)
-    copies = video.filter_multi_output("split", len(renditions))
+    pictures = _cascade(video, renditions)
     outputs = []
-    for index, (name, rung) in enumerate(renditions.items()):
+    for name, rung in renditions.items():
         directory = out_dir / name
-        picture = (copies[index].filter("scale", rung.width, rung.height)
-                   .filter("setsar", 1).filter("format", "yuv420p"))
+        picture = pictures[name].filter("setsar", 1).filter("format", "yuv420p")
         streams = [picture, source["a:0"]] if info.audio_codec else [picture]
         options = {**_x264_options(rung, rate, preset, crf),
-                   **(AAC_OPTIONS if info.audio_codec else {}), **hls_options(directory)}
+                   **audio_options, **hls_options(directory)}
         if threads:
             options["threads"] = threads
         outputs.append(ffmpeg.output(*streams, str(directory / "index.m3u8"), **options))
     return ffmpeg.merge_outputs(*outputs).overwrite_output().compile(cmd=FFMPEG)
+
+
+def _cascade(video, renditions: dict[str, Rung]) -> dict:
+    """Each rung's picture, scaled from the next larger rung's rather than from the source.
+
+    ffmpeg runs the whole filter graph in one thread, beside the encoders: scaling 480p and
+    360p from the 720p picture instead of the full-size frame takes most of the scaling off
+    that thread. The 720p rung, the one compared against the source, is scaled from it.
+    """
+    pictures = {}
+    larger = video
+    by_size = sorted(renditions.items(), key=lambda pair: -pair[1].width * pair[1].height)
+    for index, (name, rung) in enumerate(by_size):
+        scaled = larger.filter("scale", rung.width, rung.height)
+        if index + 1 < len(by_size):
+            copies = scaled.filter_multi_output("split", 2)
+            pictures[name], larger = copies[0], copies[1]
+        else:
+            pictures[name] = scaled
+    return pictures
 
 
 def make_directories(out_dir: Path, names: Iterable[str]) -> None:

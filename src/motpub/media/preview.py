@@ -54,9 +54,11 @@ def make_first_playable(src: Path, out_dir: Path, info: MediaInfo, *,
         width, height, frame_rate = info.width, info.height, info.frame_rate
     else:
         rung = plan_ladder(info)[-1]  # 360p, or the source's own size when it is smaller
+        # Shown only until the ladder is ready, so time matters more than smoothness here.
         command = encode_command(src, out_dir, info, {PREVIEW: rung}, preset=PREVIEW_PRESET,
-                                 crf=PREVIEW_CRF)
-        width, height, frame_rate = rung.width, rung.height, output_frame_rate(info)
+                                 crf=PREVIEW_CRF, quick_decode=True)
+        width, height = rung.width, rung.height
+        frame_rate = output_frame_rate(info, quick_decode=True)
     make_directories(out_dir, [PREVIEW])
     run_ffmpeg(command, duration_s=info.duration_s, on_progress=on_progress,
                stall_timeout_s=stall_timeout_s)

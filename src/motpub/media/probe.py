@@ -36,6 +36,8 @@ class MediaInfo:
     bit_rate: int | None
     format_name: str
     audio_profile: str | None = None  # "LC", "HE-AAC"...: only AAC-LC is copied as is
+    # B-frames: the stream has frames no other frame refers to, which a quick decode may skip.
+    has_b_frames: bool = False
 
     @property
     def short_side(self) -> int:
@@ -101,6 +103,7 @@ def _media_info(data: dict) -> MediaInfo:
         bit_rate=int(form["bit_rate"]) if str(form.get("bit_rate", "")).isdigit() else None,
         format_name=format_name,
         audio_profile=audio.get("profile") if audio else None,
+        has_b_frames=bool(video and _number(video.get("has_b_frames"))),
     )
 
 
