@@ -13,6 +13,7 @@ from motpub.database import make_engine, make_session_factory
 from motpub.jobs import register_tasks
 from motpub.queue import make_queue
 from motpub.services.scans import ScanRecorder
+from motpub.services.visitors import country_lookup
 from motpub.storage import make_storage
 
 
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings=settings,
         engine=engine,
         session_factory=session_factory,
-        scan_recorder=ScanRecorder(session_factory),
+        scan_recorder=ScanRecorder(session_factory, country_of=country_lookup(
+            settings.geoip_path) if settings.geoip_path else None),
         target_cache=TargetCache(change_stamp),
         queue=make_queue(settings.queue_url),
         storage=make_storage(settings.storage_url, public_url=settings.public_url,

@@ -35,6 +35,8 @@ class Settings:
     trusted_proxies: int = 0
     max_media_seconds: float = 900.0
     job_lease_s: float = 60.0
+    raw_event_days: int = 90
+    geoip_path: Path | None = None  # a MaxMind-format country database (.mmdb)
     job_retry_delay_s: float = 30.0
     ffmpeg_stall_timeout_s: float = 120.0
     abandoned_upload_s: int = 2 * 86400
@@ -45,6 +47,8 @@ class Settings:
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
+    # A TrueType font with Chinese glyphs for label sheets; None looks in the usual places.
+    cjk_font_path: Path | None = None
     testing: bool = False
 
     @property
@@ -98,6 +102,13 @@ class Settings:
         trusted_proxies = _int(env, "MOTPUB_TRUSTED_PROXIES", 0, problems, minimum=0)
         max_media_seconds = _int(env, "MOTPUB_MAX_MEDIA_SECONDS", 900, problems)
         job_lease_s = _int(env, "MOTPUB_JOB_LEASE_S", 60, problems)
+        raw_event_days = _int(env, "MOTPUB_RAW_EVENT_DAYS", 90, problems, minimum=2)
+        geoip_path = Path(raw) if (raw := get("MOTPUB_GEOIP_PATH", "")) else None
+        if geoip_path and not geoip_path.is_file():
+            problems.append(f"MOTPUB_GEOIP_PATH must name a .mmdb file, got {raw!r}")
+        cjk_font_path = Path(raw) if (raw := get("MOTPUB_CJK_FONT_PATH", "")) else None
+        if cjk_font_path and not cjk_font_path.is_file():
+            problems.append(f"MOTPUB_CJK_FONT_PATH must name a font file, got {raw!r}")
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -116,6 +127,9 @@ class Settings:
             trusted_proxies=trusted_proxies,
             max_media_seconds=float(max_media_seconds),
             job_lease_s=float(job_lease_s),
+            raw_event_days=raw_event_days,
+            geoip_path=geoip_path,
+            cjk_font_path=cjk_font_path,
         )
 
     def replace(self, **changes) -> Settings:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import base64
 import re
-import sqlite3
 import subprocess
 import urllib.error
 import urllib.request
-from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -107,12 +105,8 @@ def published_item_with_code(server: Server, label: str) -> tuple[dict, str]:
 
 
 def set_code_enabled(server: Server, code: str, enabled: bool) -> None:
-    """There is no studio or API action for this yet, so flip the row the server reads."""
-    with closing(sqlite3.connect(server.data_dir / "motpub.db", timeout=10)) as connection:
-        with connection:
-            changed = connection.execute("UPDATE code SET is_enabled = ? WHERE code = ?",
-                                         (int(enabled), code)).rowcount
-    assert changed == 1
+    placement = server.api("PATCH", f"/codes/{code}", {"enabled": enabled})
+    assert placement["enabled"] is enabled
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -7,9 +7,12 @@ import datetime as dt
 import io
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+
+import pytest
 
 from motpub.domain import Engagement, Scan, View
+from motpub.services.rollups import GRACE, hour_of, roll_up_visits, watermark
 from tests.conftest import Api
 from tests.services.test_visitors import IOS_WECHAT
 
@@ -22,7 +25,34 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 5, day, hour, minute, tzinfo=SHANGHAI).astimezone(dt.UTC)
 
 
-def test_figures_match_the_known_mix(app, client, api, analyst_token):
+# How far the hourly rollups have got when the figures are read: not at all, up to 12:00 on
+# 18 May (the rest is the raw tail), everything, and everything with the raw rows deleted.
+STAGES = ("raw", "partly rolled up", "rolled up", "raw rows deleted")
+LATER = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+
+def bring_to(app, stage: str) -> None:
+    """Run the rollup job as far as the stage says, and check it got there."""
+    factory = app.extensions["motpub"].session_factory
+    if stage == "partly rolled up":
+        roll_up_visits(factory, now=at(18, 12) + GRACE, keep_days=3650)
+        expected = hour_of(at(18, 12))
+    elif stage == "rolled up":
+        roll_up_visits(factory, now=LATER, keep_days=3650)
+        expected = hour_of(LATER - GRACE)
+    elif stage == "raw rows deleted":
+        roll_up_visits(factory, now=LATER, keep_days=2)
+        expected = hour_of(LATER - GRACE)
+    else:
+        return
+    with factory() as session:
+        assert watermark(session) == expected
+        remaining = session.scalar(select(func.count(Scan.id)))
+    assert (remaining == 0) == (stage == "raw rows deleted")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_figures_match_the_known_mix(app, client, api, analyst_token, stage):
     item_a, code_a = api.published_item_with_code(slug="ding")
     item_b, code_b = api.published_item_with_code(slug="cong")
     visit = [  # (path, user agent, address, language, venue time)
@@ -53,6 +83,20 @@ def test_figures_match_the_known_mix(app, client, api, analyst_token):
             session.execute(update(Scan).where(Scan.id == scan_id).values(scanned_at=when))
         session.execute(update(View).values(viewed_at=visit[7][3]))
         session.execute(update(Engagement).values(created_at=at(18, 10, 5)))
+        # The second and fourth scans were in exhibition 7, the Android ones from abroad.
+        session.execute(update(Scan).where(Scan.id.in_(scan_ids[1::2][:2]))
+                        .values(exhibition_id=7))
+        session.execute(update(Scan).where(Scan.id.in_(scan_ids[3:5])).values(country="GB"))
+    # A code taken off its case: its scan leads nowhere and is counted apart, as an orphan.
+    retired = api.post(f"/items/{item_b['id']}/codes", json={"label": "retired"}).get_json()
+    assert api.patch(f"/codes/{retired['code']}", json={"enabled": False}).status_code == 200
+    client.get(f"/s/{retired['code']}", headers={"User-Agent": ANDROID},
+               environ_base={"REMOTE_ADDR": "10.0.0.4"})
+    runtime.scan_recorder.flush()
+    with runtime.session_factory() as session, session.begin():
+        session.execute(update(Scan).where(Scan.is_orphan.is_(True))
+                        .values(scanned_at=at(18, 16)))
+    bring_to(app, stage)
 
     analyst = Api(client, analyst_token)
     may18 = {"from": "2026-05-18", "to": "2026-05-18"}
@@ -61,6 +105,7 @@ def test_figures_match_the_known_mix(app, client, api, analyst_token):
                                           "completions", "median_watch_s")} == {
         "scans": 4, "visitors": 4, "bot_scans": 2, "views": 1, "plays": 2,
         "completions": 1, "median_watch_s": 26.0}
+    assert summary["halfway"] == 1 and summary["orphan_scans"] == 1
     assert summary["play_rate"] == round(2 / 5, 4) and summary["completion_rate"] == 0.5
     assert summary["previous"]["scans"] == 0
 
@@ -86,6 +131,29 @@ def test_figures_match_the_known_mix(app, client, api, analyst_token):
     assert breakdown("hour") == {10: (1, 1), 11: (1, 1), 0: (1, 1), 12: (1, 1), 23: (1, 1)}
     assert breakdown("item", code=code_b) == {item_b["id"]: (1, 1)}
     assert breakdown("item", language="en") == {item_a["id"]: (1, 1), item_b["id"]: (1, 1)}
+    assert breakdown("browser") == {"WeChat Browser": (3, 1), "Chrome": (2, 2)}
+    assert breakdown("country") == {"GB": (2, 2), "": (3, 1)}
+    codes = breakdown("code")
+    assert sorted(codes.values()) == [(1, 1), (4, 2)]
+    # 18 May 2026 was a Monday; 00:30 on the 19th is Tuesday's first hour.
+    assert breakdown("weekday_hour") == {"1-10": (1, 1), "1-11": (1, 1), "1-12": (1, 1),
+                                         "1-23": (1, 1), "2-00": (1, 1)}
+    assert breakdown("item", exhibition_id="7") == {item_a["id"]: (2, 2)}
+    assert breakdown("item", code="nosuchcode") == {}
+    assert analyst.get("/analytics/breakdown", query_string={
+        **both, "by": "code"}).get_json()["rows"][0]["label"].startswith(code_a)
+
+    by_exhibition = analyst.get("/analytics/summary",
+                                query_string={**may18, "exhibition_id": 7}).get_json()
+    assert (by_exhibition["scans"], by_exhibition["views"], by_exhibition["plays"]) == (2, 0, 0)
+    by_code = analyst.get("/analytics/summary",
+                          query_string={**both, "code": code_a}).get_json()
+    assert (by_code["scans"], by_code["bot_scans"], by_code["visitors"]) == (4, 2, 2)
+    weeks = analyst.get("/analytics/timeseries",
+                        query_string={**both, "interval": "week"}).get_json()["rows"]
+    assert weeks == [{"t": "2026-05-18T00:00:00", "scans": 5, "visitors": 3}]
+    assert [row["scans"] for row in hours if row["scans"]] == [1, 1, 1, 1]
+    assert [row["t"][11:13] for row in hours if row["scans"]] == ["10", "11", "12", "23"]
 
     exported = analyst.get("/analytics/export.csv",
                            query_string={**both, "view": "breakdown", "by": "language"})

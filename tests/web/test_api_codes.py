@@ -78,8 +78,9 @@ def test_qr_needs_a_token(client, api):
 def test_openapi_describes_exactly_the_api_routes(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
+    # Paths with a server of their own are outside /api/v1 (the GS1 resolver's, see test_gs1).
     described = {(path, method) for path, operations in document["paths"].items()
-                 for method in operations}
+                 if "servers" not in operations for method in operations}
     routed = set()
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):

@@ -12,7 +12,7 @@ from motpub.domain import Scan
 from motpub.web import charts
 from tests.conftest import add_user, login
 from tests.services.test_visitors import IOS_WECHAT
-from tests.web.test_analytics import ANDROID, at
+from tests.web.test_analytics import ANDROID, STAGES, at, bring_to
 
 SVG = "{http://www.w3.org/2000/svg}"
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
@@ -98,8 +98,10 @@ def test_analyst_lands_on_the_dashboard_after_login(app, client):
 # --- the figures -------------------------------------------------------------------------
 
 
-def test_dashboard_shows_the_known_figures(analyst, scans):
+@pytest.mark.parametrize("stage", STAGES)
+def test_dashboard_shows_the_known_figures(app, analyst, scans, stage):
     item_a, item_b = scans
+    bring_to(app, stage)
     page = analyst.get("/ops/", query_string=WEEK)
     assert page.status_code == 200
     assert kpi(page.text, "scans") == "4" and kpi(page.text, "visitors") == "3"
@@ -122,6 +124,17 @@ def test_dashboard_shows_the_known_figures(analyst, scans):
     top = page.text[page.text.index('class="top-items"'):]
     assert re.search(rf'item_id={item_a["id"]}">青铜鼎</a></td>\s*<td class="num">3</td>'
                      r'<td class="num">2</td>', top)
+    placements = page.text[page.text.index('class="top-items top-placements"'):]
+    assert len(re.findall(r"<tr>\s*<td>[a-z0-9]+", placements)) == 2
+
+    # 18 May was a Monday: scans at 10, 11, 12 and 23 o'clock, one each.
+    [heat] = [svg for svg in drawn if "heatmap" in svg.get("class")]
+    cells = {rect.find(f"{SVG}title").text: float(rect.get("fill-opacity"))
+             for rect in heat.iter(f"{SVG}rect")}
+    assert len(cells) == 7 * 24
+    assert sorted(name for name, shade in cells.items() if shade == 1) == [
+        "Mon 10:00: 1", "Mon 11:00: 1", "Mon 12:00: 1", "Mon 23:00: 1"]
+    assert all(shade < 0.1 for name, shade in cells.items() if not name.endswith(": 1"))
 
 
 def test_clicking_an_item_drills_down(analyst, scans):
@@ -159,7 +172,7 @@ def test_dashboard_in_chinese(analyst, scans):
     page = analyst.get("/ops/", query_string=WEEK, headers=ZH)
     assert '<html lang="zh">' in page.text
     for text in ("扫码数据", "扫码次数", "独立访客", "播放率", "完播率", "机器人占比", "热门展品",
-                 ">数据<", "扫码时段分布"):
+                 ">数据<", "扫码时段分布", "周一", "热门点位"):
         assert text in page.text, text
     for text in (">Scans<", "Unique visitors", "Top items", "Scans over time"):
         assert text not in page.text, text

@@ -1,9 +1,11 @@
 """Typed SQLAlchemy models and their invariants. Nothing here knows about HTTP or queues."""
 
 from motpub.domain.base import LANGUAGES, Base
-from motpub.domain.code import Code
+from motpub.domain.code import Code, CodeChange
 from motpub.domain.engagement import Engagement, EngagementKind
+from motpub.domain.exhibition import Exhibition, ExhibitionItem
 from motpub.domain.item import Item, ItemStatus
+from motpub.domain.rollup import EngagementRollup, RollupWatermark, VisitorRollup, VisitRollup
 from motpub.domain.scan import DeviceClass, LanguageSource, Scan, View, VisitorSalt
 from motpub.domain.transcode_job import ACTIVE_JOB_STATUSES, JobStatus, TranscodeJob
 from motpub.domain.user import ApiToken, Role, User
@@ -17,6 +19,9 @@ __all__ = [
     "DeviceClass",
     "Engagement",
     "EngagementKind",
+    "EngagementRollup",
+    "Exhibition",
+    "ExhibitionItem",
     "JobStatus",
     "MediaKind",
     "Rendition",
@@ -25,6 +30,7 @@ __all__ = [
     "VideoStatus",
     "Base",
     "Code",
+    "CodeChange",
     "Item",
     "ItemStatus",
     "LanguageSource",
@@ -32,5 +38,8 @@ __all__ = [
     "Scan",
     "User",
     "View",
+    "VisitRollup",
+    "VisitorRollup",
+    "RollupWatermark",
     "VisitorSalt",
 ]

@@ -26,7 +26,8 @@ class Engagement(Base):
     """
 
     __tablename__ = "engagement"
-    __table_args__ = (Index("ix_engagement_item_id_created_at", "item_id", "created_at"),)
+    __table_args__ = (Index("ix_engagement_item_id_created_at", "item_id", "created_at"),
+                      Index("ix_engagement_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"),
                                     primary_key=True)

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MAX_LENGTH = 80
+# A GTIN is stored in its 14-digit form: GTIN-8, -12 and -13 are padded with leading zeros.
+GTIN_LENGTH = 14
 
 
 class ItemStatus(enum.StrEnum):
@@ -41,6 +43,8 @@ class Item(Base):
         default=ItemStatus.DRAFT,
     )
     default_language: Mapped[str] = mapped_column(String(8), default="zh")
+    # The trade item number a GS1 Digital Link resolves to this item; unique when set.
+    gtin: Mapped[str | None] = mapped_column(String(GTIN_LENGTH), unique=True)
     title: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
     summary: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
     body: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)

@@ -42,6 +42,8 @@ class Visit:
     country: Mapped[str] = mapped_column(String(2), default="")
     is_bot: Mapped[bool] = mapped_column(default=False)
     visitor_hash: Mapped[str] = mapped_column(String(32), default="")
+    # No foreign key: analytics outlive the exhibitions they were recorded in.
+    exhibition_id: Mapped[int | None] = mapped_column(Integer)
 
     @declared_attr
     def language_source(cls) -> Mapped[LanguageSource]:
@@ -60,15 +62,19 @@ class Scan(Visit, Base):
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
     )
     code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    # None for an exhibition's entrance code, which opens the exhibition's page.
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
     scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The code led nowhere: it is disabled, or its item is not published. Counted apart.
+    is_orphan: Mapped[bool] = mapped_column(default=False)
 
 
 class View(Visit, Base):
     """A page served at an item's canonical address, /i/<slug>: not a scan."""
 
     __tablename__ = "view"
-    __table_args__ = (Index("ix_view_item_id_viewed_at", "item_id", "viewed_at"),)
+    __table_args__ = (Index("ix_view_item_id_viewed_at", "item_id", "viewed_at"),
+                      Index("ix_view_viewed_at", "viewed_at"))
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True

@@ -17,6 +17,7 @@ from flask import Flask
 
 from motpub.queue import crontab
 from motpub.services.jobs import jobs_to_requeue
+from motpub.services.rollups import roll_up_visits
 from motpub.services.transcoding import Worker, transcode_video
 from motpub.services.videos import abandon_uploads
 from motpub.services.visitors import delete_old_salts
@@ -32,6 +33,7 @@ class Tasks:
     sweep_jobs: object
     clean_uploads: object
     delete_salts: object
+    roll_up_visits: object
 
 
 def register_tasks(app: Flask) -> Tasks:
@@ -72,8 +74,14 @@ def register_tasks(app: Flask) -> Tasks:
         with runtime.session_factory() as session, session.begin():
             return delete_old_salts(session, today=dt.datetime.now(dt.UTC).date())
 
+    @queue.periodic_task(crontab(minute="*/5"), name="roll_up_visits")
+    def roll_up_visits_task() -> int:
+        return roll_up_visits(runtime.session_factory, now=dt.datetime.now(dt.UTC),
+                              keep_days=settings.raw_event_days)
+
     return Tasks(transcode_video=transcode_video_task, sweep_jobs=sweep_jobs,
-                 clean_uploads=clean_uploads, delete_salts=delete_salts)
+                 clean_uploads=clean_uploads, delete_salts=delete_salts,
+                 roll_up_visits=roll_up_visits_task)
 
 
 def run_worker(app: Flask, *, workers: int) -> None:

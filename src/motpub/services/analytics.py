@@ -1,29 +1,30 @@
 """Scan and engagement figures for ops: exact counts over a date range in the venue's zone.
 
-Figures are computed from the raw scan, view and engagement rows, so they are exact.
+Figures are read from the hourly rollups plus the raw rows not rolled up yet
+(services.analytics_sources), and are exactly what the raw rows alone would say.
 Humans and bots are never mixed: every human figure excludes rows flagged as bots.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from motpub.domain import LANGUAGES, Code, Engagement, EngagementKind, Item, Scan, View
+from motpub.domain import LANGUAGES, Code, Item
+from motpub.services.analytics_sources import (EPOCH_WEEKDAY, Plan, bot_scans, engagement,
+                                               human_figures, orphan_scans)
 from motpub.services.errors import Invalid
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 INTERVALS = ("hour", "day", "week")
 BREAKDOWNS = {"item": "item_id", "code": "code_id", "language": "language",
               "device": "device_class", "os": "os", "browser": "browser", "in_app": "in_app",
-              "country": "country", "hour": None}
+              "country": "country", "hour": None, "weekday_hour": None}
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Filters:
     item_id: int | None = None
     code: str | None = None
     language: str | None = None
+    exhibition_id: int | None = None
 
     def previous(self) -> Filters:
         """The period of the same length just before, for comparisons."""
@@ -54,17 +56,22 @@ def parse_filters(args: Mapping[str, str], *, timezone: str = DEFAULT_TIMEZONE,
         raise Invalid("to must not be before from", field="to")
     if (last - first).days > 3660:
         raise Invalid("the range is longer than ten years", field="from")
-    item_id = args.get("item_id")
-    if item_id is not None and not str(item_id).isdigit():
-        raise Invalid("item_id must be a whole number", field="item_id")
+    item_id, exhibition_id = _whole(args, "item_id"), _whole(args, "exhibition_id")
     language = args.get("language") or None
     if language not in (None, *LANGUAGES):
         raise Invalid('language must be "zh" or "en"', field="language")
     start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
     return Filters(start=start, end=end, zone=zone,
-                   item_id=int(item_id) if item_id is not None else None,
-                   code=args.get("code") or None, language=language)
+                   item_id=item_id, code=args.get("code") or None, language=language,
+                   exhibition_id=exhibition_id)
+
+
+def _whole(args: Mapping[str, str], field: str) -> int | None:
+    value = args.get(field) or None
+    if value is not None and not (str(value).isdigit() and len(str(value)) < 10):
+        raise Invalid(f"{field} must be a whole number", field=field)
+    return int(value) if value is not None else None
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
@@ -76,66 +83,33 @@ def _date(value: str | None, field: str) -> dt.date | None:
         raise Invalid(f"{field} must be a date like 2026-05-18", field=field) from None
 
 
-def _visits(session: Session, model, filters: Filters) -> Iterator:
-    moment = model.scanned_at if model is Scan else model.viewed_at
-    columns = [moment.label("at"), model.item_id, model.language, model.device_class,
-               model.os, model.browser, model.in_app, model.country, model.is_bot,
-               model.visitor_hash]
-    if model is Scan:
-        columns.append(Scan.code_id)
-    query = select(*columns).where(moment >= filters.start, moment < filters.end)
-    if filters.item_id is not None:
-        query = query.where(model.item_id == filters.item_id)
-    if filters.language:
-        query = query.where(model.language == filters.language)
-    if filters.code:
-        if model is not Scan:
-            return iter(())
-        query = query.join(Code, Code.id == Scan.code_id).where(Code.code == filters.code)
-    return session.execute(query.execution_options(yield_per=5000))
-
-
-def _engagements(session: Session, filters: Filters) -> list:
-    query = select(Engagement.page_session, Engagement.kind, Engagement.value).where(
-        Engagement.created_at >= filters.start, Engagement.created_at < filters.end)
-    if filters.item_id is not None:
-        query = query.where(Engagement.item_id == filters.item_id)
-    if filters.language:
-        query = query.where(Engagement.language == filters.language)
-    return session.execute(query).all()
+def _code_id(session: Session, filters: Filters) -> int | None:
+    """The id of the filtered code; -1 (matching nothing) for an unknown code."""
+    if not filters.code:
+        return None
+    return session.scalar(select(Code.id).where(Code.code == filters.code)) or -1
 
 
 def _totals(session: Session, filters: Filters) -> dict:
-    scans = bot_scans = views = 0
-    visitors: set[str] = set()
-    for row in _visits(session, Scan, filters):
-        if row.is_bot:
-            bot_scans += 1
-        else:
-            scans += 1
-            visitors.add(row.visitor_hash)
-    for row in _visits(session, View, filters):
-        if not row.is_bot:
-            views += 1
-            visitors.add(row.visitor_hash)
-    plays, completions, watch = set(), set(), defaultdict(float)
-    if not filters.code:
-        for page_session, kind, value in _engagements(session, filters):
-            if kind is EngagementKind.VIDEO_START:
-                plays.add(page_session)
-            elif kind is EngagementKind.VIDEO_PROGRESS and value == 100:
-                completions.add(page_session)
-            elif kind is EngagementKind.WATCH_TIME and value is not None:
-                # A page reports its running total; the largest is the session's watch time.
-                watch[page_session] = max(watch[page_session], value)
+    plan, code_id = Plan.make(session, filters), _code_id(session, filters)
+    scans, views, visitors = human_figures(session, plan, filters, code_id, None,
+                                           scans_only=False).get(0, (0, 0, 0))
+    bots = bot_scans(session, plan, filters, code_id)
+    orphans = orphan_scans(session, plan, filters, code_id)
+    # Beacons carry an item and a language, not the code or exhibition of the page.
+    counted, watch_s = ({"plays": 0, "halfway": 0, "completions": 0}, None)
+    if not filters.code and filters.exhibition_id is None:
+        counted, watch_s = engagement(session, plan, filters)
+    plays, completions = counted["plays"], counted["completions"]
     pages = scans + views
     return {
-        "scans": scans, "visitors": len(visitors), "bot_scans": bot_scans, "views": views,
-        "plays": len(plays), "completions": len(completions),
-        "play_rate": round(len(plays) / pages, 4) if pages else None,
-        "completion_rate": round(len(completions) / len(plays), 4) if plays else None,
-        "median_watch_s": round(statistics.median(watch.values()), 1) if watch else None,
-        "bot_share": round(bot_scans / (scans + bot_scans), 4) if scans + bot_scans else None,
+        "scans": scans, "visitors": visitors, "bot_scans": bots, "orphan_scans": orphans,
+        "views": views,
+        "plays": plays, "halfway": counted["halfway"], "completions": completions,
+        "play_rate": round(plays / pages, 4) if pages else None,
+        "completion_rate": round(completions / plays, 4) if plays else None,
+        "median_watch_s": round(watch_s, 1) if watch_s is not None else None,
+        "bot_share": round(bots / (scans + bots), 4) if scans + bots else None,
     }
 
 
@@ -155,46 +129,59 @@ def _bucket(moment: dt.datetime, interval: str, zone: ZoneInfo) -> dt.datetime:
     return local.replace(tzinfo=None)
 
 
+# Venue hours since 1970 -> the bucket's number, and the bucket's number -> its start.
+_BUCKET_KEYS = {"hour": lambda h: h, "day": lambda h: h // 24,
+                "week": lambda h: (h // 24 + EPOCH_WEEKDAY) // 7}
+_BUCKET_STARTS = {"hour": lambda n: EPOCH + dt.timedelta(hours=n),
+                  "day": lambda n: EPOCH + dt.timedelta(days=n),
+                  "week": lambda n: EPOCH + dt.timedelta(days=7 * n - EPOCH_WEEKDAY)}
+EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _figures(session: Session, filters: Filters, key) -> dict:
+    """{key: (human scans, distinct human visitors)} for a grouping of scans."""
+    plan, code_id = Plan.make(session, filters), _code_id(session, filters)
+    figures = human_figures(session, plan, filters, code_id, key, scans_only=True)
+    return {name: (scans, visitors) for name, (scans, _views, visitors) in figures.items()}
+
+
 def timeseries(session: Session, filters: Filters, interval: str) -> list[dict]:
     if interval not in INTERVALS:
         raise Invalid("interval must be hour, day or week", field="interval")
-    scans: Counter = Counter()
-    visitors: dict = defaultdict(set)
-    for row in _visits(session, Scan, filters):
-        if not row.is_bot:
-            key = _bucket(row.at, interval, filters.zone)
-            scans[key] += 1
-            visitors[key].add(row.visitor_hash)
+    to_key = _BUCKET_KEYS[interval]
+    figures = {_BUCKET_STARTS[interval](number): counts for number, counts in
+               _figures(session, filters, lambda source: to_key(source.local_hour)).items()}
     rows, moment = [], _bucket(filters.start, interval, filters.zone)
     last = _bucket(filters.end - dt.timedelta(microseconds=1), interval, filters.zone)
     step = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1),
             "week": dt.timedelta(weeks=1)}[interval]
     while moment <= last:  # every bucket, empty ones too, so charts have no gaps
-        rows.append({"t": moment.isoformat(), "scans": scans[moment],
-                     "visitors": len(visitors[moment])})
+        scans, visitors = figures.get(moment, (0, 0))
+        rows.append({"t": moment.isoformat(), "scans": scans, "visitors": visitors})
         moment += step
     return rows
+
+
+def _breakdown_key(by: str):
+    if by == "hour":
+        return lambda source: source.local_hour % 24
+    if by == "weekday_hour":  # Monday 00:00 is 0, Sunday 23:00 is 167
+        return lambda source: ((source.local_hour // 24 + EPOCH_WEEKDAY) % 7) * 24 \
+            + source.local_hour % 24
+    return lambda source: source.column(BREAKDOWNS[by])
 
 
 def breakdown(session: Session, filters: Filters, by: str) -> list[dict]:
     if by not in BREAKDOWNS:
         raise Invalid("by must be one of " + ", ".join(BREAKDOWNS), field="by")
-    scans: Counter = Counter()
-    visitors: dict = defaultdict(set)
-    for row in _visits(session, Scan, filters):
-        if row.is_bot:
-            continue
-        if by == "hour":
-            key = row.at.astimezone(filters.zone).hour
-        else:
-            key = getattr(row, BREAKDOWNS[by])
-            key = getattr(key, "value", key)
-        scans[key] += 1
-        visitors[key].add(row.visitor_hash)
-    labels = _labels(session, by, list(scans))
-    return [{"key": key, "label": labels.get(key, key), "scans": count,
-             "visitors": len(visitors[key])}
-            for key, count in sorted(scans.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+    figures = _figures(session, filters, _breakdown_key(by))
+    if by == "weekday_hour":
+        figures = {f"{number // 24 + 1}-{number % 24:02d}": counts
+                   for number, counts in figures.items()}
+    labels = _labels(session, by, list(figures))
+    return [{"key": key, "label": labels.get(key, key), "scans": scans, "visitors": visitors}
+            for key, (scans, visitors) in sorted(figures.items(),
+                                                 key=lambda kv: (-kv[1][0], str(kv[0])))]
 
 
 def _labels(session: Session, by: str, keys: list) -> dict:
@@ -206,3 +193,10 @@ def _labels(session: Session, by: str, keys: list) -> dict:
         return {code_id: f"{code} {label}".strip() for code_id, code, label in session.execute(
             select(Code.id, Code.code, Code.label).where(Code.id.in_(keys)))}
     return {}
+
+
+def code_names(session: Session, code_ids: list[int]) -> dict[int, str]:
+    """The printed code of each code id, to narrow figures to one placement."""
+    if not code_ids:
+        return {}
+    return dict(session.execute(select(Code.id, Code.code).where(Code.id.in_(code_ids))).all())

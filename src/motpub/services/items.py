@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from motpub.domain import LANGUAGES, Item, ItemStatus
 from motpub.domain.base import utcnow
 from motpub.domain.item import SLUG_MAX_LENGTH, SLUG_PATTERN
 from motpub.services.errors import Conflict, Invalid, NotFound
+from motpub.services.gs1 import normalize_gtin
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
@@ -74,6 +76,15 @@ class ItemPatch(BaseModel):
     body: Body | None = None  # type: ignore[valid-type]
     links: list[LinkInput] | None = Field(default=None, max_length=30)
     default_language: Literal["zh", "en"] | None = None
+    gtin: str | None = Field(
+        default=None, max_length=40,
+        description="GTIN-8, -12, -13 or -14 with a valid check digit; stored as 14 digits. "
+                    "null (or empty) removes it.")
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin(cls, value: str | None) -> str | None:
+        return normalize_gtin(value) if value and value.strip() else None
 
     @model_validator(mode="after")
     def _title_not_empty(self):
@@ -121,8 +132,18 @@ def _check_slug_free(session: Session, slug: str, item_id: int | None = None) ->
         raise Conflict(f"the slug {slug!r} is taken by another item", field="slug")
 
 
+def _check_gtin_free(session: Session, gtin: str, item_id: int | None = None) -> None:
+    query = select(Item.id).where(Item.gtin == gtin)
+    if item_id is not None:
+        query = query.where(Item.id != item_id)
+    if session.scalar(query) is not None:
+        raise Conflict(f"the GTIN {gtin} belongs to another item", field="gtin")
+
+
 def _apply(item: Item, data: ItemPatch) -> None:
     fields = data.model_fields_set
+    if "gtin" in fields:
+        item.gtin = data.gtin
     if "slug" in fields and data.slug:
         item.slug = data.slug
     for name in ("title", "summary", "body"):
@@ -143,6 +164,8 @@ def create_item(session: Session, data: ItemInput) -> Item:
         slug = data.slug
     else:
         slug = _free_slug(session, _slugify(data.title.en or "") or "item")
+    if data.gtin:
+        _check_gtin_free(session, data.gtin)
     item = Item(slug=slug, status=ItemStatus.DRAFT)
     _apply(item, data)
     if "default_language" not in data.model_fields_set:
@@ -171,6 +194,8 @@ def count_items(session: Session) -> int:
 def update_item(session: Session, item: Item, data: ItemPatch) -> Item:
     if data.slug and data.slug != item.slug:
         _check_slug_free(session, data.slug, item.id)
+    if data.gtin and data.gtin != item.gtin:
+        _check_gtin_free(session, data.gtin, item.id)
     _apply(item, data)
     item.touch()
     session.flush()

@@ -17,9 +17,12 @@ class Target:
     """What serving a page needs, read in one indexed query. code_id is None for a view."""
 
     code_id: int | None
-    item_id: int
+    item_id: int | None  # None for an exhibition's entrance code
     item_revision: int
     default_language: str
+    exhibition_id: int | None = None  # the exhibition a scan is counted in, if any
+    exhibition_slug: str | None = None  # an entrance code opens this exhibition's page
+    is_orphan: bool = False  # a code that leads nowhere: disabled, or its item unpublished
 
 
 _RESOLVE_SLUG = (

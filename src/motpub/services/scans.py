@@ -42,7 +42,9 @@ class ScanRecorder:
         retry_after_s: float = 1.0,
         max_batch: int = 2000,
         linger_s: float = 0.05,
+        country_of: Callable[[str], str] | None = None,
     ):
+        self._country_of = country_of  # services.visitors.country_lookup, when configured
         self._session_factory = session_factory
         self._retry_after_s = retry_after_s
         self._linger_s = linger_s
@@ -56,11 +58,13 @@ class ScanRecorder:
         self._pid: int | None = None
         atexit.register(self.flush)
 
-    def record_scan(self, *, code_id: int, item_id: int, language: str,
+    def record_scan(self, *, code_id: int, item_id: int | None, language: str,
                     language_source: LanguageSource, user_agent: str = "", ip: str = "",
-                    referrer: str | None = None, is_head: bool = False) -> None:
+                    referrer: str | None = None, is_head: bool = False,
+                    exhibition_id: int | None = None, is_orphan: bool = False) -> None:
         self._add({"table": _SCAN_INSERT, "code_id": code_id, "item_id": item_id,
                    "language": language, "language_source": language_source,
+                   "exhibition_id": exhibition_id, "is_orphan": is_orphan,
                    "scanned_at": utcnow()}, user_agent, ip, referrer, is_head)
 
     def record_view(self, *, item_id: int, language: str, language_source: LanguageSource,
@@ -103,6 +107,7 @@ class ScanRecorder:
             device_class=DeviceClass.BOT if is_head else visitor.device_class,
             os=visitor.os, browser=visitor.browser, in_app=visitor.in_app,
             is_bot=visitor.is_bot or is_head, referrer_host=referrer_host(referrer),
+            country=self._country_of(ip) if self._country_of else "",
             visitor_hash=visitor_hash(self._salts[day], row["item_id"], ip, user_agent),
         )
         return row
@@ -175,5 +180,8 @@ class ScanRecorder:
 
 
 def item_stats(session: Session, item_id: int) -> dict[str, int]:
-    scans = session.scalar(select(func.count(Scan.id)).where(Scan.item_id == item_id)) or 0
-    return {"scans": scans}
+    """Scans that were served the item's page; orphan scans (the code led nowhere) apart."""
+    counts = dict(session.execute(
+        select(Scan.is_orphan, func.count(Scan.id)).where(Scan.item_id == item_id)
+        .group_by(Scan.is_orphan)).all())
+    return {"scans": counts.get(False, 0), "orphan_scans": counts.get(True, 0)}

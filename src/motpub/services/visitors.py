@@ -7,10 +7,12 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import maxminddb
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -113,3 +115,23 @@ def delete_old_salts(session: Session, *, today: dt.date) -> int:
     result = session.execute(delete(VisitorSalt).where(
         VisitorSalt.day < today - dt.timedelta(days=1)))
     return result.rowcount
+
+
+def country_lookup(path) -> Callable[[str], str]:
+    """A function from an IP address to its ISO 3166 alpha-2 country ('' when unknown), read
+    from a MaxMind-format database (GeoLite2-Country, DB-IP...). The file is memory-mapped
+    once and shared by every thread."""
+    reader = maxminddb.open_database(str(path))
+
+    def country_of(ip: str) -> str:
+        try:
+            record = reader.get(ip)
+        except ValueError:  # not an address
+            return ""
+        if not isinstance(record, dict):
+            return ""
+        place = record.get("country") or record.get("registered_country") or {}
+        code = place.get("iso_code", "") if isinstance(place, dict) else ""
+        return code.upper() if isinstance(code, str) and len(code) == 2 else ""
+
+    return country_of

@@ -39,10 +39,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from motpub.web.api import bp as api_bp
     from motpub.web.beacons import bp as beacons_bp
+    from motpub.web.gs1 import bp as gs1_bp
     from motpub.web.media import bp as media_bp
     from motpub.web.ops import bp as ops_bp
     from motpub.web.public import bp as public_bp
     from motpub.web.studio import bp as studio_bp
+    # These add the exhibition pages to the public and studio blueprints: imported before
+    # the blueprints are registered.
+    from motpub.web import exhibition_page, studio_codes, studio_exhibitions  # noqa: F401
 
     app.register_blueprint(public_bp)
     app.register_blueprint(studio_bp)
@@ -50,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(beacons_bp)
+    app.register_blueprint(gs1_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -123,3 +123,28 @@ def sparkline(values: Sequence[float], *, title: str, width: int = 120,
     line = " ".join(f"{x + 1:g},{y + 2:g}" for x, y in coords)
     return _svg(title, width, height, f'<polyline class="line" fill="none" points="{line}"/>',
                 "sparkline")
+
+
+def heatmap(grid: Sequence[Sequence[float]], *, rows: Sequence[str], title: str, empty: str,
+            cell: int = 22, label_width: int = 44) -> Markup:
+    """A grid of cells (one row per label, e.g. weekdays; one column per hour), each as
+    opaque as its share of the largest value; empty cells keep a faint outline."""
+    top = max((value for row in grid for value in row), default=0)
+    columns = max((len(row) for row in grid), default=0)
+    width, height = label_width + columns * cell, (len(grid) + 1) * cell
+    if top <= 0:
+        return _empty(title, empty, width, height)
+    parts = []
+    for y, (label, values) in enumerate(zip(rows, grid, strict=True)):
+        parts.append(f'<text class="label" x="{label_width - 6}" y="{y * cell + 15}" '
+                     f'text-anchor="end">{escape(label)}</text>')
+        for x, value in enumerate(values):
+            shade = 0.06 + 0.94 * value / top if value else 0.03
+            parts.append(
+                f'<rect x="{label_width + x * cell + 1}" y="{y * cell + 1}" width="{cell - 2}" '
+                f'height="{cell - 2}" rx="2" fill-opacity="{shade:.2f}">'
+                f'<title>{escape(label)} {x:02d}:00: {_number(value)}</title></rect>')
+    for x in range(0, columns, 3):
+        parts.append(f'<text class="tick" x="{label_width + x * cell + cell / 2:g}" '
+                     f'y="{height - 6}" text-anchor="middle">{x:02d}</text>')
+    return _svg(title, width, height, "".join(parts), "heatmap")

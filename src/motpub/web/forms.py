@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (EmailField, PasswordField, SelectChoice, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, SelectField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length
 
 from motpub.domain import LANGUAGES, Role
@@ -30,6 +30,8 @@ class ItemForm(FlaskForm):
         _l("Links: one a line, as URL | Chinese title | English title"),
         validators=[Length(max=20_000)],
     )
+    gtin = StringField(_l("GTIN of the product's barcode (optional)"),
+                       validators=[Length(max=40)])
 
     def to_payload(self) -> dict:
         payload: dict = {
@@ -38,6 +40,7 @@ class ItemForm(FlaskForm):
             "body": {lang: self[f"body_{lang}"].data or "" for lang in LANGUAGES},
             "default_language": self.default_language.data,
             "links": [],
+            "gtin": (self.gtin.data or "").strip() or None,
         }
         if self.slug.data and self.slug.data.strip():
             payload["slug"] = self.slug.data
@@ -56,6 +59,7 @@ class ItemForm(FlaskForm):
             self[f"title_{lang}"].data = item.title.get(lang, "")
             self[f"summary_{lang}"].data = item.summary.get(lang, "")
             self[f"body_{lang}"].data = item.body.get(lang, "")
+        self.gtin.data = item.gtin or ""
         self.links.data = "\n".join(
             " | ".join([link["url"], link["title"].get("zh", ""), link["title"].get("en", "")])
             for link in item.links
@@ -66,6 +70,14 @@ class CodeForm(FlaskForm):
     label = StringField(_l("Label, e.g. Hall 2, case 14"), validators=[Length(max=200)])
 
 
+class PlacementForm(FlaskForm):
+    """Where a printed code is stuck and what it opens; the print itself never changes."""
+
+    label = StringField(_l("Label, e.g. Hall 2, case 14"), validators=[Length(max=200)])
+    enabled = BooleanField(_l("Enabled: a scan opens the page"))
+    item_slug = StringField(_l("Opens the item (slug)"), validators=[Length(max=80)])
+
+
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[SelectChoice(role.value, role.value) for role in Role])
@@ -74,3 +86,44 @@ class UserForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A form with no fields but the CSRF token, for buttons that change something."""
+
+
+class ExhibitionForm(FlaskForm):
+    slug = StringField(_l("Slug (web address)"), validators=[Length(max=80)])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
+    intro_zh = TextAreaField(_l("Introduction (Chinese)"), validators=[Length(max=1000)])
+    intro_en = TextAreaField(_l("Introduction (English)"), validators=[Length(max=1000)])
+    venue = StringField(_l("Venue"), validators=[Length(max=200)])
+    timezone = StringField(_l("Time zone, e.g. Asia/Shanghai"), validators=[Length(max=64)])
+    starts_on = StringField(_l("Opens on"), validators=[Length(max=10)])
+    ends_on = StringField(_l("Closes on"), validators=[Length(max=10)])
+    items = TextAreaField(_l("Items in order: one slug a line"),
+                          validators=[Length(max=50_000)])
+
+    def to_payload(self) -> dict:
+        payload: dict = {
+            "slug": (self.slug.data or "").strip(),
+            "title": {lang: self[f"title_{lang}"].data or "" for lang in LANGUAGES},
+            "intro": {lang: self[f"intro_{lang}"].data or "" for lang in LANGUAGES},
+            "venue": self.venue.data or "",
+            "starts_on": (self.starts_on.data or "").strip() or None,
+            "ends_on": (self.ends_on.data or "").strip() or None,
+        }
+        if (self.timezone.data or "").strip():
+            payload["timezone"] = self.timezone.data.strip()
+        return payload
+
+    def item_slugs(self) -> list[str]:
+        return [line.strip() for line in (self.items.data or "").splitlines() if line.strip()]
+
+    def fill_from(self, exhibition) -> None:
+        self.slug.data = exhibition.slug
+        for lang in LANGUAGES:
+            self[f"title_{lang}"].data = exhibition.title.get(lang, "")
+            self[f"intro_{lang}"].data = exhibition.intro.get(lang, "")
+        self.venue.data = exhibition.venue
+        self.timezone.data = exhibition.timezone
+        self.starts_on.data = exhibition.starts_on.isoformat() if exhibition.starts_on else ""
+        self.ends_on.data = exhibition.ends_on.isoformat() if exhibition.ends_on else ""
+        self.items.data = "\n".join(item.slug for item in exhibition.items)

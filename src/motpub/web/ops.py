@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from babel.dates import get_day_names
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -26,7 +28,8 @@ TOP_ITEMS = 10
 KPIS = (("scans", _l("Scans"), "count"), ("visitors", _l("Unique visitors"), "count"),
         ("play_rate", _l("Play rate"), "rate"), ("completion_rate", _l("Completion rate"), "rate"),
         ("median_watch_s", _l("Median watch time"), "seconds"),
-        ("bot_share", _l("Bot share"), "rate"))
+        ("bot_share", _l("Bot share"), "rate"),
+        ("orphan_scans", _l("Scans of disabled codes"), "count"))
 SPLITS = (("language", _l("Language")), ("device", _l("Device")), ("os", _l("Operating system")),
           ("in_app", _l("In-app browser")))
 KEY_LABELS = {"language": {"zh": "中文", "en": "English"},
@@ -60,6 +63,10 @@ def _query(filters: analytics.Filters) -> dict:
         query["item_id"] = filters.item_id
     if filters.language:
         query["language"] = filters.language
+    if filters.exhibition_id is not None:
+        query["exhibition_id"] = filters.exhibition_id
+    if filters.code:
+        query["code"] = filters.code
     return query
 
 
@@ -111,18 +118,43 @@ def dashboard():
               for by, label in SPLITS]
     by_hour = dict((row["key"], row["scans"])
                    for row in analytics.breakdown(session, filters, "hour"))
-    top = analytics.breakdown(session, filters, "item")[:TOP_ITEMS]
-    for row in top:
-        row["series"] = [point["scans"] for point in analytics.timeseries(
-            session, replace(filters, item_id=row["key"]), interval)]
+    top = _top(session, filters, interval, "item")
+    placements = _top(session, filters, interval, "code")
     funnel = [(_("Pages opened (scans + views)"), summary["scans"] + summary["views"]),
-              (_("Video plays"), summary["plays"]), (_("Completions"), summary["completions"])]
+              (_("Video plays"), summary["plays"]), (_("Watched halfway"), summary["halfway"]),
+              (_("Completions"), summary["completions"])]
     return render_template(
         "ops/dashboard.html", filters=filters, query=query, error=error, interval=interval,
         items=item_service.list_items(session), kpis=kpis(summary), summary=summary,
         series=[{**row, "label": _tick(row["t"], interval)} for row in series],
         splits=splits, by_hour=[(f"{hour:02d}", by_hour.get(hour, 0)) for hour in range(24)],
-        top=top, funnel=funnel, charts=charts, pairs=_pairs, csv=_csv_links(query, interval))
+        top=top, placements=placements, funnel=funnel, heatmap=_heatmap(session, filters),
+        charts=charts, pairs=_pairs, csv=_csv_links(query, interval))
+
+
+def _top(session, filters: analytics.Filters, interval: str, by: str) -> list[dict]:
+    """The most scanned items or codes (placements), each with its scans over time."""
+    rows = analytics.breakdown(session, filters, by)[:TOP_ITEMS]
+    codes = analytics.code_names(session, [row["key"] for row in rows]) if by == "code" else {}
+    for row in rows:
+        narrowed = (replace(filters, code=codes.get(row["key"], "-")) if by == "code"
+                    else replace(filters, item_id=row["key"]))
+        row["series"] = [point["scans"] for point in
+                         analytics.timeseries(session, narrowed, interval)]
+    return rows
+
+
+def _heatmap(session, filters: analytics.Filters) -> dict:
+    """Scans by weekday (rows, Monday first) and venue hour (columns)."""
+    grid = [[0] * 24 for _day in range(7)]
+    for row in analytics.breakdown(session, filters, "weekday_hour"):
+        weekday, hour = row["key"].split("-")
+        grid[int(weekday) - 1][int(hour)] = row["scans"]
+    names = get_day_names("abbreviated", locale=get_locale())
+    days = [names[day] for day in range(7)]
+    return {"grid": grid, "days": days,
+            "rows": [(days[day], hour, grid[day][hour]) for day in range(7)
+                     for hour in range(24) if grid[day][hour]]}
 
 
 def _pairs(rows: list[dict]) -> list[tuple[str, int]]:
@@ -135,6 +167,8 @@ def _csv_links(query: dict, interval: str) -> dict:
         return url_for("api.analytics_export", view=view, **query, **extra)
 
     links = {"summary": link("summary"), "timeseries": link("timeseries", interval=interval),
-             "item": link("breakdown", by="item"), "hour": link("breakdown", by="hour")}
+             "item": link("breakdown", by="item"), "hour": link("breakdown", by="hour"),
+             "code": link("breakdown", by="code"),
+             "weekday_hour": link("breakdown", by="weekday_hour")}
     links.update({by: link("breakdown", by=by) for by, _label in SPLITS})
     return links

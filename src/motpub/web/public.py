@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 
-from motpub.domain import Item
+from motpub.domain import Item, LanguageSource
 from motpub.services.codes import resolve_code
+from motpub.services.exhibition_pages import load_exhibition
 from motpub.services.language import negotiate_language, normalize_language
 from motpub.services.pages import Target, build_item_page, resolve_slug
 from motpub.web.context import db, runtime, settings
@@ -96,16 +97,20 @@ def _cached_page(target: Target, language: str) -> str:
     return html
 
 
-def _serve(target: Target | None) -> Response:
-    if target is None:
-        return not_found_response()
-    language, source = negotiate_language(
+def visitor_language(default: str) -> tuple[str, LanguageSource]:
+    """The page's language: ?lang=, then the cookie, then Accept-Language, then `default`."""
+    return negotiate_language(
         param=request.args.get("lang"),
         cookie=request.cookies.get(LANGUAGE_COOKIE),
         accept_languages=request.accept_languages,
-        default=target.default_language,
+        default=default,
     )
-    response = Response(_cached_page(target, language), mimetype="text/html")
+
+
+def page_response(html: str, language: str) -> Response:
+    """A visitor page: strict CSP, never shared between visitors by a cache, and a ?lang=
+    choice remembered for the next pages."""
+    response = Response(html, mimetype="text/html")
     response.headers["Content-Language"] = language
     response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Cache-Control"] = "private, no-cache"
@@ -113,15 +118,29 @@ def _serve(target: Target | None) -> Response:
     if normalize_language(request.args.get("lang")):
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="Lax",
                             secure=settings().is_https, httponly=True)
+    return response
+
+
+def _serve(target: Target | None) -> Response:
+    if target is None:
+        return not_found_response()
+    language, source = visitor_language(target.default_language)
+    response = page_response(_cached_page(target, language), language)
+    _record(target, language, source)
+    return response
+
+
+def _record(target: Target, language: str, source: LanguageSource) -> None:
     facts = {"item_id": target.item_id, "language": language, "language_source": source,
              "user_agent": request.headers.get("User-Agent", ""),
              "ip": request.remote_addr or "", "referrer": request.referrer,
              "is_head": request.method == "HEAD"}
     if target.code_id is not None:
-        runtime().scan_recorder.record_scan(code_id=target.code_id, **facts)
+        runtime().scan_recorder.record_scan(code_id=target.code_id,
+                                            exhibition_id=target.exhibition_id,
+                                            is_orphan=target.is_orphan, **facts)
     else:
         runtime().scan_recorder.record_view(**facts)
-    return response
 
 
 def not_found_response() -> Response:
@@ -155,7 +174,21 @@ def _query(resolve, key: str) -> Target | None:
 
 @bp.get("/s/<code>")
 def scan(code: str):
-    return _serve(_read(resolve_code, code))
+    target = _read(resolve_code, code)
+    if target is None or target.is_orphan:
+        if target is not None:  # a printed code that leads nowhere: worth knowing about
+            _record(target, target.default_language, LanguageSource.DEFAULT)
+        return not_found_response()
+    if target.exhibition_slug is not None:
+        exhibition = load_exhibition(db(), target.exhibition_slug)
+        if exhibition is None:  # deleted since the lookup was cached
+            return not_found_response()
+        from motpub.web.exhibition_page import exhibition_response  # it extends this module
+
+        response, language, source = exhibition_response(exhibition)
+        _record(target, language, source)
+        return response
+    return _serve(target)
 
 
 @bp.get("/i/<slug>")

@@ -89,4 +89,5 @@ def _unauthorized_challenge(response):
     return response
 
 
-from motpub.web.api import analytics, codes, items, openapi, videos  # noqa: E402,F401
+from motpub.web.api import (  # noqa: E402,F401
+    analytics, bulk, codes, exhibitions, items, openapi, videos)

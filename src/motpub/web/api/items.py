@@ -4,6 +4,7 @@ from flask import jsonify, request
 
 from motpub.domain import Item
 from motpub.services import items as item_service
+from motpub.services.gs1 import digital_link_uri
 from motpub.services.scans import item_stats
 from motpub.web.api import bp, can_edit, can_see_stats, json_body, requires
 from motpub.web.context import db, runtime, settings
@@ -19,6 +20,8 @@ def item_json(item: Item) -> dict:
         "summary": item.summary,
         "body": item.body,
         "links": item.links,
+        "gtin": item.gtin,
+        "digital_link": digital_link_uri(settings().public_url, item.gtin) if item.gtin else None,
         "revision": item.revision,
         "page_url": f"{settings().public_url}/i/{item.slug}",
         "created_at": item.created_at.isoformat(),

@@ -8,7 +8,7 @@ from functools import cache
 from flask import jsonify
 
 from motpub.services.items import ItemInput, ItemPatch
-from motpub.web.api import bp
+from motpub.web.api import bp, openapi_gs1
 
 
 def _ref(name: str) -> dict:
@@ -36,6 +36,11 @@ _VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"typ
 _EC = {"name": "ec", "in": "query", "schema": {"type": "string", "enum": ["L", "M", "Q", "H"],
                                                  "default": "M"}}
 
+_CONTENT = {"name": "content", "in": "query",
+            "schema": {"type": "string", "enum": ["url", "gs1"], "default": "url"},
+            "description": "url: the short URL; gs1: the item's GS1 Digital Link URI "
+                           "(400 when the item has no GTIN)"}
+
 _LOCALIZED = {
     "type": "object",
     "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
@@ -57,6 +62,9 @@ _ITEM = {
             "url": {"type": "string", "format": "uri"}, "title": _LOCALIZED}}},
         "revision": {"type": "integer"},
         "page_url": {"type": "string", "format": "uri"},
+        "gtin": {"type": ["string", "null"], "description": "14 digits"},
+        "digital_link": {"type": ["string", "null"], "format": "uri",
+                         "description": "the GS1 Digital Link URI of the GTIN"},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "published_at": {"type": ["string", "null"], "format": "date-time"},
@@ -71,18 +79,22 @@ _CODE_SCHEMA = {
         "url": {"type": "string", "format": "uri"},
         "label": {"type": "string"},
         "enabled": {"type": "boolean"},
-        "item_id": {"type": "integer"},
+        "item_id": {"type": ["integer", "null"]},
+        "exhibition_id": {"type": ["integer", "null"],
+                          "description": "set on an exhibition's entrance code instead of item_id"},
         "created_at": {"type": "string", "format": "date-time"},
     },
 }
 
 
 def _qr_path(mimetype: str) -> dict:
+    from motpub.web.api.openapi_exhibitions import PRINT_OPTIONS
+
     return {"get": {
         "summary": f"The code's QR as {mimetype}",
-        "parameters": [_CODE, _EC],
+        "parameters": [_CODE, _EC, *PRINT_OPTIONS, _CONTENT],
         "responses": {"200": {"description": "the QR code",
-                              "content": {mimetype: {}}}, **_errors(401, 403, 404, 422)},
+                              "content": {mimetype: {}}}, **_errors(400, 401, 403, 404, 422)},
     }}
 
 
@@ -98,6 +110,9 @@ _ANALYTICS_FILTERS = [
      "description": "last day, included (default: today)"},
     {"name": "item_id", "in": "query", "schema": {"type": "integer"}},
     {"name": "code", "in": "query", "schema": {"type": "string"}},
+    {"name": "exhibition_id", "in": "query", "schema": {"type": "integer"},
+     "description": "scans and views in this exhibition; beacons carry no exhibition, so "
+                    "engagement figures are 0 with this filter (as with code)"},
     {"name": "language", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}},
     {"name": "tz", "in": "query", "schema": {"type": "string", "default": "Asia/Shanghai"}},
 ]
@@ -115,6 +130,8 @@ def _analytics(summary: str, schema: dict, *extra: dict) -> dict:
 
 @cache
 def build_document() -> dict:
+    from motpub.web.api import openapi_exhibitions as exhibition_parts
+
     schemas = {
         "ItemInput": ItemInput.model_json_schema(ref_template="#/components/schemas/{model}"),
         "ItemPatch": ItemPatch.model_json_schema(ref_template="#/components/schemas/{model}"),
@@ -162,6 +179,20 @@ def build_document() -> dict:
         },
     }
     schemas["Code"] = _CODE_SCHEMA
+    schemas["CodePatch"] = {"type": "object", "additionalProperties": False, "properties": {
+        "item_id": {"type": "integer", "description": "retarget to this item"},
+        "label": {"type": "string", "maxLength": 200, "description": 'e.g. "Hall 2, case 14"'},
+        "enabled": {"type": "boolean",
+                    "description": "a disabled code answers a bilingual page and counts as an "
+                                   "orphan scan"}}}
+    schemas["Placement"] = {"allOf": [_ref("Code"), {"type": "object", "properties": {
+        "history": {"type": "array", "description": "the code's placements, oldest first",
+                    "items": {"type": "object", "properties": {
+                        "changed_at": {"type": "string", "format": "date-time"},
+                        "item_id": {"type": ["integer", "null"]},
+                        "exhibition_id": {"type": ["integer", "null"]},
+                        "label": {"type": "string"}, "enabled": {"type": "boolean"}}}}}}]}
+    schemas.update(exhibition_parts.schemas())
     schemas["Error"] = {
         "type": "object",
         "required": ["error"],
@@ -213,8 +244,20 @@ def build_document() -> dict:
                     "responses": {**_ok("stats", {"type": "object", "required": ["scans"],
                                                   "properties": {
                                                       "item_id": {"type": "integer"},
-                                                      "scans": {"type": "integer"}}}),
+                                                      "scans": {"type": "integer"},
+                                                      "orphan_scans": {"type": "integer"}}}),
                                   **_errors(401, 403, 404)}},
+        },
+        "/codes/{code}": {
+            "get": {"summary": "A printed code: its placement and the history of its changes",
+                    "parameters": [_CODE],
+                    "responses": {**_ok("the code", _ref("Placement")),
+                                  **_errors(401, 403, 404)}},
+            "patch": {"summary": "Relabel, disable or retarget a code without reprinting it",
+                      "parameters": [_CODE],
+                      "requestBody": {"required": True, **_json(_ref("CodePatch"))},
+                      "responses": {**_ok("the code", _ref("Placement")),
+                                    **_errors(400, 401, 403, 404, 422)}},
         },
         "/codes/{code}/qr.svg": _qr_path("image/svg+xml"),
         "/codes/{code}/qr.png": _qr_path("image/png"),
@@ -310,7 +353,7 @@ def build_document() -> dict:
             "type": "object",
             "required": ["scans", "visitors", "bot_scans", "views", "plays", "completions"],
             "properties": {name: {"type": ["number", "null"]} for name in (
-                "scans", "visitors", "bot_scans", "views", "plays", "completions",
+                "scans", "visitors", "bot_scans", "views", "plays", "halfway", "completions",
                 "play_rate", "completion_rate", "median_watch_s", "bot_share")}}),
         "/analytics/timeseries": _analytics("Scans and visitors per hour, day or week", _rows({
             "t": {"type": "string"}, "scans": {"type": "integer"},
@@ -322,7 +365,9 @@ def build_document() -> dict:
             "visitors": {"type": "integer"}}), {
             "name": "by", "in": "query", "schema": {"type": "string", "enum": [
                 "item", "code", "language", "device", "os", "browser", "in_app", "country",
-                "hour"], "default": "item"}}),
+                "hour", "weekday_hour"], "default": "item"},
+            "description": "hour: venue hour 0-23; weekday_hour: \"1-09\" is Monday 09:00, "
+                           "\"7-23\" Sunday 23:00; code: per placement, labelled"}),
         "/analytics/export.csv": {"get": {
             "summary": "Any analytics view as CSV",
             "parameters": [*_ANALYTICS_FILTERS, {
@@ -333,6 +378,8 @@ def build_document() -> dict:
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": _ok("OpenAPI 3 document", {"type": "object"})}},
     }
+    paths.update(exhibition_parts.paths())
+    paths.update(openapi_gs1.paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "motpub API", "version": "1"},

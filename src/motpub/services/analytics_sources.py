@@ -1,0 +1,242 @@
+"""Where analytics figures are read from: the hourly rollups for the hours they cover, and the
+raw rows for the tail after the watermark. Every figure is one SQL query over a UNION ALL of
+the two, aggregated by the database.
+
+Buckets are venue hours, numbered since 1970: a row's UTC time plus the venue's UTC offset at
+that time (a CASE over the offset changes inside the range, for daylight saving), divided
+into hours. Days and weeks are whole numbers of venue hours, so the same integer arithmetic
+works on both databases. Rollups hold whole UTC hours, which are whole venue hours only where
+the offset is a whole number of hours; for any other zone (Asia/Kathmandu, +05:45) figures
+are read from the raw rows alone, so they reach back only as far as raw rows are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (String, case, func, literal, literal_column, null, select, text,
+                        false, true, type_coerce, union_all)
+from sqlalchemy.orm import Session
+
+from motpub.domain import (Engagement, EngagementKind, EngagementRollup, Scan, View,
+                           VisitorRollup, VisitRollup)
+from motpub.services.rollups import epoch_seconds, hour_of, moment_of, watermark
+
+EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; Monday is 0
+
+
+@dataclass(frozen=True)
+class Source:
+    """One table a figure reads, with its filters and its venue-hour expression."""
+
+    model: type
+    local_hour: object
+    where: list = field(default_factory=list)
+
+    def column(self, name: str):
+        value = getattr(self.model, name, None)
+        if value is None:
+            return null()
+        return type_coerce(value, String()) if name == "device_class" else value
+
+
+def offsets(zone: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[tuple[int, int]]:
+    """(from UTC second, venue offset in seconds) for each stretch of one offset in range."""
+    def offset(moment: dt.datetime) -> int:
+        return int(moment.astimezone(zone).utcoffset().total_seconds())
+
+    stretches = [(int(start.timestamp()), offset(start))]
+    day = start
+    while day < end:
+        following = min(day + dt.timedelta(days=1), end)
+        if offset(following) != stretches[-1][1]:
+            moment = day
+            while offset(moment) == stretches[-1][1]:  # transitions fall on whole minutes
+                moment += dt.timedelta(minutes=15)
+            stretches.append((int(moment.timestamp()), offset(moment)))
+        day = following
+    return stretches
+
+
+def _local(seconds, stretches: list[tuple[int, int]], unit: int):
+    """Venue time of a UTC time expression in `unit` seconds (1 or 3600), in venue hours."""
+    if len(stretches) == 1:
+        shift = literal(stretches[0][1] // unit)
+    else:
+        shift = case(*((seconds < begin // unit, off // unit)
+                       for (begin, _o), (_b, off) in zip(stretches[1:], stretches, strict=False)),
+                     else_=stretches[-1][1] // unit)
+    return seconds + shift if unit == 3600 else (seconds + shift) // 3600
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which hours come from rollups and where the raw tail starts, for one period."""
+
+    dialect: str
+    stretches: list
+    first_hour: int
+    rolled_end: int  # rollups cover first_hour <= hour < rolled_end
+    tail_start: dt.datetime
+    end: dt.datetime
+
+    @classmethod
+    def make(cls, session: Session, filters) -> Plan:
+        stretches = offsets(filters.zone, filters.start, filters.end)
+        first, last = hour_of(filters.start), hour_of(filters.end)
+        whole = all(off % 3600 == 0 and begin % 3600 == 0 for begin, off in stretches)
+        if session.get_bind().dialect.name == "postgresql":
+            # Distinct visitors are grouped in memory: the 4 MB default spills a week of a
+            # busy venue to disk. For this transaction only.
+            session.execute(text("SET LOCAL work_mem = '64MB'"))
+        rolled = min(last, watermark(session) or 0) if whole else first
+        tail = max(filters.start, moment_of(rolled)) if rolled > first else filters.start
+        return cls(session.get_bind().dialect.name, stretches, first, max(rolled, first),
+                   tail, filters.end)
+
+    def rollup(self, model, filters, code_id) -> Source | None:
+        if self.rolled_end <= self.first_hour:
+            return None
+        where = [model.hour >= self.first_hour, model.hour < self.rolled_end,
+                 *_common(model, filters, code_id)]
+        if hasattr(model, "code_id") and code_id is not None:
+            where.append(model.code_id == code_id)
+        return Source(model, _local(model.hour, self.stretches, 3600), where)
+
+    def raw(self, model, moment, filters, code_id) -> Source | None:
+        if model is View and code_id is not None:
+            return None  # a view is not through any code
+        where = [moment >= self.tail_start, moment < self.end, *_common(model, filters, code_id)]
+        if model is Scan and code_id is not None:
+            where.append(Scan.code_id == code_id)
+        seconds = epoch_seconds(moment, self.dialect)
+        return Source(model, _local(seconds, self.stretches, 1), where)
+
+
+def _common(model, filters, code_id) -> list:
+    where = []
+    if filters.item_id is not None:
+        where.append(model.item_id == filters.item_id)
+    if filters.language:
+        where.append(model.language == filters.language)
+    if filters.exhibition_id is not None and hasattr(model, "exhibition_id"):
+        where.append(model.exhibition_id == filters.exhibition_id)
+    return where
+
+
+def _key(key, source: Source):
+    return (literal_column("0") if key is None else key(source)).label("key")
+
+
+def _union(parts: list):
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+
+
+def human_figures(session: Session, plan: Plan, filters, code_id, key, *,
+                  scans_only: bool) -> dict:
+    """{key: (human scans, human views, distinct human visitors)} in one pass over the
+    visitor rollup and the raw tail; `key(source)` is the grouping, None for one total."""
+    parts = []
+    rollup = plan.rollup(VisitorRollup, filters, code_id)
+    if rollup:
+        model = VisitorRollup
+        where = rollup.where + ([model.is_scan == true()] if scans_only else [])
+        parts.append(select(_key(key, rollup), case((model.is_scan.is_(True), 1), else_=0),
+                            model.visits, model.visitor_hash).where(*where))
+    for model, moment in ((Scan, Scan.scanned_at), (View, View.viewed_at)):
+        source = plan.raw(model, moment, filters, code_id)
+        if source and not (scans_only and model is View):
+            served = [Scan.is_orphan.is_(False)] if model is Scan else []
+            parts.append(select(_key(key, source), literal(1 if model is Scan else 0),
+                                literal(1), model.visitor_hash)
+                         .where(*source.where, model.is_bot.is_(False), *served))
+    rows = _union(parts)
+    grouping, is_scan, visits, hashes = rows.c
+    # Grouped by (key, visitor) first, then by key: both databases count distinct values
+    # faster this way (a hash aggregate on PostgreSQL) than with COUNT(DISTINCT).
+    per_visitor = select(grouping.label("key"),
+                         func.sum(case((is_scan == 1, visits), else_=0)).label("scans"),
+                         func.sum(case((is_scan == 0, visits), else_=0)).label("views")) \
+        .group_by(grouping, hashes).subquery()
+    result = session.execute(select(per_visitor.c.key, func.sum(per_visitor.c.scans),
+                                    func.sum(per_visitor.c.views), func.count())
+                             .group_by(per_visitor.c.key))
+    return {row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3])) for row in result}
+
+
+def bot_scans(session: Session, plan: Plan, filters, code_id) -> int:
+    """Scans by bots: few, read through the (is_bot, hour) index of the visit rollup."""
+    return _apart(session, plan, filters, code_id, is_bot=True)
+
+
+def orphan_scans(session: Session, plan: Plan, filters, code_id) -> int:
+    """Scans of codes that led nowhere, through the (is_orphan, hour) index."""
+    return _apart(session, plan, filters, code_id, is_bot=None, is_orphan=True)
+
+
+def _apart(session: Session, plan: Plan, filters, code_id, *, is_bot: bool | None,
+           is_orphan: bool = False) -> int:
+    total = 0
+    rollup = plan.rollup(VisitRollup, filters, code_id)
+    if rollup:
+        # `=`, not IS: PostgreSQL uses the (flag, hour) indexes only for `=`.
+        where = [*rollup.where, VisitRollup.is_orphan == _bool(is_orphan)]
+        if is_bot is not None:
+            where.append(VisitRollup.is_bot == _bool(is_bot))
+        total += session.scalar(select(func.coalesce(func.sum(VisitRollup.scans), 0))
+                                .where(*where))
+    raw = plan.raw(Scan, Scan.scanned_at, filters, code_id)
+    where = [*raw.where, Scan.is_orphan == _bool(is_orphan)]
+    if is_bot is not None:
+        where.append(Scan.is_bot == _bool(is_bot))
+    total += session.scalar(select(func.count()).select_from(Scan).where(*where))
+    return int(total)
+
+
+def engagement(session: Session, plan: Plan, filters) -> tuple[dict, float | None]:
+    """Page sessions that played, got halfway and completed, and their median watch time
+    (a page reports its running total, so a session's watch time is its largest)."""
+    parts = []
+    rollup = plan.rollup(EngagementRollup, filters, None)
+    if rollup:
+        model = EngagementRollup
+        parts.append(select(model.page_session, _flag(model.is_play == true()),
+                            _flag(model.is_halfway == true()),
+                            _flag(model.is_complete == true()), model.watch_s)
+                     .where(*rollup.where))
+    raw = plan.raw(Engagement, Engagement.created_at, filters, None)
+    kind, value = Engagement.kind, Engagement.value
+    progress = kind == EngagementKind.VIDEO_PROGRESS
+    parts.append(select(Engagement.page_session, _flag(kind == EngagementKind.VIDEO_START),
+                        _flag(progress & (value >= 50)), _flag(progress & (value == 100)),
+                        case((kind == EngagementKind.WATCH_TIME, value)))
+                 .where(*raw.where))
+    rows = _union(parts)
+    session_id, play, half, done, watched = rows.c
+    # Per page session first, then counted: a hash aggregate instead of three sorts.
+    per_session = select(func.max(play).label("play"), func.max(half).label("half"),
+                         func.max(done).label("done"), func.max(watched).label("watch_s")) \
+        .group_by(session_id).subquery()
+    flags = [func.coalesce(func.sum(per_session.c[name]), 0)
+             for name in ("play", "half", "done")]
+    if plan.dialect == "postgresql":
+        median = func.percentile_cont(0.5).within_group(per_session.c.watch_s)
+        *counts, middle = session.execute(select(*flags, median)).one()
+    else:  # SQLite has no percentile: the per-session values, which are few
+        counts = session.execute(select(*flags)).one()
+        seconds = session.scalars(select(per_session.c.watch_s)
+                                  .where(per_session.c.watch_s.is_not(None))).all()
+        middle = statistics.median(seconds) if seconds else None
+    return dict(zip(("plays", "halfway", "completions"), map(int, counts), strict=True)), \
+        (float(middle) if middle is not None else None)
+
+
+def _bool(value: bool):
+    return true() if value else false()
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)

@@ -1,0 +1,43 @@
+"""Label sheets of an exhibition: its entrance code, then every code of its items in order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from motpub.domain import Exhibition
+from motpub.media.labels import TEMPLATES, FontMissing, Label, find_cjk_font, label_sheet
+from motpub.services.codes import code_url
+from motpub.services.errors import Invalid, ServiceError
+
+
+class LabelFontMissing(ServiceError):
+    status = 503
+    code = "font_missing"
+
+
+def exhibition_labels(exhibition: Exhibition, *, public_url: str) -> list[Label]:
+    """One label a code: the exhibition's entrance codes first, then each item's codes in
+    exhibition order. Disabled codes are left out: a printed one would open nothing."""
+    labels = [Label(exhibition.title.get("zh", ""), exhibition.title.get("en", ""),
+                    code.code, code_url(public_url, code.code))
+              for code in exhibition.codes if code.is_enabled]
+    for item in exhibition.items:
+        labels += [Label(item.title.get("zh", ""), item.title.get("en", ""), code.code,
+                         code_url(public_url, code.code))
+                   for code in item.codes if code.is_enabled]
+    return labels
+
+
+def exhibition_label_sheet(exhibition: Exhibition, *, template: str, public_url: str,
+                           font_path: Path | None = None) -> bytes:
+    if template not in TEMPLATES:
+        raise Invalid(f"template must be one of {', '.join(TEMPLATES)}, got {template!r}",
+                      field="template")
+    labels = exhibition_labels(exhibition, public_url=public_url)
+    if not labels:
+        raise Invalid("nothing to print: the exhibition and its items have no enabled codes")
+    try:
+        font = find_cjk_font(font_path)
+    except FontMissing as error:
+        raise LabelFontMissing(str(error)) from None
+    return label_sheet(labels, template=template, font_path=font)

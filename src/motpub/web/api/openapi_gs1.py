@@ -1,0 +1,85 @@
+"""The GS1 resolver's part of the OpenAPI document. Its routes live at the site root, not under
+/api/v1, so each path names its own server."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from motpub.services.gs1 import QUALIFIERS
+
+ROOT_SERVER = [{"url": "/"}]
+
+_PARAMETER_NAMES = {"22": "cpv", "10": "lot", "21": "serial"}
+
+_LINK = {"type": "object", "required": ["href", "title"], "properties": {
+    "href": {"type": "string", "format": "uri"}, "title": {"type": "string"},
+    "type": {"type": "string"}, "hreflang": {"type": "array", "items": {"type": "string"}}}}
+
+LINKSET = {
+    "type": "object", "required": ["linkset"],
+    "description": "RFC 9264 linkset; each key other than anchor and itemDescription is a "
+                   "GS1 link type URI such as https://gs1.org/voc/pip",
+    "properties": {"linkset": {"type": "array", "items": {
+        "type": "object", "required": ["anchor"],
+        "properties": {"anchor": {"type": "string", "format": "uri"},
+                       "itemDescription": {"type": "string"}},
+        "additionalProperties": {"type": "array", "items": _LINK}}}},
+}
+
+_QUERY = [
+    {"name": "linkType", "in": "query", "schema": {"type": "string"},
+     "description": "a GS1 link type (gs1:pip, https://gs1.org/voc/relatedVideo ...), or "
+                    "linkset (also the deprecated all) for the linkset; unknown types answer 404"},
+    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]},
+     "description": "language of the link, before Accept-Language"},
+]
+
+_ERROR = {"description": "an error", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+
+
+def _resolver_operations(path_parameters: list[dict]) -> dict:
+    linkset_content = {media: {"schema": LINKSET} for media in (
+        "application/linkset+json", "application/json", "application/ld+json")}
+    return {
+        "servers": ROOT_SERVER,
+        "get": {
+            "summary": "Resolve a GS1 Digital Link: redirect to a link of the item, or its "
+                       "linkset (linkType=linkset or Accept: application/linkset+json)",
+            "security": [],
+            "parameters": [*path_parameters, *_QUERY],
+            "responses": {
+                "307": {"description": "to the chosen link; other query parameters are passed "
+                                       "on; Link header points to the linkset"},
+                "200": {"description": "the linkset", "content": linkset_content},
+                "400": _ERROR, "404": _ERROR},
+        },
+        "options": {"summary": "CORS preflight", "security": [],
+                    "parameters": path_parameters,
+                    "responses": {"204": {"description": "allowed methods and headers"}}},
+    }
+
+
+def _parameter(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"},
+            "description": description}
+
+
+def paths() -> dict:
+    gtin = _parameter("gtin", "GTIN-8, -12, -13 or -14 with its check digit")
+    documented: dict = {}
+    for size in range(len(QUALIFIERS) + 1):
+        for chosen in combinations(QUALIFIERS, size):
+            path = "/01/{gtin}" + "".join(f"/{ai}/{{{_PARAMETER_NAMES[ai]}}}" for ai in chosen)
+            parameters = [gtin, *(_parameter(_PARAMETER_NAMES[ai], QUALIFIERS[ai])
+                                  for ai in chosen)]
+            documented[path] = _resolver_operations(parameters)
+    documented["/.well-known/gs1resolver"] = {
+        "servers": ROOT_SERVER,
+        "get": {"summary": "The GS1 resolver description file", "security": [],
+                "responses": {"200": {"description": "resolver description", "content": {
+                    "application/json": {"schema": {"type": "object"}}}}}},
+        "options": {"summary": "CORS preflight", "security": [],
+                    "responses": {"204": {"description": "allowed methods and headers"}}},
+    }
+    return documented

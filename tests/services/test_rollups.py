@@ -1,0 +1,172 @@
+"""The rollup job: idempotent, safe with two workers at once, catches late rows, keeps raw
+rows until they are rolled up, and never changes a figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from motpub.domain import (Code, Engagement, EngagementRollup, Scan, View, VisitorRollup,
+                           VisitRollup)
+from motpub.services import analytics
+from motpub.services.rollups import (GRACE, delete_rolled_events, hour_of, roll_up,
+                                     roll_up_visits, watermark)
+
+START = dt.datetime(2026, 3, 20, tzinfo=dt.UTC)  # Europe moves its clocks on 29 March
+NOW = dt.datetime(2026, 4, 20, 12, 2, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def factory(app):
+    return app.extensions["motpub"].session_factory
+
+
+@pytest.fixture
+def mix(app, api, factory):
+    """A month of random scans, views and beacons over two items, seeded so it repeats."""
+    codes = [api.published_item_with_code(slug=slug)[1] for slug in ("ding", "cong")]
+    with factory() as session, session.begin():
+        pairs = session.execute(select(Code.id, Code.item_id)
+                                .where(Code.code.in_(codes))).all()
+        generate(session, pairs, random.Random(4), START, NOW, 1500)
+    return pairs
+
+
+def generate(session, pairs, rng, start, end, count: int) -> None:
+    span = (end - start).total_seconds()
+
+    def moment():
+        return start + dt.timedelta(seconds=rng.random() * span)
+
+    def visit():
+        return {"language": rng.choice(["zh", "en"]), "language_source": "header",
+                "device_class": rng.choice(["mobile", "tablet"]), "os": rng.choice(["iOS", ""]),
+                "browser": "b", "in_app": rng.choice(["wechat", ""]), "referrer_host": "",
+                "country": rng.choice(["CN", ""]), "is_bot": rng.random() < 0.1,
+                "visitor_hash": f"v{rng.randrange(300)}", "exhibition_id": rng.choice([None, 3])}
+
+    scans, views, beacons = [], [], []
+    for _n in range(count):
+        code_id, item_id = rng.choice(pairs)
+        scans.append({**visit(), "code_id": code_id, "item_id": item_id, "scanned_at": moment()})
+        if rng.random() < 0.3:
+            views.append({**visit(), "item_id": item_id, "viewed_at": moment()})
+        if rng.random() < 0.3:
+            session_id, when = f"s{rng.randrange(400)}", moment()
+            for kind, value in (("video_start", 800), ("video_progress", rng.choice([50, 100])),
+                                ("watch_time", rng.randrange(1, 90))):
+                beacons.append({"item_id": item_id, "page_session": session_id, "kind": kind,
+                                "value": value, "language": "zh", "created_at": when})
+    for table, rows in ((Scan, scans), (View, views), (Engagement, beacons)):
+        if rows:
+            session.execute(insert(table), rows)
+
+
+VIEWS = [("summary", None), *(("timeseries", interval) for interval in analytics.INTERVALS),
+         *(("breakdown", by) for by in analytics.BREAKDOWNS)]
+
+
+def figures(factory, **args) -> dict:
+    """Every figure the API serves for these filters."""
+    filters = analytics.parse_filters({"from": "2026-03-20", "to": "2026-04-20", **args},
+                                      timezone=args.get("tz", "Asia/Shanghai"))
+    with factory() as session:
+        out = {}
+        for view, option in VIEWS:
+            function = getattr(analytics, view)
+            out[view, option] = function(session, filters, *([option] if option else []))
+        return out
+
+
+def rollup_rows(factory) -> list:
+    with factory() as session:
+        return [sorted((tuple(getattr(row, column.name) for column in model.__table__.columns
+                              if column.name != "id") for row in session.scalars(select(model))),
+                       key=repr)
+                for model in (VisitRollup, VisitorRollup, EngagementRollup)]
+
+
+def test_rolled_up_figures_equal_the_raw_ones_in_every_zone(factory, mix):
+    zones = ("Asia/Shanghai", "Europe/Berlin", "Asia/Kathmandu")  # +08, daylight saving, +05:45
+    before = {zone: figures(factory, tz=zone) for zone in zones}
+    before_filtered = figures(factory, item_id=str(mix[0][1]), language="zh")
+    roll_up_visits(factory, now=NOW, keep_days=3650)
+    for zone in zones:
+        assert figures(factory, tz=zone) == before[zone], zone
+    assert figures(factory, item_id=str(mix[0][1]), language="zh") == before_filtered
+    assert before["Asia/Shanghai"]["summary", None]["scans"] > 1000
+
+
+def test_running_the_job_twice_changes_nothing(factory, mix):
+    roll_up_visits(factory, now=NOW, keep_days=3650)
+    rows = rollup_rows(factory)
+    assert all(rows)
+    roll_up_visits(factory, now=NOW, keep_days=3650)
+    assert rollup_rows(factory) == rows
+
+
+def test_two_workers_at_once_roll_each_hour_once(factory, mix):
+    expected = figures(factory)
+    barrier, errors = threading.Barrier(2), []
+
+    def run():
+        try:
+            barrier.wait()
+            roll_up_visits(factory, now=NOW, keep_days=3650)
+        except Exception as error:  # the assertion below shows it
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with factory() as session:
+        assert watermark(session) == hour_of(NOW - GRACE)
+        assert session.scalar(select(func.sum(VisitRollup.scans))) == rolled_scans(session)
+    assert figures(factory) == expected
+
+
+def rolled_scans(session) -> int:
+    """Raw scans before the watermark: what the rollups must count."""
+    until = dt.datetime.fromtimestamp(watermark(session) * 3600, dt.UTC)
+    return session.scalar(select(func.count(Scan.id)).where(Scan.scanned_at < until))
+
+
+def test_a_row_written_late_is_rolled_up_by_the_next_run(factory, mix):
+    roll_up_visits(factory, now=NOW, keep_days=3650)
+    late = NOW - dt.timedelta(minutes=70)  # in an hour the last run already rolled up
+    with factory() as session, session.begin():
+        generate(session, mix, random.Random(9), late, late + dt.timedelta(minutes=1), 3)
+    roll_up_visits(factory, now=NOW + dt.timedelta(minutes=5), keep_days=3650)
+    with factory() as session:
+        assert session.scalar(select(func.sum(VisitRollup.scans))) == rolled_scans(session)
+        assert session.scalar(select(func.sum(VisitRollup.scans)).where(
+            VisitRollup.hour == hour_of(late))) >= 3
+
+
+def test_old_raw_rows_are_deleted_only_once_rolled_up(factory, mix):
+    with factory() as session, session.begin():
+        assert delete_rolled_events(session, now=NOW, keep_days=7) == 0  # nothing rolled yet
+        # Ten days to roll up: a week per call, and the rest on the second.
+        assert roll_up(session, now=START + dt.timedelta(days=10)) > 0
+        assert roll_up(session, now=START + dt.timedelta(days=10)) == 0
+    expected = figures(factory)
+    with factory() as session, session.begin():
+        delete_rolled_events(session, now=NOW, keep_days=7)
+    with factory() as session:
+        oldest = session.scalar(select(func.min(Scan.scanned_at)))
+        # Deleted up to what is rolled up (less the hours rolled again), not up to 7 days.
+        assert START + dt.timedelta(days=9) < oldest < START + dt.timedelta(days=10)
+    assert figures(factory) == expected
+    roll_up_visits(factory, now=NOW, keep_days=7)
+    with factory() as session:
+        oldest = session.scalar(select(func.min(Scan.scanned_at)))
+        assert oldest >= NOW - dt.timedelta(days=7)
+        assert session.scalar(select(func.min(View.viewed_at))) >= NOW - dt.timedelta(days=7)
+    assert figures(factory) == expected

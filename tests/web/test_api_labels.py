@@ -1,0 +1,108 @@
+"""Label sheets: every code on every sheet decodes after printing at 300 dpi."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from PIL import Image
+
+from motpub.media.labels import TEMPLATES
+
+DPI = 300
+LONG_ZH = "商代晚期饕餮纹青铜方鼎，出土于河南安阳殷墟妇好墓，" * 3
+LONG_EN = "Square bronze ding with taotie mask, late Shang dynasty, from the tomb of Fu Hao " * 2
+
+
+@pytest.fixture
+def exhibition(api) -> dict:
+    ids = [api.create_item(slug="ding")["id"],
+           api.create_item(slug="long", title={"zh": LONG_ZH, "en": LONG_EN})["id"],
+           api.create_item(slug="english-only", title={"en": "Jade cong"})["id"]]
+    created = api.post("/exhibitions", json={
+        "slug": "bronzes", "title": {"zh": "青铜时代", "en": "The Bronze Age"}}).get_json()
+    assert api.put(f"/exhibitions/{created['id']}/items",
+                   json={"item_ids": ids}).status_code == 200
+    api.post(f"/exhibitions/{created['id']}/codes", json={"label": "Entrance"})
+    api.post(f"/exhibitions/{created['id']}/codes", json={"label": "Exit"})
+    assert api.post("/codes/batch", json={"item_ids": ids, "count": 3}).status_code == 201
+    return api.get(f"/exhibitions/{created['id']}").get_json()
+
+
+def expected_urls(api, exhibition: dict) -> list[str]:
+    urls = [code["url"] for code in exhibition["codes"]]
+    for item_id in exhibition["item_ids"]:
+        urls += [code["url"] for code in api.get(f"/items/{item_id}/codes").get_json()["codes"]]
+    return urls
+
+
+def decode_labels(pdf_path, tmp_path, template: str) -> list[str]:
+    """Rasterize every page at 300 dpi and read each label's cell on its own, as a phone
+    held over one label would."""
+    subprocess.run(["pdftoppm", "-png", "-r", str(DPI), str(pdf_path), str(tmp_path / "page")],
+                   check=True)
+    sheet = TEMPLATES[template]
+    px = DPI / 25.4
+    found = []
+    for page in sorted(tmp_path.glob("page-*.png")):
+        image = Image.open(page)
+        for slot in range(sheet.per_page):
+            row, column = divmod(slot, sheet.columns)
+            x = sheet.left_mm + column * sheet.pitch_x_mm
+            y = sheet.top_mm + row * sheet.pitch_y_mm
+            cell = tmp_path / "cell.png"
+            image.crop((round(x * px), round(y * px), round((x + sheet.label_mm[0]) * px),
+                        round((y + sheet.label_mm[1]) * px))).save(cell)
+            result = subprocess.run(["zbarimg", "--raw", "-q", str(cell)],
+                                    capture_output=True, text=True)
+            found += result.stdout.split()
+    return found
+
+
+@pytest.mark.parametrize("template", ["a4-8", "a4-21", "letter-10"])
+def test_every_code_on_every_sheet_decodes_in_exhibition_order(api, exhibition, tmp_path,
+                                                              template):
+    response = api.get(f"/exhibitions/{exhibition['id']}/labels.pdf?template={template}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pdf = tmp_path / "labels.pdf"
+    pdf.write_bytes(response.data)
+    urls = expected_urls(api, exhibition)
+    assert len(urls) == 11
+    assert decode_labels(pdf, tmp_path, template) == urls
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                           check=True).stdout
+    cjk = [line for line in fonts.splitlines() if "WenQuanYi" in line]
+    assert cjk and all(line.split()[-5:-2] == ["yes", "yes", "yes"] for line in cjk)
+    # Vector codes: no image anywhere in the file.
+    assert b"/Subtype /Image" not in response.data
+
+
+def test_sheet_has_the_bilingual_titles_and_short_urls_as_text(api, exhibition, tmp_path):
+    pdf = tmp_path / "labels.pdf"
+    pdf.write_bytes(api.get(f"/exhibitions/{exhibition['id']}/labels.pdf?template=a4-8").data)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "青铜时代" in text and "The Bronze Age" in text and "Jade cong" in text
+    for url in expected_urls(api, exhibition):
+        assert url in text
+
+
+def test_unknown_template_is_a_json_error(api, exhibition):
+    response = api.get(f"/exhibitions/{exhibition['id']}/labels.pdf?template=a5-99")
+    assert response.status_code == 422
+    assert "a4-8, a4-21, letter-10" in response.get_json()["error"]["message"]
+
+
+def test_exhibition_without_codes_has_nothing_to_print(api):
+    created = api.post("/exhibitions", json={"slug": "empty", "title": {"en": "Empty"}})
+    response = api.get(f"/exhibitions/{created.get_json()['id']}/labels.pdf")
+    assert response.status_code == 422
+    assert "no enabled codes" in response.get_json()["error"]["message"]
+
+
+def test_missing_cjk_font_is_a_clear_503(app, api, exhibition, tmp_path):
+    runtime = app.extensions["motpub"]
+    runtime.settings = runtime.settings.replace(cjk_font_path=tmp_path / "none.ttf")
+    response = api.get(f"/exhibitions/{exhibition['id']}/labels.pdf")
+    assert response.status_code == 503
+    assert "MOTPUB_CJK_FONT_PATH" in response.get_json()["error"]["message"]
