@@ -22,6 +22,14 @@ full 90 days (a quarter as many runs, at least 5; the /ops page likewise).
     .venv/bin/python bench/analytics_read.py --sizes 100k,1M,5M --runs 20
 
 Raw numbers go to bench/out/ (gitignored); medians and p95 print as markdown tables.
+To time changed code on the same data, load once and time again:
+
+    .venv/bin/python bench/analytics_read.py --databases postgresql --sizes 5M --days 7 \
+        --queries summary --keep-database
+    .venv/bin/python bench/analytics_read.py --databases postgresql --sizes 5M --days 7 \
+        --queries summary --database-url postgresql://.../motpub_bench_...
+
+(drop the kept database afterwards: it is 1 to 2 GB at 5 M).
 """
 
 from __future__ import annotations
@@ -231,7 +239,9 @@ def analyst_client(app):
 
     from motpub.services.users import create_user
 
-    email, password = "bench-analyst@example.org", "bench-password-0123456789"
+    # Its own address each run: a database reused with --database-url has the earlier ones.
+    email = f"bench-analyst-{secrets.token_hex(3)}@example.org"
+    password = "bench-password-0123456789"
     with app.extensions["motpub"].session_factory() as session:
         create_user(session, email=email, password=password, role="analyst")
         session.commit()
@@ -244,7 +254,8 @@ def analyst_client(app):
     return client
 
 
-def time_all(app, client, runs: int, days: int, today: dt.date) -> dict:
+def time_all(app, client, runs: int, days: int, today: dt.date,
+             wanted: set[str]) -> dict:
     from motpub.services import analytics
 
     query = {"from": (today - dt.timedelta(days=days - 1)).isoformat(), "to": today.isoformat()}
@@ -258,6 +269,8 @@ def time_all(app, client, runs: int, days: int, today: dt.date) -> dict:
     named["/ops page"] = page
     results = {}
     for name, run in named.items():
+        if wanted and name not in wanted:
+            continue
         run()  # warm: plans, caches, first connection
         times = []
         # The page and the wide window take seconds at 5 M: fewer runs there.
@@ -308,7 +321,10 @@ def bench_one(kind: str, size: int, args, workdir: Path) -> dict:
     from motpub.config import Settings
     from motpub.services.rollups import roll_up_visits
 
-    url, drop = make_database(kind, workdir)
+    if args.database_url:  # made and loaded by an earlier --keep-database run
+        url, drop = args.database_url, lambda: None
+    else:
+        url, drop = make_database(kind, workdir)
     try:
         settings = Settings(data_dir=workdir, database_url=url, public_url="http://127.0.0.1",
                             secret_key=secrets.token_hex(20), testing=True,
@@ -317,16 +333,19 @@ def bench_one(kind: str, size: int, args, workdir: Path) -> dict:
         app = create_app(settings)
         runtime = app.extensions["motpub"]
         now = dt.datetime.now(dt.UTC)
-        codes = seed_items(runtime.session_factory)
-        started = time.perf_counter()
-        rows = load(runtime.engine, kind, Mix(random.Random(size), codes, now), size)
-        load_s = time.perf_counter() - started
-        log(f"{kind} {size:,}: loaded {rows} in {load_s:.0f} s")
-        with runtime.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE" if kind == "postgresql" else "ANALYZE"))
-        started = time.perf_counter()
-        roll_up_visits(runtime.session_factory, now=now, keep_days=3650)
-        rollup_s = time.perf_counter() - started
+        rows, load_s, rollup_s = None, None, None
+        if not args.database_url:
+            codes = seed_items(runtime.session_factory)
+            started = time.perf_counter()
+            rows = load(runtime.engine, kind, Mix(random.Random(size), codes, now), size)
+            load_s = round(time.perf_counter() - started, 1)
+            log(f"{kind} {size:,}: loaded {rows} in {load_s:.0f} s")
+            with runtime.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE" if kind == "postgresql" else "ANALYZE"))
+            started = time.perf_counter()
+            roll_up_visits(runtime.session_factory, now=now, keep_days=3650)
+            rollup_s = round(time.perf_counter() - started, 1)
         with runtime.engine.connect() as conn:
             if kind == "postgresql":
                 conn.execute(text("ANALYZE"))
@@ -336,17 +355,20 @@ def bench_one(kind: str, size: int, args, workdir: Path) -> dict:
             counts = {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
                       for table in ("scan", "view", "engagement", "visit_rollup",
                                     "visitor_rollup", "engagement_rollup")}
-        log(f"{kind} {size:,}: rollup job {rollup_s:.1f} s, rows {counts}")
-        client = analyst_client(app)
+        log(f"{kind} {size:,}: rollup job {rollup_s} s, rows {counts}")
+        wanted = set(args.queries.split(",")) if args.queries else set()
+        client = analyst_client(app) if not wanted or "/ops page" in wanted else None
         today = now.astimezone(SHANGHAI).date()
-        timings = {f"{days} d": time_all(app, client, args.runs, days, today)
+        timings = {f"{days} d": time_all(app, client, args.runs, days, today, wanted)
                    for days in args.days}
         runtime.engine.dispose()
         return {"database": kind, "events": size, "rows": rows, "table_rows": counts,
-                "load_s": round(load_s, 1), "rollup_job_s": round(rollup_s, 1),
-                "timings": timings}
+                "load_s": load_s, "rollup_job_s": rollup_s, "timings": timings}
     finally:
-        drop()
+        if args.keep_database:
+            log(f"kept for --database-url: {url}")
+        else:
+            drop()
 
 
 def markdown(results: list[dict]) -> str:
@@ -379,8 +401,19 @@ def main() -> int:
     parser.add_argument("--databases", default="postgresql,sqlite")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--days", default="7,90", help="filter windows, in days")
+    parser.add_argument("--queries", default="",
+                        help='only these queries, comma-separated: "summary,/ops page"')
+    parser.add_argument("--keep-database", action="store_true",
+                        help="leave the loaded database (PostgreSQL) and print its URL")
+    parser.add_argument("--database-url",
+                        help="time a database left by --keep-database (one size and "
+                             "database, as it was loaded) instead of making one")
     args = parser.parse_args()
     args.days = [int(days) for days in args.days.split(",")]
+    if (args.keep_database or args.database_url) and (
+            args.databases != "postgresql" or "," in args.sizes):
+        parser.error("--keep-database and --database-url need --databases postgresql and "
+                     "one size (SQLite files live in a temporary directory)")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="motpub-bench-") as tmp:
