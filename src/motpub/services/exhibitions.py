@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from motpub.domain import Code, Exhibition, ExhibitionItem, Item
 from motpub.domain.exhibition import DEFAULT_TIMEZONE
 from motpub.services.codes import issue_code
-from motpub.services.errors import Conflict, Invalid, NotFound
-from motpub.services.items import Slug, Summary, Title
+from motpub.services.errors import Invalid, NotFound
+from motpub.services.items import Slug, Summary, Title, ensure_free
 
 MAX_EXHIBITION_ITEMS = 500
 Venue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -76,11 +76,8 @@ class ExhibitionItemsInput(BaseModel):
 
 
 def _check_slug_free(session: Session, slug: str, exhibition_id: int | None = None) -> None:
-    query = select(Exhibition.id).where(Exhibition.slug == slug)
-    if exhibition_id is not None:
-        query = query.where(Exhibition.id != exhibition_id)
-    if session.scalar(query) is not None:
-        raise Conflict(f"the slug {slug!r} is taken by another exhibition", field="slug")
+    ensure_free(session, Exhibition.slug, slug, except_id=exhibition_id,
+                message=f"the slug {slug!r} is taken by another exhibition", field="slug")
 
 
 def _apply(exhibition: Exhibition, data: ExhibitionPatch) -> None:

@@ -124,20 +124,29 @@ def _free_slug(session: Session, base: str) -> str:
     return candidate
 
 
-def _check_slug_free(session: Session, slug: str, item_id: int | None = None) -> None:
-    query = select(Item.id).where(Item.slug == slug)
-    if item_id is not None:
-        query = query.where(Item.id != item_id)
+def ensure_free(session: Session, column, value: str, *, except_id: int | None = None,
+                message: str, field: str) -> None:
+    """Conflict unless no row other than `except_id` holds `value` in a unique `column`.
+
+    Checked before the write so the error names the field; the unique index still decides
+    when two requests race.
+    """
+    model = column.class_
+    query = select(model.id).where(column == value)
+    if except_id is not None:
+        query = query.where(model.id != except_id)
     if session.scalar(query) is not None:
-        raise Conflict(f"the slug {slug!r} is taken by another item", field="slug")
+        raise Conflict(message, field=field)
+
+
+def _check_slug_free(session: Session, slug: str, item_id: int | None = None) -> None:
+    ensure_free(session, Item.slug, slug, except_id=item_id,
+                message=f"the slug {slug!r} is taken by another item", field="slug")
 
 
 def _check_gtin_free(session: Session, gtin: str, item_id: int | None = None) -> None:
-    query = select(Item.id).where(Item.gtin == gtin)
-    if item_id is not None:
-        query = query.where(Item.id != item_id)
-    if session.scalar(query) is not None:
-        raise Conflict(f"the GTIN {gtin} belongs to another item", field="gtin")
+    ensure_free(session, Item.gtin, gtin, except_id=item_id,
+                message=f"the GTIN {gtin} belongs to another item", field="gtin")
 
 
 def _apply(item: Item, data: ItemPatch) -> None:
