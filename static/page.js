@@ -5,6 +5,7 @@
   var main = document.querySelector("main[data-item]");
   if (!main || !navigator.sendBeacon) return;
   var item = Number(main.getAttribute("data-item"));
+  var code = main.getAttribute("data-code");  // the code this page was opened through
   var language = document.documentElement.lang;
   var bytes = new Uint8Array(12);
   crypto.getRandomValues(bytes);
@@ -15,6 +16,7 @@
     var beacon = { i: item, s: session, k: kind, l: language };
     if (value !== undefined && value !== null) beacon.v = value;
     if (media) beacon.m = media;
+    if (code) beacon.c = code;
     navigator.sendBeacon("/e", JSON.stringify(beacon));
   }
   window.motpubBeacon = send;

@@ -11,7 +11,8 @@ from sqlalchemy import func, select, update
 
 import pytest
 
-from motpub.domain import Engagement, Scan, View
+from motpub.domain import Code, Engagement, Scan, View
+from motpub.services import analytics
 from motpub.services.rollups import GRACE, hour_of, roll_up_visits, watermark
 from tests.conftest import Api
 from tests.services.test_visitors import IOS_WECHAT
@@ -67,13 +68,15 @@ def test_figures_match_the_known_mix(app, client, api, analyst_token, stage):
     ]
     for path, agent, address, _when in visit:
         client.get(path, headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": address})
-    for kind, value, session_id in (("video_start", 900, "sessionone"),
-                                    ("video_progress", 100, "sessionone"),
-                                    ("watch_time", 40, "sessionone"),
-                                    ("video_start", 1500, "sessiontwo"),
-                                    ("watch_time", 12, "sessiontwo")):
+    # The first page was opened through code_a; the second claims item_b's code, which
+    # does not lead to item_a, so it counts for no code.
+    for kind, value, session_id, code in (("video_start", 900, "sessionone", code_a),
+                                          ("video_progress", 100, "sessionone", code_a),
+                                          ("watch_time", 40, "sessionone", code_a),
+                                          ("video_start", 1500, "sessiontwo", code_b),
+                                          ("watch_time", 12, "sessiontwo", code_b)):
         client.post("/e", data=json.dumps({"i": item_a["id"], "s": session_id, "k": kind,
-                                           "v": value}), content_type="text/plain")
+                                           "v": value, "c": code}), content_type="text/plain")
     runtime = app.extensions["motpub"]
     runtime.scan_recorder.flush()
     # The rows were recorded now; move them to the moments the story needs.
@@ -87,6 +90,8 @@ def test_figures_match_the_known_mix(app, client, api, analyst_token, stage):
         session.execute(update(Scan).where(Scan.id.in_(scan_ids[1::2][:2]))
                         .values(exhibition_id=7))
         session.execute(update(Scan).where(Scan.id.in_(scan_ids[3:5])).values(country="GB"))
+        session.execute(update(Engagement).where(Engagement.page_session == "sessionone")
+                        .values(exhibition_id=7))
     # A code taken off its case: its scan leads nowhere and is counted apart, as an orphan.
     retired = api.post(f"/items/{item_b['id']}/codes", json={"label": "retired"}).get_json()
     assert api.patch(f"/codes/{retired['code']}", json={"enabled": False}).status_code == 200
@@ -145,15 +150,37 @@ def test_figures_match_the_known_mix(app, client, api, analyst_token, stage):
 
     by_exhibition = analyst.get("/analytics/summary",
                                 query_string={**may18, "exhibition_id": 7}).get_json()
-    assert (by_exhibition["scans"], by_exhibition["views"], by_exhibition["plays"]) == (2, 0, 0)
+    assert (by_exhibition["scans"], by_exhibition["views"], by_exhibition["plays"],
+            by_exhibition["completions"]) == (2, 0, 1, 1)
     by_code = analyst.get("/analytics/summary",
                           query_string={**both, "code": code_a}).get_json()
     assert (by_code["scans"], by_code["bot_scans"], by_code["visitors"]) == (4, 2, 2)
+    assert (by_code["plays"], by_code["completions"], by_code["median_watch_s"]) == (1, 1, 40)
+    other_code = analyst.get("/analytics/summary",
+                             query_string={**both, "code": code_b}).get_json()
+    assert (other_code["scans"], other_code["plays"]) == (1, 0)
     weeks = analyst.get("/analytics/timeseries",
                         query_string={**both, "interval": "week"}).get_json()["rows"]
     assert weeks == [{"t": "2026-05-18T00:00:00", "scans": 5, "visitors": 3}]
     assert [row["scans"] for row in hours if row["scans"]] == [1, 1, 1, 1]
     assert [row["t"][11:13] for row in hours if row["scans"]] == ["10", "11", "12", "23"]
+
+    # What the dashboard draws from scans alone (sparklines, hours, heatmap), in one query
+    # each: the same counts as the figures above.
+    with runtime.session_factory() as session:
+        filters = analytics.parse_filters(both)
+        assert analytics.scan_series(session, filters, "day", "item",
+                                     [item_a["id"], item_b["id"]]) == {
+            item_a["id"]: [3, 1], item_b["id"]: [1, 0]}
+        code_a_id = session.scalar(select(Code.id).where(Code.code == code_a))
+        assert analytics.scan_series(session, filters, "week", "code", [code_a_id]) == {
+            code_a_id: [4]}
+        assert analytics.scans_by(session, filters, "hour") == {
+            10: 1, 11: 1, 0: 1, 12: 1, 23: 1}
+        assert analytics.scans_by(session, filters, "weekday_hour") == {
+            10: 1, 11: 1, 12: 1, 23: 1, 24: 1}
+        assert analytics.scans_by(session, analytics.parse_filters(
+            {**both, "code": code_b}), "item") == {item_b["id"]: 1}
 
     exported = analyst.get("/analytics/export.csv",
                            query_string={**both, "view": "breakdown", "by": "language"})

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from motpub.domain import Engagement, EngagementKind
+from motpub.domain import Code, Engagement, EngagementKind
 
 
 def engagements(app) -> list[Engagement]:
@@ -42,6 +42,8 @@ def test_beacons_are_recorded_without_cookies(app, api, client):
     {"i": 1, "s": "p4g3sess1on", "k": "video_progress", "v": 33},
     {"i": 1, "s": "p4g3sess1on", "k": "watch_time", "v": -1},
     {"i": 1, "s": "p4g3sess1on", "k": "watch_time", "l": "fr"},
+    {"i": 1, "s": "p4g3sess1on", "k": "watch_time", "c": 42},
+    {"i": 1, "s": "p4g3sess1on", "k": "watch_time", "c": "<script>"},
 ])
 def test_bad_beacons_are_400_and_recorded_nowhere(app, api, client, payload):
     api.published_item_with_code()
@@ -49,6 +51,23 @@ def test_bad_beacons_are_400_and_recorded_nowhere(app, api, client, payload):
     assert response.status_code == 400
     assert response.get_json()["error"]["message"]
     assert engagements(app) == []
+
+
+def test_a_beacon_keeps_the_code_of_its_page_only_when_it_leads_to_its_item(app, api, client):
+    item, code = api.published_item_with_code()
+    other, other_code = api.published_item_with_code(slug="other-thing")
+    page = client.get(f"/s/{code}").text
+    assert f'data-code="{code}"' in page
+    assert "data-code" not in client.get(f"/i/{item['slug']}").text
+    for claimed in (code, other_code, "nosuchcode", None):
+        payload = {"i": item["id"], "s": "p4g3sess1on", "k": "video_start"}
+        if claimed:
+            payload["c"] = claimed
+        assert send(client, payload).status_code == 204
+    with app.extensions["motpub"].session_factory() as session:
+        code_id = session.scalar(select(Code.id).where(Code.code == code))
+    assert [e.code_id for e in engagements(app)] == [code_id, None, None, None]
+    assert other["id"] != item["id"]
 
 
 def test_beacons_for_unknown_or_unpublished_items_are_dropped_quietly(app, api, client):

@@ -22,7 +22,9 @@ class Engagement(Base):
     """What a visitor did on a page, sent by the page as a beacon.
 
     `page_session` is a random id that lives only in the page's memory: it ties the
-    beacons of one page load together, and nothing else. No cookie is involved.
+    beacons of one page load together, and nothing else. No cookie is involved. A page
+    opened by a scan reports the code it was opened through, so plays are counted per
+    placement and exhibition as scans are.
     """
 
     __tablename__ = "engagement"
@@ -33,6 +35,10 @@ class Engagement(Base):
                                     primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
     video_id: Mapped[int | None] = mapped_column(ForeignKey("video.id", ondelete="SET NULL"))
+    # None for a page opened at its canonical address rather than through a code
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="SET NULL"))
+    # No foreign key: analytics outlive the exhibitions they were recorded in.
+    exhibition_id: Mapped[int | None] = mapped_column(Integer)
     page_session: Mapped[str] = mapped_column(String(32))
     kind: Mapped[EngagementKind] = mapped_column(
         Enum(EngagementKind, name="engagement_kind", values_callable=enum_values,

@@ -92,6 +92,8 @@ class EngagementRollup(Base):
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     hour: Mapped[int] = mapped_column(Integer)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("code.id", ondelete="SET NULL"))
+    exhibition_id: Mapped[int | None] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(8))
     page_session: Mapped[str] = mapped_column(String(32))
     is_play: Mapped[bool] = mapped_column()

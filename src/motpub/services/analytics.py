@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from motpub.domain import LANGUAGES, Code, Item
 from motpub.services.analytics_sources import (EPOCH_WEEKDAY, Plan, engagement, human_figures,
-                                               scans_apart)
+                                               human_scans, scans_apart)
 from motpub.services.errors import Invalid
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -96,10 +96,7 @@ def _totals(session: Session, filters: Filters) -> dict:
     scans, views, visitors = human_figures(session, plan, filters, code_id, None,
                                            scans_only=False).get(0, (0, 0, 0))
     bots, orphans = scans_apart(session, plan, filters, code_id)
-    # Beacons carry an item and a language, not the code or exhibition of the page.
-    counted, watch_s = ({"plays": 0, "halfway": 0, "completions": 0}, None)
-    if not filters.code and filters.exhibition_id is None:
-        counted, watch_s = engagement(session, plan, filters)
+    counted, watch_s = engagement(session, plan, filters, code_id)
     plays, completions = counted["plays"], counted["completions"]
     pages = scans + views
     return {
@@ -158,21 +155,58 @@ def _figures(session: Session, filters: Filters, key) -> dict:
     return {name: (scans, visitors) for name, (scans, _views, visitors) in figures.items()}
 
 
-def timeseries(session: Session, filters: Filters, interval: str) -> list[dict]:
-    if interval not in INTERVALS:
-        raise Invalid("interval must be hour, day or week", field="interval")
-    to_key = _BUCKET_KEYS[interval]
-    figures = {_BUCKET_STARTS[interval](number): counts for number, counts in
-               _figures(session, filters, lambda source: to_key(source.local_hour)).items()}
-    rows, moment = [], _bucket(filters.start, interval, filters.zone)
+def _buckets(filters: Filters, interval: str) -> list[dt.datetime]:
+    """Every bucket of the range, empty ones too, so charts have no gaps."""
+    moments, moment = [], _bucket(filters.start, interval, filters.zone)
     last = _bucket(filters.end - dt.timedelta(microseconds=1), interval, filters.zone)
     step = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1),
             "week": dt.timedelta(weeks=1)}[interval]
-    while moment <= last:  # every bucket, empty ones too, so charts have no gaps
-        scans, visitors = figures.get(moment, (0, 0))
-        rows.append({"t": moment.isoformat(), "scans": scans, "visitors": visitors})
+    while moment <= last:
+        moments.append(moment)
         moment += step
-    return rows
+    return moments
+
+
+def _bucket_key(interval: str):
+    to_key = _BUCKET_KEYS[interval]
+    return lambda source: to_key(source.local_hour)
+
+
+def timeseries(session: Session, filters: Filters, interval: str) -> list[dict]:
+    if interval not in INTERVALS:
+        raise Invalid("interval must be hour, day or week", field="interval")
+    start_of = _BUCKET_STARTS[interval]
+    figures = {start_of(number): counts for number, counts in
+               _figures(session, filters, _bucket_key(interval)).items()}
+    return [{"t": moment.isoformat(), "scans": figures.get(moment, (0, 0))[0],
+             "visitors": figures.get(moment, (0, 0))[1]}
+            for moment in _buckets(filters, interval)]
+
+
+def scan_series(session: Session, filters: Filters, interval: str, by: str,
+                keys: list) -> dict[object, list[int]]:
+    """Scans over time of each of `keys` (item or code ids), in one query: sparklines."""
+    if interval not in INTERVALS or by not in ("item", "code"):
+        raise ValueError(f"no scan series by {by} per {interval}")
+    if not keys:
+        return {}
+    plan, code_id = Plan.make(session, filters), _code_id(session, filters)
+    start_of = _BUCKET_STARTS[interval]
+    counts = {(key, start_of(number)): scans for (key, number), scans in human_scans(
+        session, plan, filters, code_id, [_breakdown_key(by), _bucket_key(interval)],
+        within=(BREAKDOWNS[by], keys)).items()}
+    moments = _buckets(filters, interval)
+    return {key: [counts.get((key, moment), 0) for moment in moments] for key in keys}
+
+
+def scans_by(session: Session, filters: Filters, by: str) -> dict[object, int]:
+    """{key: human scans} for a breakdown, without its visitors: cheaper where only scans
+    are shown (the hour-of-day chart, the heatmap)."""
+    if by not in BREAKDOWNS:
+        raise Invalid("by must be one of " + ", ".join(BREAKDOWNS), field="by")
+    plan, code_id = Plan.make(session, filters), _code_id(session, filters)
+    counts = human_scans(session, plan, filters, code_id, [_breakdown_key(by)])
+    return {key: scans for (key,), scans in counts.items()}
 
 
 def _breakdown_key(by: str):
@@ -207,9 +241,3 @@ def _labels(session: Session, by: str, keys: list) -> dict:
             select(Code.id, Code.code, Code.label).where(Code.id.in_(keys)))}
     return {}
 
-
-def code_names(session: Session, code_ids: list[int]) -> dict[int, str]:
-    """The printed code of each code id, to narrow figures to one placement."""
-    if not code_ids:
-        return {}
-    return dict(session.execute(select(Code.id, Code.code).where(Code.id.in_(code_ids))).all())

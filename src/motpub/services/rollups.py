@@ -133,16 +133,18 @@ def _rebuild_engagement(session: Session, dialect: str, start: dt.datetime,
     counted = (EngagementKind.VIDEO_START, EngagementKind.VIDEO_PROGRESS,
                EngagementKind.WATCH_TIME)
     session.execute(insert(EngagementRollup).from_select(
-        ["hour", "item_id", "language", "page_session", "is_play", "is_halfway",
-         "is_complete", "watch_s"],
-        select(hour, Engagement.item_id, Engagement.language, Engagement.page_session,
+        ["hour", "item_id", "code_id", "exhibition_id", "language", "page_session", "is_play",
+         "is_halfway", "is_complete", "watch_s"],
+        select(hour, Engagement.item_id, Engagement.code_id, Engagement.exhibition_id,
+               Engagement.language, Engagement.page_session,
                flag(kind == EngagementKind.VIDEO_START),
                flag(and_(kind == EngagementKind.VIDEO_PROGRESS, value >= 50)),
                flag(and_(kind == EngagementKind.VIDEO_PROGRESS, value == 100)),
                func.max(case((kind == EngagementKind.WATCH_TIME, value))))
         .where(Engagement.created_at >= start, Engagement.created_at < stop,
                kind.in_(counted))
-        .group_by(hour, Engagement.item_id, Engagement.language, Engagement.page_session)))
+        .group_by(hour, Engagement.item_id, Engagement.code_id, Engagement.exhibition_id,
+                  Engagement.language, Engagement.page_session)))
 
 
 def delete_rolled_events(session: Session, *, now: dt.datetime, keep_days: int) -> int:

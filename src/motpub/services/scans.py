@@ -75,8 +75,11 @@ class ScanRecorder:
                   user_agent, ip, referrer, is_head)
 
     def record_engagement(self, *, item_id: int, video_id: int | None, page_session: str,
-                          kind: EngagementKind, value: float | None, language: str) -> None:
+                          kind: EngagementKind, value: float | None, language: str,
+                          code_id: int | None = None,
+                          exhibition_id: int | None = None) -> None:
         row = {"table": _ENGAGEMENT_INSERT, "item_id": item_id, "video_id": video_id,
+               "code_id": code_id, "exhibition_id": exhibition_id,
                "page_session": page_session, "kind": kind, "value": value,
                "language": language, "created_at": utcnow()}
         with self._lock:

@@ -15,8 +15,10 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
 from motpub.domain import LANGUAGES, EngagementKind, Item, ItemStatus, Video
+from motpub.services.codes import resolve_code
 from motpub.web.context import db, runtime
 from motpub.web.extensions import csrf, limiter
+from motpub.web.public import read_target
 
 log = logging.getLogger(__name__)
 bp = Blueprint("beacons", __name__)
@@ -24,6 +26,7 @@ csrf.exempt(bp)
 
 MAX_BEACON_BYTES = 2048
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PERCENT_KINDS = {EngagementKind.VIDEO_PROGRESS, EngagementKind.READ_DEPTH}
 
 
@@ -51,10 +54,20 @@ def beacon():
             if fields["video_id"] is not None and db().scalar(select(Video.id).where(
                     Video.id == fields["video_id"], Video.item_id == fields["item_id"])) is None:
                 fields["video_id"] = None
-            runtime().scan_recorder.record_engagement(**fields)
+            runtime().scan_recorder.record_engagement(**_placement(fields))
     except Exception:  # a beacon never answers 500; the loss is logged
         log.exception("a beacon could not be recorded")
     return Response(status=204)
+
+
+def _placement(fields: dict) -> dict:
+    """The code and exhibition of the page, from the scanned code it reports: kept only when
+    that code leads to the beacon's item, from the same lookup cache the scan page reads."""
+    code = fields.pop("code")
+    target = read_target(resolve_code, code) if code else None
+    if target is not None and target.item_id == fields["item_id"]:
+        return {**fields, "code_id": target.code_id, "exhibition_id": target.exhibition_id}
+    return {**fields, "code_id": None, "exhibition_id": None}
 
 
 def _validate(data: object) -> dict:
@@ -82,5 +95,8 @@ def _validate(data: object) -> dict:
     language = data.get("l") or ""
     if language not in ("", *LANGUAGES):
         raise ValueError('l must be "zh" or "en"')
+    code = data.get("c")
+    if code is not None and (not isinstance(code, str) or not _CODE.match(code)):
+        raise ValueError("c must be the code the page was opened through, or absent")
     return {"item_id": item_id, "video_id": video_id, "page_session": session,
-            "kind": kind, "value": value, "language": language}
+            "kind": kind, "value": value, "language": language, "code": code}

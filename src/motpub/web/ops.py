@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from babel.dates import get_day_names
 from flask import Blueprint, render_template, request, url_for
@@ -116,8 +115,7 @@ def dashboard():
     series = analytics.timeseries(session, filters, interval)
     splits = [(by, label, _labelled(by, analytics.breakdown(session, filters, by)))
               for by, label in SPLITS]
-    by_hour = dict((row["key"], row["scans"])
-                   for row in analytics.breakdown(session, filters, "hour"))
+    by_hour = analytics.scans_by(session, filters, "hour")
     top = _top(session, filters, interval, "item")
     placements = _top(session, filters, interval, "code")
     funnel = [(_("Pages opened (scans + views)"), summary["scans"] + summary["views"]),
@@ -135,21 +133,15 @@ def dashboard():
 def _top(session, filters: analytics.Filters, interval: str, by: str) -> list[dict]:
     """The most scanned items or codes (placements), each with its scans over time."""
     rows = analytics.breakdown(session, filters, by)[:TOP_ITEMS]
-    codes = analytics.code_names(session, [row["key"] for row in rows]) if by == "code" else {}
-    for row in rows:
-        narrowed = (replace(filters, code=codes.get(row["key"], "-")) if by == "code"
-                    else replace(filters, item_id=row["key"]))
-        row["series"] = [point["scans"] for point in
-                         analytics.timeseries(session, narrowed, interval)]
-    return rows
+    series = analytics.scan_series(session, filters, interval, by, [row["key"] for row in rows])
+    return [{**row, "series": series[row["key"]]} for row in rows]
 
 
 def _heatmap(session, filters: analytics.Filters) -> dict:
     """Scans by weekday (rows, Monday first) and venue hour (columns)."""
     grid = [[0] * 24 for _day in range(7)]
-    for row in analytics.breakdown(session, filters, "weekday_hour"):
-        weekday, hour = row["key"].split("-")
-        grid[int(weekday) - 1][int(hour)] = row["scans"]
+    for number, scans in analytics.scans_by(session, filters, "weekday_hour").items():
+        grid[number // 24][number % 24] = scans
     names = get_day_names("abbreviated", locale=get_locale())
     days = [names[day] for day in range(7)]
     return {"grid": grid, "days": days,

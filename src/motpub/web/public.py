@@ -68,8 +68,9 @@ def _public_csp(config) -> str:
 
 
 def render_item_html(item: Item, language: str, *, switch_url: str | None = None,
-                     is_preview: bool = False) -> str:
-    """The visitor page; the language switch leads to the canonical page unless told otherwise."""
+                     is_preview: bool = False, code: str | None = None) -> str:
+    """The visitor page; the language switch leads to the canonical page unless told otherwise.
+    `code` is the code the page was opened through, which its beacons report."""
     g.language = language  # the interface strings follow the page's language
     css, _hash = page_style(settings().templates_dir)
     other_language = "en" if language == "zh" else "zh"
@@ -80,16 +81,17 @@ def render_item_html(item: Item, language: str, *, switch_url: str | None = None
         other_language=other_language,
         switch_url=switch_url or f"/i/{item.slug}?lang={other_language}",
         is_preview=is_preview,
+        code=code,
     )
 
 
-def _cached_page(target: Target, language: str) -> str:
-    key = (target.item_id, target.item_revision, language)
+def _cached_page(target: Target, language: str, code: str | None) -> str:
+    key = (target.item_id, target.item_revision, language, code)
     cache = runtime().page_cache
     html = cache.get(key)
     if html is None:
         item = db().get(Item, target.item_id)
-        html = render_item_html(item, language)
+        html = render_item_html(item, language, code=code)
         with _cache_lock:
             if len(cache) >= PAGE_CACHE_SIZE:
                 cache.clear()
@@ -121,11 +123,11 @@ def page_response(html: str, language: str) -> Response:
     return response
 
 
-def _serve(target: Target | None) -> Response:
+def _serve(target: Target | None, code: str | None = None) -> Response:
     if target is None:
         return not_found_response()
     language, source = visitor_language(target.default_language)
-    response = page_response(_cached_page(target, language), language)
+    response = page_response(_cached_page(target, language, code), language)
     _record(target, language, source)
     return response
 
@@ -152,7 +154,7 @@ def not_found_response() -> Response:
     return response
 
 
-def _read(resolve, key: str) -> Target | None:
+def read_target(resolve, key: str) -> Target | None:
     """A page lookup, from this process's cache while no content has changed since."""
     return runtime().target_cache.get((resolve.__name__, key), lambda: _query(resolve, key))
 
@@ -174,7 +176,7 @@ def _query(resolve, key: str) -> Target | None:
 
 @bp.get("/s/<code>")
 def scan(code: str):
-    target = _read(resolve_code, code)
+    target = read_target(resolve_code, code)
     if target is None or target.is_orphan:
         if target is not None:  # a printed code that leads nowhere: worth knowing about
             _record(target, target.default_language, LanguageSource.DEFAULT)
@@ -188,12 +190,12 @@ def scan(code: str):
         response, language, source = exhibition_response(exhibition)
         _record(target, language, source)
         return response
-    return _serve(target)
+    return _serve(target, code)
 
 
 @bp.get("/i/<slug>")
 def item_page(slug: str):
-    return _serve(_read(resolve_slug, slug))
+    return _serve(read_target(resolve_slug, slug))
 
 
 @bp.get("/livez")
