@@ -216,7 +216,8 @@
       content_type: contentType(file),
     }).then(function (answer) {
       if (up.stopped) {  // cancelled while the plan was on its way
-        if (!up.target) request("DELETE", videoUrl(answer.video_id)).catch(function () {});
+        request("DELETE", videoUrl(answer.video_id, up.target ? "/upload" : ""))
+          .catch(function () {}).then(function () { refreshRow(answer.video_id); });
         return;
       }
       var saved = { video_id: answer.video_id, plan: answer.upload, is_replace: !!up.target,
@@ -391,8 +392,9 @@
     if (up.videoId && !up.isReplace) {
       request("DELETE", videoUrl(up.videoId)).then(function () { removeRow(up.videoId); },
         function (error) { say(t("request_failed", { reason: error.message }), true); });
-    } else if (up.videoId) {
-      refreshRow(up.videoId);
+    } else if (up.videoId) {  // back to the file in use, now rather than at the next cleanup
+      request("DELETE", videoUrl(up.videoId, "/upload")).catch(function () {})
+        .then(function () { refreshRow(up.videoId); });
     }
   }
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageStat
 
 from motpub.media.audio import transcode_audio
 from motpub.media.captions import captions_to_webvtt
@@ -596,3 +596,64 @@ def test_master_playlist_offers_subtitles_to_every_variant_highest_first():
     with pytest.raises(ValueError):
         master_playlist([low], [SubtitleTrack("en", 'Say "hi"', "en.m3u8")])
 
+
+
+# HDR phone footage
+
+def picture_stats(path: Path) -> tuple[float, float]:
+    """Mean luma and mean saturation (0-255) of a file's first frame as 8-bit video."""
+    result = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(path), "-frames:v", "1", "-vf",
+         "format=yuv420p,signalstats,metadata=print", "-f", "null", "-"],
+        capture_output=True, text=True, check=True, timeout=60)
+    return tuple(float(re.findall(rf"lavfi\.signalstats\.{key}=([\d.]+)", result.stderr)[0])
+                 for key in ("YAVG", "SATAVG"))
+
+
+@pytest.fixture(scope="module")
+def sdr_and_hlg(tmp_path_factory) -> tuple[Path, Path]:
+    """A test picture in SDR BT.709, and the same picture taken to what an iPhone records by
+    default: 10-bit HEVC in BT.2020 with the HLG transfer, SDR white at HDR reference white."""
+    root = tmp_path_factory.mktemp("hdr")
+    sdr, hlg = root / "sdr.mp4", root / "hlg.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=2", "-vf",
+           "format=yuv420p", "-c:v", "libx264", "-qp", "0", str(sdr))
+    to_hlg = ("setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,"
+              "zscale=t=linear:npl=203,format=gbrpf32le,zscale=p=2020,"
+              "zscale=t=arib-std-b67:m=2020_ncl:r=tv:npl=203,format=yuv420p10le")
+    tags = "colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc"
+    ffmpeg("-i", str(sdr), "-vf", to_hlg, "-c:v", "libx265", "-preset", "ultrafast",
+           "-x265-params", f"{tags}:log-level=error", "-color_primaries", "bt2020",
+           "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc", "-tag:v", "hvc1", str(hlg))
+    return sdr, hlg
+
+
+def test_hdr_footage_is_tone_mapped_to_tagged_sdr(sdr_and_hlg, tmp_path):
+    sdr, hlg = sdr_and_hlg
+    info = probe(hlg)
+    assert info.is_hdr and info.color_transfer == "arib-std-b67"
+    assert not probe(sdr).is_hdr
+
+    [rung] = plan_ladder(info)
+    assert any("tonemap=" in argument
+               for argument in encode_command(hlg, tmp_path, info, {"360p": rung}))
+    transcode_ladder(hlg, tmp_path, info, [rung])
+    video = streams(tmp_path / "360p" / "index.m3u8")["video"]
+    assert (video["pix_fmt"], video["color_transfer"], video["color_primaries"],
+            video["color_space"]) == ("yuv420p", "bt709", "bt709", "bt709")
+    # Read as it is, HLG keeps its brightness but loses most of its colour; the rendition
+    # has both close to the SDR picture it was made from.
+    luma, saturation = picture_stats(sdr)
+    naive_luma, naive_saturation = picture_stats(hlg)
+    mapped_luma, mapped_saturation = picture_stats(tmp_path / "360p" / "index.m3u8")
+    assert naive_saturation < 0.5 * saturation
+    assert mapped_saturation > 0.8 * saturation and abs(mapped_luma - luma) < 0.12 * luma
+
+    # The poster too: about as colourful as the SDR clip's own.
+    def poster_saturation(src: Path) -> float:
+        poster = make_poster(src, tmp_path / f"{src.stem}.jpg", probe(src))
+        with Image.open(poster) as picture:
+            assert picture.size == (640, 360)
+            return ImageStat.Stat(picture.convert("HSV").getchannel("S")).mean[0]
+
+    assert poster_saturation(hlg) > 0.8 * poster_saturation(sdr)

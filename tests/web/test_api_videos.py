@@ -250,3 +250,55 @@ def test_abandoned_uploads_are_aborted_and_marked_failed(app, api, client, clip)
     assert video["status"] == "failed" and video["error"]["zh"]
     assert runtime.storage.abandoned_uploads(0) == []
     assert api.get(f"/videos/{created['video_id']}/parts").get_json()["parts"] == []
+
+
+def test_cancelling_a_replacement_goes_back_to_the_file_in_use(app, api, client, clip):
+    item = api.create_item()
+    data = clip.read_bytes()
+    plan = upload(api, client, item["id"], data)
+    complete(api, plan)
+    assert run_jobs(app) == ["ready"]
+    video_id = plan["video_id"]
+    runtime = app.extensions["motpub"]
+    with runtime.session_factory() as session:
+        source_key = session.get(Video, video_id).source_key
+    before = api.get(f"/videos/{video_id}").get_json()
+
+    for give_up in ("cancel", "abandon"):
+        replacing = api.post(f"/videos/{video_id}/replace", json={
+            "filename": "new cut.mp4", "size_bytes": len(data), "content_type": "video/mp4"})
+        assert replacing.status_code == 201
+        assert api.get(f"/videos/{video_id}").get_json()["status"] == "uploading"
+        if give_up == "cancel":
+            cancelled = api.delete(f"/videos/{video_id}/upload")
+            assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "ready"
+        else:
+            from motpub.services.videos import abandon_uploads
+
+            with runtime.session_factory() as session, session.begin():
+                assert abandon_uploads(session, runtime.storage, older_than_s=0) == 1
+        after = api.get(f"/videos/{video_id}").get_json()
+        assert after == before  # status, renditions, URLs: all as they were
+        with runtime.session_factory() as session:
+            video = session.get(Video, video_id)
+            assert (video.source_key, video.filename, video.replacing, video.upload_id) == (
+                source_key, "clip.mp4", None, None)
+        assert runtime.storage.size_bytes(source_key) == len(data)
+        assert runtime.storage.abandoned_uploads(0) == []
+
+    # The kept source still transcodes, and there is no upload left to cancel.
+    assert api.post(f"/videos/{video_id}/retry").status_code == 202
+    assert run_jobs(app) == ["ready"]
+    refused = api.delete(f"/videos/{video_id}/upload")
+    assert refused.status_code == 409 and refused.get_json()["error"]["message"]
+
+
+def test_cancelling_a_first_upload_leaves_a_failed_video_with_the_reason(app, api):
+    item = api.create_item()
+    created = api.post(f"/items/{item['id']}/videos", json={
+        "language": None, "filename": "clip.mp4", "size_bytes": 10_000_000,
+        "content_type": "video/mp4"}).get_json()
+    cancelled = api.delete(f"/videos/{created['video_id']}/upload").get_json()
+    assert cancelled["status"] == "failed"
+    assert cancelled["error"]["en"] and cancelled["error"]["zh"]
+    assert app.extensions["motpub"].storage.abandoned_uploads(0) == []

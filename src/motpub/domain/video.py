@@ -4,8 +4,8 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (BigInteger, CheckConstraint, Enum, Float, ForeignKey, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Enum, Float, ForeignKey, String,
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motpub.domain.base import LANGUAGES, Base, UTCDateTime, enum_values, utcnow
@@ -60,6 +60,9 @@ class Video(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     source_key: Mapped[str] = mapped_column(String(500))
     upload_id: Mapped[str | None] = mapped_column(String(500))
+    # While a replacement file is being uploaded: the file in use (source_key, filename,
+    # content_type, size_bytes), to go back to when the replacement is cancelled or abandoned.
+    replacing: Mapped[dict | None] = mapped_column(JSON)
     part_size_bytes: Mapped[int] = mapped_column(BigInteger)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     error_en: Mapped[str | None] = mapped_column(Text)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg
 
+from motpub.media.color import output_tags, scaled_for_screens
 from motpub.media.ffmpeg import FFMPEG, run_ffmpeg
 from motpub.media.hls import Variant, hls_options, measure_variant
 from motpub.media.probe import MediaInfo
@@ -30,6 +32,7 @@ X264_PRESET = "veryfast"
 CRF = 21
 GOP_S = 2  # keyframes every 2 s, at the same times in every rung, so players switch cleanly
 MAX_FRAME_RATE = 60
+QUICK_DECODE_THREADS = min(16, 2 * (os.cpu_count() or 1))
 AAC_OPTIONS = {"c:a": "aac", "b:a": "128k", "ac": 2, "ar": 48000}
 
 
@@ -101,13 +104,19 @@ def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[s
     ffmpeg turns rotated phone footage upright before our filters (autorotate), so rung
     sizes are display sizes. `quick_decode` (for a stopgap rendition) skips the deblocking
     filter and, when the source has B-frames, the frames nothing refers to: about half the
-    decoding, at up to half the frame rate.
+    decoding, at up to half the frame rate. It also decodes more frames at once and scales
+    with the cheapest filter, since such a rendition is bound by decoding alone.
     """
-    decode_options = {}
+    decode_options: dict[str, object] = {}
+    scale_flags = None
     audio_options = AAC_OPTIONS if info.audio_codec else {}
     rate = output_frame_rate(info, quick_decode=quick_decode)
     if quick_decode:
         decode_options["skip_loop_filter"] = "all"
+        # Frame threads beyond the cores keep them busy while a frame waits for the one
+        # it refers to: 1.6 -> 1.8 cores on a 2-core machine.
+        decode_options["threads"] = QUICK_DECODE_THREADS
+        scale_flags = "fast_bilinear"
         if info.has_b_frames:
             decode_options["skip_frame"] = "noref"
         if info.audio_codec == "aac" and info.audio_profile == "LC":
@@ -116,13 +125,16 @@ def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[s
     video = source["V:0"]  # capital V: not an attached cover picture
     if rate and rate != info.frame_rate:
         video = video.filter("fps", rate)
-    pictures = _cascade(video, renditions)
+    if info.is_hdr:  # tone-mapped once, at the largest rung's size; the cascade goes on from it
+        top = max(renditions.values(), key=lambda rung: rung.width * rung.height)
+        video = scaled_for_screens(video, info, top.width, top.height)
+    pictures = _cascade(video, renditions, scale_flags)
     outputs = []
     for name, rung in renditions.items():
         directory = out_dir / name
         picture = pictures[name].filter("setsar", 1).filter("format", "yuv420p")
         streams = [picture, source["a:0"]] if info.audio_codec else [picture]
-        options = {**_x264_options(rung, rate, preset, crf),
+        options = {**_x264_options(rung, rate, preset, crf), **output_tags(info),
                    **audio_options, **hls_options(directory)}
         if threads:
             options["threads"] = threads
@@ -130,7 +142,7 @@ def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[s
     return ffmpeg.merge_outputs(*outputs).overwrite_output().compile(cmd=FFMPEG)
 
 
-def _cascade(video, renditions: dict[str, Rung]) -> dict:
+def _cascade(video, renditions: dict[str, Rung], flags: str | None = None) -> dict:
     """Each rung's picture, scaled from the next larger rung's rather than from the source.
 
     ffmpeg runs the whole filter graph in one thread, beside the encoders: scaling 480p and
@@ -141,7 +153,8 @@ def _cascade(video, renditions: dict[str, Rung]) -> dict:
     larger = video
     by_size = sorted(renditions.items(), key=lambda pair: -pair[1].width * pair[1].height)
     for index, (name, rung) in enumerate(by_size):
-        scaled = larger.filter("scale", rung.width, rung.height)
+        scaled = larger.filter("scale", rung.width, rung.height,
+                               **({"flags": flags} if flags else {}))
         if index + 1 < len(by_size):
             copies = scaled.filter_multi_output("split", 2)
             pictures[name], larger = copies[0], copies[1]

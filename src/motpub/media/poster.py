@@ -9,6 +9,7 @@ from pathlib import Path
 import ffmpeg
 from PIL import Image
 
+from motpub.media.color import scaled_for_screens
 from motpub.media.ffmpeg import FFMPEG, run_ffmpeg
 from motpub.media.probe import MediaInfo
 
@@ -46,7 +47,7 @@ def _frame_command(src: Path, frame_path: Path, info: MediaInfo) -> list[str]:
     height = max(2, round(info.height * scale / 2) * 2)
     # Seeking before -i is fast; ffmpeg has already turned rotated footage upright.
     source = ffmpeg.input(str(src), ss=f"{start_s:.3f}", t=f"{window_s + 1:.3f}")
-    picture = source["V:0"].filter("scale", width, height).filter("thumbnail", frames)
+    picture = scaled_for_screens(source["V:0"], info, width, height).filter("thumbnail", frames)
     output = ffmpeg.output(picture, str(frame_path), update=1, **{"frames:v": 1})
     return output.overwrite_output().compile(cmd=FFMPEG)
 

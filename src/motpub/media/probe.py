@@ -16,6 +16,8 @@ PROBE_TIMEOUT_S = 60
 # ffmpeg (tty), a photo is a one-frame image2/*_pipe stream.
 _NOT_MEDIA_FORMATS = {"tty", "image2", "gif"}
 
+HDR_TRANSFERS = {"smpte2084", "arib-std-b67"}
+
 __all__ = ["MediaError", "MediaInfo", "check_media", "probe"]
 
 
@@ -38,6 +40,14 @@ class MediaInfo:
     audio_profile: str | None = None  # "LC", "HE-AAC"...: only AAC-LC is copied as is
     # B-frames: the stream has frames no other frame refers to, which a quick decode may skip.
     has_b_frames: bool = False
+    # The video's transfer characteristic as ffprobe names it: "bt709", "smpte2084" (PQ,
+    # HDR10 and Dolby Vision), "arib-std-b67" (HLG, what phones record by default)...
+    color_transfer: str | None = None
+
+    @property
+    def is_hdr(self) -> bool:
+        """High dynamic range: shown as is on an ordinary screen it looks grey and flat."""
+        return self.color_transfer in HDR_TRANSFERS
 
     @property
     def short_side(self) -> int:
@@ -104,6 +114,7 @@ def _media_info(data: dict) -> MediaInfo:
         format_name=format_name,
         audio_profile=audio.get("profile") if audio else None,
         has_b_frames=bool(video and _number(video.get("has_b_frames"))),
+        color_transfer=video.get("color_transfer") if video else None,
     )
 
 

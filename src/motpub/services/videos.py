@@ -117,6 +117,9 @@ def restart_upload(session: Session, storage, video: Video, *, filename: object,
                       field="content_type")
     if video.upload_id:
         storage.abort_multipart(video.source_key, video.upload_id)
+    elif video.source_key:
+        video.replacing = {"source_key": video.source_key, "filename": video.filename,
+                           "content_type": video.content_type, "size_bytes": video.size_bytes}
     video.filename, video.content_type = filename, content_type
     plan = _start_multipart(storage, video, size_bytes, app_part_url, url_expires_s)
     session.flush()
@@ -158,8 +161,33 @@ def complete_upload(session: Session, storage, video: Video,
     except StorageError as error:
         raise Invalid(str(error), field="parts") from None
     video.upload_id = None
+    video.replacing = None
     video.size_bytes = storage.size_bytes(video.source_key)
     return queue_transcode(session, video)
+
+
+def cancel_upload(session: Session, storage, video: Video) -> None:
+    """Stop an upload in progress. A replacement goes back to the file in use, and the
+    video to what it was; a first upload leaves a failed video, to upload again or delete."""
+    if video.status is not VideoStatus.UPLOADING or video.upload_id is None:
+        raise Conflict(f"video {video.id} is not being uploaded (status {video.status.value})")
+    storage.abort_multipart(video.source_key, video.upload_id)
+    _give_up_upload(video, "The upload was cancelled.", "上传已取消。")
+    session.flush()
+
+
+def _give_up_upload(video: Video, error_en: str, error_zh: str) -> None:
+    video.upload_id = None
+    previous, video.replacing = video.replacing, None
+    if previous:
+        for field in ("source_key", "filename", "content_type", "size_bytes"):
+            setattr(video, field, previous[field])
+    if video.master_key:  # a replacement: the current renditions stay in use
+        video.status = VideoStatus.READY
+    else:
+        video.status = VideoStatus.FAILED
+        if not (previous and video.error_en):  # a failed file keeps the reason it failed
+            video.error_en, video.error_zh = error_en, error_zh
 
 
 def queue_transcode(session: Session, video: Video) -> TranscodeJob:
@@ -198,12 +226,7 @@ def abandon_uploads(session: Session, storage, *, older_than_s: int) -> int:
         storage.abort_multipart(key, upload_id)
         video = session.scalar(select(Video).where(Video.upload_id == upload_id))
         if video is not None and video.status is VideoStatus.UPLOADING:
-            video.upload_id = None
-            if video.master_key:  # a replacement was abandoned: the current file stays
-                video.status = VideoStatus.READY
-            else:
-                video.status = VideoStatus.FAILED
-                video.error_en = "The upload was not finished and has been discarded."
-                video.error_zh = "上传未完成，已被丢弃。"
+            _give_up_upload(video, "The upload was not finished and has been discarded.",
+                            "上传未完成，已被丢弃。")
         count += 1
     return count

@@ -328,6 +328,13 @@ def build_document() -> dict:
                      "responses": {**_ok("the upload plan", _ref("Upload"), "201"),
                                    **_errors(400, 401, 403, 404, 409, 422)}},
         },
+        "/videos/{video_id}/upload": {
+            "delete": {"summary": "Cancel the upload in progress; a replaced video goes back "
+                                  "to its current file",
+                       "parameters": [_VIDEO_ID],
+                       "responses": {**_ok("the video as it is now", _ref("Video")),
+                                     **_errors(401, 403, 404, 409)}},
+        },
         "/videos/{video_id}/captions": {
             "post": {"summary": "Add or replace captions (SRT or WebVTT) in one language",
                      "parameters": [_VIDEO_ID],

@@ -177,6 +177,16 @@ def replace_video(video_id: int):
     return jsonify(upload_json(video, plan)), 201
 
 
+@bp.delete("/videos/<int:video_id>/upload")
+@requires(can_edit)
+def cancel_upload(video_id: int):
+    """Stop the upload in progress; a replaced video goes back to its current file."""
+    video = video_service.get_video(db(), video_id)
+    video_service.cancel_upload(db(), runtime().storage, video)
+    db().commit()
+    return jsonify(video_json(video))
+
+
 @bp.delete("/videos/<int:video_id>")
 @requires(can_edit)
 def delete_video(video_id: int):
