@@ -93,3 +93,11 @@ def test_token_use_is_recorded_without_a_write_per_request(app, client, editor_t
     with app.extensions["motpub"].session_factory() as session:
         token = session.scalar(select(ApiToken))
     assert token.last_used_at is not None
+
+
+def test_storage_cors_checks_origins_and_says_the_file_backend_needs_none(runner):
+    result = runner.invoke(args=["storage", "cors", "https://motpub.example.org"])
+    assert result.exit_code == 0 and "file backend needs no CORS" in result.output
+    for bad in ("motpub.example.org", "https://motpub.example.org/studio", "ftp://x.org"):
+        refused = runner.invoke(args=["storage", "cors", bad])
+        assert refused.exit_code == 2 and "is not an origin" in refused.output

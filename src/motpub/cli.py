@@ -1,12 +1,14 @@
-"""The `motpub` command, on Flask's CLI: serve, db, users, tokens, worker."""
+"""The `motpub` command, on Flask's CLI: serve, db, users, tokens, jobs, storage, worker."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
@@ -16,6 +18,7 @@ from motpub.database import upgrade
 from motpub.domain import Role
 from motpub.services.errors import ServiceError
 from motpub.services.users import create_token, create_user, find_user
+from motpub.storage import StorageError
 
 
 def build_cli(create_app: Callable[[], Flask]) -> click.Group:
@@ -37,8 +40,37 @@ def jobs_sweep() -> None:
         click.echo(job_id)
 
 
+@click.group("storage", help="Media storage.")
+def storage_group() -> None:
+    pass
+
+
+@storage_group.command("cors", help="Let pages at ORIGINS (such as https://motpub.example.org) "
+                       "upload straight to the S3 bucket and stream media from it: sets the "
+                       "bucket's CORS rule for motpub and prints the bucket's rules.")
+@click.argument("origins", nargs=-1, required=True)
+@with_appcontext
+def storage_cors(origins: tuple[str, ...]) -> None:
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc \
+                or parts.path not in ("", "/") or parts.query:
+            raise click.BadParameter(f"{origin!r} is not an origin such as "
+                                     "https://motpub.example.org", param_hint="ORIGINS")
+    try:
+        rules = _runtime().storage.allow_origins([origin.rstrip("/") for origin in origins])
+    except StorageError as error:
+        raise click.ClickException(str(error)) from None
+    if rules is None:
+        click.echo("The file backend needs no CORS rules: the app itself serves uploads and "
+                   "media.")
+        return
+    click.echo(json.dumps(rules, indent=2))
+
+
 def register_commands(app: Flask) -> None:
-    for command in (serve, db_group, users_group, tokens_group, jobs_group, worker):
+    for command in (serve, db_group, users_group, tokens_group, jobs_group, storage_group,
+                    worker):
         app.cli.add_command(command)
 
 

@@ -460,3 +460,57 @@ def test_an_upload_belongs_to_its_key(storage):
 def test_make_storage_refuses_other_urls(url):
     with pytest.raises(StorageError, match="storage URL must be"):
         make_storage(url, public_url=PUBLIC_URL)
+
+
+def preflight(url: str, origin: str) -> dict[str, str] | None:
+    """The CORS headers a browser's preflight for a part PUT gets; None when refused."""
+    request = urllib.request.Request(url, method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "content-type"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return {name.lower(): value for name, value in response.headers.items()
+                    if name.lower().startswith("access-control-")}
+    except urllib.error.HTTPError:
+        return None
+
+
+def test_allow_origins_sets_the_bucket_cors_rule_beside_others(storage):
+    studio = "https://motpub.example.org"
+    if isinstance(storage, FileStorage):  # the app serves it: same origin, nothing to allow
+        assert storage.allow_origins([studio]) is None
+        return
+    client, bucket = storage._client, storage.bucket
+    try:
+        previous = client.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    except client.exceptions.ClientError:
+        previous = []
+    theirs = {"ID": "cdn", "AllowedOrigins": ["https://cdn.example.org"],
+              "AllowedMethods": ["GET"]}
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [theirs]})
+    try:
+        storage.allow_origins(["https://old.example.org"])
+        rules = storage.allow_origins([studio])  # run again: replaces only its own rule
+        stored = client.get_bucket_cors(Bucket=bucket)["CORSRules"]
+        assert [rule.get("ID") for rule in stored] == ["cdn", "motpub"] and stored == rules
+        ours = stored[1]
+        assert ours["AllowedOrigins"] == [studio] and "ETag" in ours["ExposeHeaders"]
+        assert {"GET", "HEAD", "PUT"} <= set(ours["AllowedMethods"])
+
+        # What a studio page's browser asks before it PUTs a part to its presigned URL.
+        # moto refuses a preflight unless every rule matches its origin (S3 uses the first
+        # rule that does), so this part runs with motpub's rule alone.
+        client.delete_bucket_cors(Bucket=bucket)
+        storage.allow_origins([studio])
+        upload_id = storage.create_multipart("sources/1/clip.mp4", content_type="video/mp4")
+        url = storage.part_url("sources/1/clip.mp4", upload_id, 1, expires_s=600)
+        allowed = preflight(url, studio)
+        assert allowed is not None
+        assert allowed["access-control-allow-origin"] == studio
+        assert "PUT" in allowed["access-control-allow-methods"]
+        assert preflight(url, "https://elsewhere.example.org") is None
+    finally:
+        if previous:
+            client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": previous})
+        else:
+            client.delete_bucket_cors(Bucket=bucket)

@@ -8,9 +8,10 @@ Humans and bots are never mixed: every human figure excludes rows flagged as bot
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, select
@@ -21,6 +22,7 @@ from motpub.services.analytics_sources import (EPOCH_WEEKDAY, Plan, engagement, 
                                                human_scans, scans_apart)
 from motpub.services.errors import Invalid
 
+T = TypeVar("T")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 INTERVALS = ("hour", "day", "week")
 BREAKDOWNS = {"item": "item_id", "code": "code_id", "language": "language",
@@ -111,21 +113,33 @@ def _totals(session: Session, filters: Filters) -> dict:
 
 
 def summary(session: Session, filters: Filters) -> dict:
-    bind, previous = session.get_bind(), filters.previous()
-    if not (isinstance(bind, Engine) and bind.dialect.name == "postgresql"):
-        return {**_totals(session, filters), "previous": _totals(session, previous)}
-    # The two periods cost the same and share nothing: reading the previous one on a second
-    # connection lets PostgreSQL work on both at once, a core each. Every statement has its
-    # own snapshot anyway (READ COMMITTED), so a second transaction weakens nothing. SQLite
-    # reads them in turn: a memory database is one per connection.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        earlier = pool.submit(_totals_apart, bind, previous)
-        return {**_totals(session, filters), "previous": earlier.result()}
+    # The two periods cost the same and share nothing: on PostgreSQL they are read at once.
+    periods = read_together(session, {"current": lambda own: _totals(own, filters),
+                                      "previous": lambda own: _totals(own, filters.previous())})
+    return {**periods["current"], "previous": periods["previous"]}
 
 
-def _totals_apart(engine: Engine, filters: Filters) -> dict:
-    with Session(engine) as session:
-        return _totals(session, filters)
+def read_together(session: Session, reads: dict[str, Callable[[Session], T]],
+                  *, at_once: int = 2) -> dict[str, T]:
+    """{name: read(a session)} for reads that share nothing, run `at_once` at a time.
+
+    On PostgreSQL each read runs on its own connection of the engine, in a thread, so the
+    database works on several at once, a core each; every statement has its own snapshot
+    anyway (READ COMMITTED), so separate transactions weaken nothing. SQLite runs them in
+    turn on `session`: a memory database is one per connection, and it has one writer and
+    little to gain. Results keep the order of `reads`.
+    """
+    bind = session.get_bind()
+    if len(reads) < 2 or not (isinstance(bind, Engine) and bind.dialect.name == "postgresql"):
+        return {name: read(session) for name, read in reads.items()}
+
+    def apart(read: Callable[[Session], T]) -> T:
+        with Session(bind) as own:
+            return read(own)
+
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        futures = {name: pool.submit(apart, read) for name, read in reads.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def _bucket(moment: dt.datetime, interval: str, zone: ZoneInfo) -> dt.datetime:

@@ -92,6 +92,12 @@ class Storage(ABC):
     def abandoned_uploads(self, older_than_s: int) -> list[tuple[str, str]]:
         """(key, upload_id) of uploads started longer ago than older_than_s."""
 
+    def allow_origins(self, origins: list[str]) -> list[dict] | None:
+        """Let pages at `origins` upload parts straight to the storage and stream media from
+        it; returns the rules now in place, or None when the app serves the storage itself
+        (then browsers talk to the app's own origin and nothing needs allowing)."""
+        return None
+
 
 def check_key(key: str) -> str:
     """Refuse keys that could name something outside the storage root, or nothing at all.

@@ -29,6 +29,7 @@ from motpub.storage.base import (
 )
 
 DEFAULT_URL_EXPIRES_S = 3600
+CORS_RULE_ID = "motpub"
 _MISSING_OBJECT = {"404", "NoSuchKey", "NotFound"}
 _DELETE_BATCH = 1000  # the most keys DeleteObjects takes at once
 
@@ -201,6 +202,27 @@ class S3Storage(Storage):
                           if upload["Key"].startswith(self._root)
                           and upload["Initiated"] <= cutoff]
         return sorted(found)
+
+    def allow_origins(self, origins: list[str]) -> list[dict]:
+        """The bucket's CORS rule for motpub, put beside the rules it already has: studio
+        pages PUT parts and read each part's ETag; visitor pages fetch playlists and
+        segments (hls.js) and posters. Running it again replaces only motpub's rule."""
+        with _translated("read the CORS rules of", self.bucket):
+            try:
+                rules = self._client.get_bucket_cors(Bucket=self.bucket)["CORSRules"]
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "NoSuchCORSConfiguration":
+                    raise
+                rules = []
+        rules = [rule for rule in rules if rule.get("ID") != CORS_RULE_ID]
+        rules.append({"ID": CORS_RULE_ID, "AllowedOrigins": list(origins),
+                      "AllowedMethods": ["GET", "HEAD", "PUT"], "AllowedHeaders": ["*"],
+                      "ExposeHeaders": ["ETag", "Content-Length", "Content-Range"],
+                      "MaxAgeSeconds": 3600})
+        with _translated("set the CORS rules of", self.bucket):
+            self._client.put_bucket_cors(Bucket=self.bucket,
+                                         CORSConfiguration={"CORSRules": rules})
+        return rules
 
     def _presign(self, operation: str, key: str, expires_s: int, **params: Any) -> str:
         with _translated("sign a URL for", key):

@@ -111,13 +111,19 @@ def dashboard():
     runtime().scan_recorder.flush()  # scans still buffered in this process count too
     filters, error = _filters()
     query, interval, session = _query(filters), _interval(filters), db()
-    summary = analytics.summary(session, filters)
-    series = analytics.timeseries(session, filters, interval)
-    splits = [(by, label, _labelled(by, analytics.breakdown(session, filters, by)))
-              for by, label in SPLITS]
-    by_hour = analytics.scans_by(session, filters, "hour")
-    top = _top(session, filters, interval, "item")
-    placements = _top(session, filters, interval, "code")
+    # Every figure on the page is its own read: on PostgreSQL, two at a time.
+    reads = {"summary": lambda own: analytics.summary(own, filters),
+             "series": lambda own: analytics.timeseries(own, filters, interval),
+             "top": lambda own: _top(own, filters, interval, "item"),
+             "placements": lambda own: _top(own, filters, interval, "code"),
+             "by_hour": lambda own: analytics.scans_by(own, filters, "hour"),
+             "heatmap": lambda own: analytics.scans_by(own, filters, "weekday_hour")}
+    reads.update({by: (lambda own, by=by: analytics.breakdown(own, filters, by))
+                  for by, _label in SPLITS})
+    figures = analytics.read_together(session, reads)
+    summary, series, by_hour = figures["summary"], figures["series"], figures["by_hour"]
+    top, placements = figures["top"], figures["placements"]
+    splits = [(by, label, _labelled(by, figures[by])) for by, label in SPLITS]
     funnel = [(_("Pages opened (scans + views)"), summary["scans"] + summary["views"]),
               (_("Video plays"), summary["plays"]), (_("Watched halfway"), summary["halfway"]),
               (_("Completions"), summary["completions"])]
@@ -126,7 +132,7 @@ def dashboard():
         items=item_service.list_items(session), kpis=kpis(summary), summary=summary,
         series=[{**row, "label": _tick(row["t"], interval)} for row in series],
         splits=splits, by_hour=[(f"{hour:02d}", by_hour.get(hour, 0)) for hour in range(24)],
-        top=top, placements=placements, funnel=funnel, heatmap=_heatmap(session, filters),
+        top=top, placements=placements, funnel=funnel, heatmap=_heatmap(figures["heatmap"]),
         charts=charts, pairs=_pairs, csv=_csv_links(query, interval))
 
 
@@ -137,10 +143,10 @@ def _top(session, filters: analytics.Filters, interval: str, by: str) -> list[di
     return [{**row, "series": series[row["key"]]} for row in rows]
 
 
-def _heatmap(session, filters: analytics.Filters) -> dict:
+def _heatmap(scans_by_hour_of_week: dict[int, int]) -> dict:
     """Scans by weekday (rows, Monday first) and venue hour (columns)."""
     grid = [[0] * 24 for _day in range(7)]
-    for number, scans in analytics.scans_by(session, filters, "weekday_hour").items():
+    for number, scans in scans_by_hour_of_week.items():
         grid[number // 24][number % 24] = scans
     names = get_day_names("abbreviated", locale=get_locale())
     days = [names[day] for day in range(7)]
