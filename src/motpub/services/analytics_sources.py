@@ -17,7 +17,7 @@ import statistics
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (String, case, func, literal, literal_column, null, select, text,
+from sqlalchemy import (String, and_, case, func, literal, literal_column, null, select, text,
                         false, true, type_coerce, union_all)
 from sqlalchemy.orm import Session
 
@@ -202,29 +202,31 @@ def human_scans(session: Session, plan: Plan, filters, code_id, keys: list,
 
 
 def scans_apart(session: Session, plan: Plan, filters, code_id) -> tuple[int, int]:
-    """Scans by bots, and scans of codes that led nowhere: few, each read through the
-    (is_bot, hour) or (is_orphan, hour) index of the visit rollup, plus the raw tail; the
-    four sums in one statement."""
-    bots = _apart(plan, filters, code_id, is_bot=True)
-    orphans = _apart(plan, filters, code_id, is_bot=None, is_orphan=True)
+    """Scans by bots, and scans of codes that led nowhere: few. The rolled-up hours are read
+    through the (is_bot, hour) and (is_orphan, hour) indexes of the visit rollup, the raw
+    tail in one pass for both; all in one statement."""
+    raw = plan.raw(Scan, Scan.scanned_at, filters, code_id)
+    bot = and_(Scan.is_bot.is_(True), Scan.is_orphan.is_(False))
+    tail = select(func.count().filter(bot).label("bots"),
+                  func.count().filter(Scan.is_orphan.is_(True)).label("orphans")) \
+        .where(*raw.where).subquery()
+    bots = tail.c.bots + _rolled_apart(plan, filters, code_id, is_bot=True)
+    orphans = tail.c.orphans + _rolled_apart(plan, filters, code_id, is_bot=None,
+                                             is_orphan=True)
     return tuple(int(total) for total in session.execute(select(bots, orphans)).one())
 
 
-def _apart(plan: Plan, filters, code_id, *, is_bot: bool | None, is_orphan: bool = False):
-    raw = plan.raw(Scan, Scan.scanned_at, filters, code_id)
-    where = [*raw.where, Scan.is_orphan == _bool(is_orphan)]
-    if is_bot is not None:
-        where.append(Scan.is_bot == _bool(is_bot))
-    total = select(func.count()).select_from(Scan).where(*where).scalar_subquery()
+def _rolled_apart(plan: Plan, filters, code_id, *, is_bot: bool | None,
+                  is_orphan: bool = False):
     rollup = plan.rollup(VisitRollup, filters, code_id)
-    if rollup:
-        # `=`, not IS: PostgreSQL uses the (flag, hour) indexes only for `=`.
-        where = [*rollup.where, VisitRollup.is_orphan == _bool(is_orphan)]
-        if is_bot is not None:
-            where.append(VisitRollup.is_bot == _bool(is_bot))
-        total = select(func.coalesce(func.sum(VisitRollup.scans), 0)) \
-            .where(*where).scalar_subquery() + total
-    return total
+    if not rollup:
+        return literal(0)
+    # `=`, not IS: PostgreSQL uses the (flag, hour) indexes only for `=`.
+    where = [*rollup.where, VisitRollup.is_orphan == _bool(is_orphan)]
+    if is_bot is not None:
+        where.append(VisitRollup.is_bot == _bool(is_bot))
+    return select(func.coalesce(func.sum(VisitRollup.scans), 0)).where(*where) \
+        .scalar_subquery()
 
 
 def engagement(session: Session, plan: Plan, filters, code_id) -> tuple[dict, float | None]:

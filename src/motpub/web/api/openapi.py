@@ -32,7 +32,6 @@ def _errors(*statuses: int) -> dict:
 
 _ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
-_VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _EC = {"name": "ec", "in": "query", "schema": {"type": "string", "enum": ["L", "M", "Q", "H"],
                                                  "default": "M"}}
 
@@ -103,34 +102,11 @@ def _item_action(summary: str) -> dict:
                      "responses": {**_ok("the item", _ref("Item")), **_errors(401, 403, 404)}}}
 
 
-_ANALYTICS_FILTERS = [
-    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
-     "description": "first day, in the venue's timezone (default: six days before to)"},
-    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
-     "description": "last day, included (default: today)"},
-    {"name": "item_id", "in": "query", "schema": {"type": "integer"}},
-    {"name": "code", "in": "query", "schema": {"type": "string"}},
-    {"name": "exhibition_id", "in": "query", "schema": {"type": "integer"},
-     "description": "scans and views in this exhibition; beacons carry no exhibition, so "
-                    "engagement figures are 0 with this filter (as with code)"},
-    {"name": "language", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}},
-    {"name": "tz", "in": "query", "schema": {"type": "string", "default": "Asia/Shanghai"}},
-]
-
-
-def _rows(properties: dict) -> dict:
-    return {"type": "object", "properties": {"rows": {"type": "array", "items": {
-        "type": "object", "properties": properties}}}}
-
-
-def _analytics(summary: str, schema: dict, *extra: dict) -> dict:
-    return {"get": {"summary": summary, "parameters": [*_ANALYTICS_FILTERS, *extra],
-                    "responses": {**_ok(summary, schema), **_errors(401, 403, 422)}}}
-
-
 @cache
 def build_document() -> dict:
+    from motpub.web.api import openapi_analytics as analytics_parts
     from motpub.web.api import openapi_exhibitions as exhibition_parts
+    from motpub.web.api import openapi_media as media_parts
 
     schemas = {
         "ItemInput": ItemInput.model_json_schema(ref_template="#/components/schemas/{model}"),
@@ -262,126 +238,8 @@ def build_document() -> dict:
         "/codes/{code}/qr.svg": _qr_path("image/svg+xml"),
         "/codes/{code}/qr.png": _qr_path("image/png"),
         "/codes/{code}/qr.pdf": _qr_path("application/pdf"),
-        "/items/{item_id}/videos": {
-            "get": {"summary": "The item's videos and audio guides", "parameters": [_ITEM_ID],
-                    "responses": {**_ok("videos", {"type": "object", "properties": {
-                        "videos": {"type": "array", "items": _ref("Video")}}}),
-                        **_errors(401, 403, 404)}},
-            "post": {"summary": "Start a resumable upload of a video or audio guide",
-                     "parameters": [_ITEM_ID],
-                     "requestBody": {"required": True, **_json(_ref("UploadRequest"))},
-                     "responses": {**_ok("the upload plan", _ref("Upload"), "201"),
-                                   **_errors(400, 401, 403, 404, 422)}},
-        },
-        "/videos/{video_id}": {
-            "get": {"summary": "A video's status and renditions", "parameters": [_VIDEO_ID],
-                    "responses": {**_ok("the video", _ref("Video")), **_errors(401, 403, 404)}},
-            "delete": {"summary": "Delete a video and its files", "parameters": [_VIDEO_ID],
-                       "responses": {"204": {"description": "deleted"},
-                                     **_errors(401, 403, 404)}},
-        },
-        "/videos/{video_id}/parts": {
-            "get": {"summary": "Parts received so far, to resume an upload",
-                    "parameters": [_VIDEO_ID],
-                    "responses": {**_ok("parts", {"type": "object", "properties": {
-                        "parts": {"type": "array", "items": {"type": "object", "properties": {
-                            "number": {"type": "integer"}, "etag": {"type": "string"},
-                            "size_bytes": {"type": "integer"}}}}}}),
-                        **_errors(401, 403, 404)}},
-        },
-        "/videos/{video_id}/parts/{number}": {
-            "put": {"summary": "Upload one part (file storage); authorised by the signed URL",
-                    "security": [],
-                    "parameters": [_VIDEO_ID,
-                                   {"name": "number", "in": "path", "required": True,
-                                    "schema": {"type": "integer"}},
-                                   {"name": "expires", "in": "query", "required": True,
-                                    "schema": {"type": "integer"}},
-                                   {"name": "signature", "in": "query", "required": True,
-                                    "schema": {"type": "string"}}],
-                    "requestBody": {"required": True, "content": {
-                        "application/octet-stream": {}}},
-                    "responses": {"200": {"description": "stored; the ETag header names it"},
-                                  **_errors(401, 404, 413, 422)}},
-        },
-        "/videos/{video_id}/complete": {
-            "post": {"summary": "Assemble the parts and queue the transcode",
-                     "parameters": [_VIDEO_ID],
-                     "requestBody": {"required": True, **_json({
-                         "type": "object", "required": ["parts"], "properties": {
-                             "parts": {"type": "array", "items": {
-                                 "type": "object", "required": ["number", "etag"],
-                                 "properties": {"number": {"type": "integer"},
-                                                "etag": {"type": "string"}}}}}})},
-                     "responses": {**_ok("queued", _ref("Video"), "202"),
-                                   **_errors(400, 401, 403, 404, 409, 422)}},
-        },
-        "/videos/{video_id}/retry": {
-            "post": {"summary": "Transcode again", "parameters": [_VIDEO_ID],
-                     "responses": {**_ok("queued", _ref("Video"), "202"),
-                                   **_errors(401, 403, 404, 409)}},
-        },
-        "/videos/{video_id}/replace": {
-            "post": {"summary": "Upload a new file; the current one plays until it is ready",
-                     "parameters": [_VIDEO_ID],
-                     "requestBody": {"required": True, **_json(_ref("UploadRequest"))},
-                     "responses": {**_ok("the upload plan", _ref("Upload"), "201"),
-                                   **_errors(400, 401, 403, 404, 409, 422)}},
-        },
-        "/videos/{video_id}/upload": {
-            "delete": {"summary": "Cancel the upload in progress; a replaced video goes back "
-                                  "to its current file",
-                       "parameters": [_VIDEO_ID],
-                       "responses": {**_ok("the video as it is now", _ref("Video")),
-                                     **_errors(401, 403, 404, 409)}},
-        },
-        "/videos/{video_id}/captions": {
-            "post": {"summary": "Add or replace captions (SRT or WebVTT) in one language",
-                     "parameters": [_VIDEO_ID],
-                     "requestBody": {"required": True, "content": {"multipart/form-data": {
-                         "schema": {"type": "object", "required": ["language", "file"],
-                                    "properties": {
-                                        "language": {"type": "string", "enum": ["zh", "en"]},
-                                        "file": {"type": "string", "format": "binary"}}}}}},
-                     "responses": {**_ok("the caption", {"type": "object", "properties": {
-                         "language": {"type": "string"}, "url": {"type": "string"}}}, "201"),
-                         **_errors(400, 401, 403, 404, 409, 413, 422)}},
-        },
-        "/videos/{video_id}/captions/{language}": {
-            "delete": {"summary": "Remove the captions in one language",
-                       "parameters": [_VIDEO_ID, {"name": "language", "in": "path",
-                                                  "required": True,
-                                                  "schema": {"type": "string"}}],
-                       "responses": {"204": {"description": "deleted"},
-                                     **_errors(401, 403, 404)}},
-        },
-        "/analytics/summary": _analytics("Scans, visitors, bots, views, plays, completions, "
-                                         "against the previous period", {
-            "type": "object",
-            "required": ["scans", "visitors", "bot_scans", "views", "plays", "completions"],
-            "properties": {name: {"type": ["number", "null"]} for name in (
-                "scans", "visitors", "bot_scans", "views", "plays", "halfway", "completions",
-                "play_rate", "completion_rate", "median_watch_s", "bot_share")}}),
-        "/analytics/timeseries": _analytics("Scans and visitors per hour, day or week", _rows({
-            "t": {"type": "string"}, "scans": {"type": "integer"},
-            "visitors": {"type": "integer"}}), {
-            "name": "interval", "in": "query",
-            "schema": {"type": "string", "enum": ["hour", "day", "week"], "default": "day"}}),
-        "/analytics/breakdown": _analytics("Scans and visitors per key", _rows({
-            "key": {}, "label": {}, "scans": {"type": "integer"},
-            "visitors": {"type": "integer"}}), {
-            "name": "by", "in": "query", "schema": {"type": "string", "enum": [
-                "item", "code", "language", "device", "os", "browser", "in_app", "country",
-                "hour", "weekday_hour"], "default": "item"},
-            "description": "hour: venue hour 0-23; weekday_hour: \"1-09\" is Monday 09:00, "
-                           "\"7-23\" Sunday 23:00; code: per placement, labelled"}),
-        "/analytics/export.csv": {"get": {
-            "summary": "Any analytics view as CSV",
-            "parameters": [*_ANALYTICS_FILTERS, {
-                "name": "view", "in": "query", "schema": {
-                    "type": "string", "enum": ["summary", "timeseries", "breakdown"]}}],
-            "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}},
-                          **_errors(401, 403, 422)}}},
+        **media_parts.paths(),
+        **analytics_parts.paths(),
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": _ok("OpenAPI 3 document", {"type": "object"})}},
     }
