@@ -7,6 +7,7 @@ browser is Debian's Chromium driven by Playwright; nothing is ever downloaded.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -17,6 +18,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -105,11 +107,12 @@ def stop_process(process: subprocess.Popen, name: str, log_path: Path) -> None:
                     f"{log_path.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
+@contextlib.contextmanager
+def running_server(root: Path, **settings: str) -> Iterator[Server]:
+    """`motpub serve` on a free loopback port with a data directory under `root`, its
+    environment's MOTPUB_* replaced by `settings`, and an editor with an API token."""
     if not MOTPUB.exists():
         pytest.fail(f"{MOTPUB} is missing: install the project into .venv first")
-    root = tmp_path_factory.mktemp("e2e-server")
     data_dir = root / "data"
     runtime_dir = root / "run"  # gunicorn's control socket goes here, not in ~/.gunicorn
     runtime_dir.mkdir(mode=0o700)
@@ -118,7 +121,7 @@ def server(tmp_path_factory) -> Server:
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("MOTPUB_", "GUNICORN_"))}
     env.update(MOTPUB_DATA_DIR=str(data_dir), MOTPUB_PUBLIC_URL=url,
-               XDG_RUNTIME_DIR=str(runtime_dir), PYTHONUNBUFFERED="1")
+               XDG_RUNTIME_DIR=str(runtime_dir), PYTHONUNBUFFERED="1", **settings)
     log_path = root / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -143,6 +146,13 @@ def server(tmp_path_factory) -> Server:
                      password=EDITOR_PASSWORD, token=token)
     finally:
         stop_process(process, "motpub serve", log_path)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    """The embedded default: SQLite and files in a temporary data directory."""
+    with running_server(tmp_path_factory.mktemp("e2e-server")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")
