@@ -315,3 +315,35 @@ def test_cancel_stops_the_upload_and_deletes_the_video(browser: Browser, server:
         expect(form.get_by_role("button", name="Upload", exact=True)).to_be_enabled()
     finally:
         page.context.close()
+
+
+def test_cancelling_a_replacement_keeps_the_video_ready_with_its_file(
+        browser: Browser, server: Server, worker, clip: Path, three_part_file: Path):
+    item = new_item(server, "Replacement cancelled")
+    page = studio_page(browser, server, item["id"])
+    try:
+        choose_and_upload(page, clip)
+        row = page.locator("#video-list .video")
+        status = row.locator("[data-role=status]")
+        expect(status).to_have_text("Ready", timeout=READY_TIMEOUT_MS)
+        video_id = row.get_attribute("data-video-id")
+
+        row.get_by_role("button", name="Replace").click()
+        page.route(PART_PUT, lambda route: route.abort("connectionreset"))
+        choose_and_upload(page, three_part_file)
+        form = page.locator("#upload-form")
+        expect(form.locator(".upload-message")).to_contain_text("trying again")
+        expect(status).to_have_text("Uploading")
+        with page.expect_response(lambda r: r.url.endswith("/upload")
+                                  and r.request.method == "DELETE") as cancelled:
+            form.get_by_role("button", name="Cancel").click()
+        assert cancelled.value.status == 200
+        expect(form.locator(".upload-message")).to_have_text(
+            "Replacement cancelled: the current file stays in use.")
+        # At once, not at the next cleanup: the row and the API say ready, with the old file.
+        expect(status).to_have_text("Ready")
+        expect(row.locator(".filename")).to_contain_text("bronze-ding.mp4")
+        video = server.api("GET", f"/videos/{video_id}")
+        assert video["status"] == "ready" and video["hls_url"]
+    finally:
+        page.context.close()
