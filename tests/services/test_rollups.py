@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import statistics
 import threading
 
 import pytest
@@ -180,3 +181,27 @@ def test_old_raw_rows_are_deleted_only_once_rolled_up(factory, mix):
         assert oldest >= NOW - dt.timedelta(days=7)
         assert session.scalar(select(func.min(View.viewed_at))) >= NOW - dt.timedelta(days=7)
     assert figures(factory) == expected
+
+
+def test_median_watch_time_is_the_middle_of_the_page_sessions_watch_times(factory, mix):
+    """The median of each page session's largest watch time, whether the sessions are odd
+    or even in number, before and after the rollup."""
+    def expected() -> float:
+        with factory() as session:
+            rows = session.execute(select(Engagement.page_session, Engagement.value)
+                                   .where(Engagement.kind == "watch_time")).all()
+        largest: dict[str, float] = {}
+        for page_session, value in rows:
+            largest[page_session] = max(value, largest.get(page_session, value))
+        return round(statistics.median(largest.values()), 1)
+
+    for extra in ("odd-or-even", "the-other-parity"):
+        assert figures(factory)["summary", None]["median_watch_s"] == expected()
+        roll_up_visits(factory, now=NOW + dt.timedelta(hours=2), keep_days=3650)
+        assert figures(factory)["summary", None]["median_watch_s"] == expected()
+        with factory() as session, session.begin():
+            item_id = mix[0][1]
+            session.execute(insert(Engagement), [{
+                "item_id": item_id, "page_session": extra, "kind": "watch_time",
+                # after the watermark, before the range ends: in the raw tail
+                "value": 89.5, "language": "zh", "created_at": NOW + dt.timedelta(hours=3)}])

@@ -123,14 +123,15 @@ def read_together(session: Session, reads: dict[str, Callable[[Session], T]],
                   *, at_once: int = 2) -> dict[str, T]:
     """{name: read(a session)} for reads that share nothing, run `at_once` at a time.
 
-    On PostgreSQL each read runs on its own connection of the engine, in a thread, so the
-    database works on several at once, a core each; every statement has its own snapshot
-    anyway (READ COMMITTED), so separate transactions weaken nothing. SQLite runs them in
-    turn on `session`: a memory database is one per connection, and it has one writer and
-    little to gain. Results keep the order of `reads`.
+    Each read runs on its own connection of the engine, in a thread, so the database works
+    on several at once, a core each: PostgreSQL in its own processes, SQLite (a file in WAL
+    mode, which readers never wait on) in ours, as Python's sqlite3 lets other threads run
+    while a statement steps. On PostgreSQL every statement has its own snapshot anyway
+    (READ COMMITTED), so separate transactions weaken nothing. A memory database is one per
+    connection, so it reads in turn on `session`. Results keep the order of `reads`.
     """
     bind = session.get_bind()
-    if len(reads) < 2 or not (isinstance(bind, Engine) and bind.dialect.name == "postgresql"):
+    if len(reads) < 2 or not _several_connections(bind):
         return {name: read(session) for name, read in reads.items()}
 
     def apart(read: Callable[[Session], T]) -> T:
@@ -140,6 +141,13 @@ def read_together(session: Session, reads: dict[str, Callable[[Session], T]],
     with ThreadPoolExecutor(max_workers=at_once) as pool:
         futures = {name: pool.submit(apart, read) for name, read in reads.items()}
         return {name: future.result() for name, future in futures.items()}
+
+
+def _several_connections(bind) -> bool:
+    """Whether connections of `bind` see the same database."""
+    if not isinstance(bind, Engine):
+        return False
+    return bind.dialect.name != "sqlite" or bind.url.database not in (None, "", ":memory:")
 
 
 def _bucket(moment: dt.datetime, interval: str, zone: ZoneInfo) -> dt.datetime:

@@ -13,7 +13,6 @@ are read from the raw rows alone, so they reach back only as far as raw rows are
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -252,19 +251,27 @@ def engagement(session: Session, plan: Plan, filters, code_id) -> tuple[dict, fl
     # Per page session first, then counted: a hash aggregate instead of three sorts.
     per_session = select(func.max(play).label("play"), func.max(half).label("half"),
                          func.max(done).label("done"), func.max(watched).label("watch_s")) \
-        .group_by(session_id).subquery()
+        .group_by(session_id)
+    per_session = per_session.subquery() if plan.dialect == "postgresql" \
+        else per_session.cte("per_session")
     flags = [func.coalesce(func.sum(per_session.c[name]), 0)
              for name in ("play", "half", "done")]
-    if plan.dialect == "postgresql":
-        median = func.percentile_cont(0.5).within_group(per_session.c.watch_s)
-        *counts, middle = session.execute(select(*flags, median)).one()
-    else:  # SQLite has no percentile: the per-session values, which are few
-        counts = session.execute(select(*flags)).one()
-        seconds = session.scalars(select(per_session.c.watch_s)
-                                  .where(per_session.c.watch_s.is_not(None))).all()
-        middle = statistics.median(seconds) if seconds else None
+    *counts, middle = session.execute(select(*flags, _median(plan.dialect, per_session))).one()
     return dict(zip(("plays", "halfway", "completions"), map(int, counts), strict=True)), \
         (float(middle) if middle is not None else None)
+
+
+def _median(dialect: str, per_session):
+    """The median watch time of the page sessions, in the same statement as their counts."""
+    if dialect == "postgresql":
+        return func.percentile_cont(0.5).within_group(per_session.c.watch_s)
+    # SQLite has no percentile: the mean of the middle one or two of the sorted values,
+    # found by the database rather than by fetching every session's value.
+    seconds = per_session.c.watch_s
+    known = select(func.count(seconds)).scalar_subquery()
+    middle = select(seconds.label("watch_s")).where(seconds.is_not(None)).order_by(seconds) \
+        .limit(2 - known % 2).offset((known - 1) // 2).subquery()
+    return select(func.avg(middle.c.watch_s)).scalar_subquery()
 
 
 def _bool(value: bool):
