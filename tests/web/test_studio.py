@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
 
 from motpub.domain import Item
@@ -197,3 +200,48 @@ def test_item_page_lists_its_videos_for_the_upload_script(client, api):
     row = client.get(f"/studio/videos/{created['video_id']}/row")
     assert row.status_code == 200 and row.text.strip().startswith("<li")
     assert "Audio guide" in row.text and 'data-status="uploading"' in row.text
+
+
+def import_csv(editor, body: bytes):
+    page = editor.get("/studio/").text
+    return editor.post("/studio/items/import", data={
+        "csrf_token": csrf_token(page), "file": (io.BytesIO(body), "items.csv")},
+        content_type="multipart/form-data", follow_redirects=True)
+
+
+def test_editors_import_a_csv_of_items_and_export_it(app, editor):
+    header = "slug,status,default_language,title_zh,title_en,links"
+    body = (f"\ufeff{header}\r\nding,published,zh,青铜鼎,Bronze ding,\r\n"
+            "cong,,en,玉琮,Jade cong,https://example.org | 介绍 | About\r\n").encode()
+    page = import_csv(editor, body)
+    assert page.status_code == 200 and "Imported: 2 new, 0 updated." in page.text
+    assert {item.slug: item.is_published for item in items_in_db(app)} == {
+        "ding": True, "cong": False}
+    again = import_csv(editor, body.replace(b"Jade cong", b'"Jade cong, Liangzhu"'))
+    assert "Imported: 0 new, 2 updated." in again.text
+    assert {item.title["en"] for item in items_in_db(app)} == {"Bronze ding",
+                                                               "Jade cong, Liangzhu"}
+    exported = editor.get(re.search(r'href="(/api/v1/items/export\.csv)"', page.text).group(1))
+    assert exported.status_code == 200 and "Jade cong, Liangzhu" in exported.text
+
+
+@pytest.mark.parametrize("body, shown", [
+    ("slug,title_zh,title_en\nding,青铜鼎,Bronze ding\nbad slug!,,\n".encode(), "Row 3"),
+    (b"name,colour\nx,y\n", "the first row must name the columns"),
+    ("slug,title_zh\n坏,鼎\n".encode("gb18030"), "not UTF-8"),
+])
+def test_a_bad_csv_imports_nothing_and_lists_its_problems(app, editor, body, shown):
+    page = import_csv(editor, body)
+    assert page.status_code == 422
+    assert "Nothing was imported" in page.text and shown in page.text
+    assert items_in_db(app) == []
+
+
+def test_import_needs_a_file_and_the_csrf_token(app, editor):
+    page = editor.post("/studio/items/import", data={"csrf_token": csrf_token(
+        editor.get("/studio/").text)}, content_type="multipart/form-data")
+    assert page.status_code == 422 and "Choose a CSV file." in page.text
+    refused = editor.post("/studio/items/import", data={
+        "file": (io.BytesIO(b"slug,title_zh\nx,y\n"), "items.csv")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 400 and items_in_db(app) == []

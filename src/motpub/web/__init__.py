@@ -46,7 +46,8 @@ def register_blueprints(app: Flask) -> None:
     from motpub.web.studio import bp as studio_bp
     # These add the exhibition pages to the public and studio blueprints: imported before
     # the blueprints are registered.
-    from motpub.web import exhibition_page, studio_codes, studio_exhibitions  # noqa: F401
+    from motpub.web import (exhibition_page, studio_bulk, studio_codes,  # noqa: F401
+                            studio_exhibitions)
 
     app.register_blueprint(public_bp)
     app.register_blueprint(studio_bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length
@@ -86,6 +87,11 @@ class UserForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A form with no fields but the CSRF token, for buttons that change something."""
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file (UTF-8, as exported)"),
+                     validators=[FileRequired(_l("Choose a CSV file."))])
 
 
 class ExhibitionForm(FlaskForm):

@@ -24,7 +24,7 @@ from motpub.web.api.codes import qr_download
 from motpub.web.api.videos import video_json
 from motpub.web.context import db, runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE, SessionUser, limiter
-from motpub.web.forms import ButtonForm, CodeForm, ItemForm, LoginForm, UserForm
+from motpub.web.forms import ButtonForm, CodeForm, ImportForm, ItemForm, LoginForm, UserForm
 from motpub.web.public import _media_sources, public_csp, render_item_html
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -94,7 +94,7 @@ def choose_language(language: str):
 @editor_required
 def items():
     return render_template("studio/items.html", items=item_service.list_items(db()),
-                           button=ButtonForm())
+                           button=ButtonForm(), import_form=ImportForm())
 
 
 def _save(form: ItemForm, item=None):

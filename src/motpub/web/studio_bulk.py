@@ -1,0 +1,45 @@
+"""The studio's import and export of items as CSV, through the same service as the API."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from motpub.services import bulk
+from motpub.services import items as item_service
+from motpub.services.errors import ServiceError
+from motpub.web.context import db
+from motpub.web.forms import ButtonForm, ImportForm
+from motpub.web.studio import bp, editor_required
+
+MAX_CSV_BYTES = 5 * 2**20
+
+
+@bp.post("/items/import")
+@editor_required
+def import_items():
+    """All rows or none: on any problem nothing changes and every problem is listed."""
+    form, problems = ImportForm(), []
+    if form.validate_on_submit():
+        raw = form.file.data.read(MAX_CSV_BYTES + 1)
+        try:
+            if len(raw) > MAX_CSV_BYTES:
+                raise bulk.ImportRejected([(0, _("The file is larger than 5 MB."))])
+            text = raw.decode("utf-8-sig")
+            created, updated = bulk.import_items_csv(db(), text)
+        except UnicodeDecodeError:
+            problems = [(0, _("The file is not UTF-8 text. Save the CSV as UTF-8 and try "
+                              "again."))]
+        except bulk.ImportRejected as error:
+            db().rollback()
+            problems = error.problems
+        except ServiceError as error:  # not a CSV of items at all: its header, its size
+            db().rollback()
+            problems = [(0, error.message)]
+        else:
+            db().commit()
+            flash(_("Imported: %(created)d new, %(updated)d updated.",
+                    created=len(created), updated=len(updated)), "ok")
+            return redirect(url_for("studio.items"))
+    return render_template("studio/items.html", items=item_service.list_items(db()),
+                           button=ButtonForm(), import_form=form, problems=problems), 422
