@@ -11,8 +11,8 @@ import threading
 import pytest
 from sqlalchemy import func, insert, select
 
-from motpub.domain import (Code, Engagement, EngagementRollup, Scan, View, VisitorRollup,
-                           VisitRollup)
+from motpub.domain import (Code, DailyVisitorRollup, Engagement, EngagementRollup, Scan, View,
+                           VisitorRollup, VisitRollup)
 from motpub.services import analytics
 from motpub.services.rollups import (GRACE, delete_rolled_events, hour_of, roll_up,
                                      roll_up_visits, watermark)
@@ -43,19 +43,24 @@ def generate(session, pairs, rng, start, end, count: int) -> None:
     def moment():
         return start + dt.timedelta(seconds=rng.random() * span)
 
-    def visit():
+    def visit(item_id: int, when: dt.datetime):
+        # As in production, a visitor's hash is of one UTC day and one item.
+        visitor = f"v{when.date()}-{item_id}-{rng.randrange(12)}"
         return {"language": rng.choice(["zh", "en"]), "language_source": "header",
                 "device_class": rng.choice(["mobile", "tablet"]), "os": rng.choice(["iOS", ""]),
                 "browser": "b", "in_app": rng.choice(["wechat", ""]), "referrer_host": "",
                 "country": rng.choice(["CN", ""]), "is_bot": rng.random() < 0.1,
-                "visitor_hash": f"v{rng.randrange(300)}", "exhibition_id": rng.choice([None, 3])}
+                "visitor_hash": visitor, "exhibition_id": rng.choice([None, 3])}
 
     scans, views, beacons = [], [], []
     for _n in range(count):
         code_id, item_id = rng.choice(pairs)
-        scans.append({**visit(), "code_id": code_id, "item_id": item_id, "scanned_at": moment()})
+        when = moment()
+        scans.append({**visit(item_id, when), "code_id": code_id, "item_id": item_id,
+                      "scanned_at": when})
         if rng.random() < 0.3:
-            views.append({**visit(), "item_id": item_id, "viewed_at": moment()})
+            when = moment()
+            views.append({**visit(item_id, when), "item_id": item_id, "viewed_at": when})
         if rng.random() < 0.3:
             session_id, when = f"s{rng.randrange(400)}", moment()
             for kind, value in (("video_start", 800), ("video_progress", rng.choice([50, 100])),
@@ -88,17 +93,25 @@ def rollup_rows(factory) -> list:
         return [sorted((tuple(getattr(row, column.name) for column in model.__table__.columns
                               if column.name != "id") for row in session.scalars(select(model))),
                        key=repr)
-                for model in (VisitRollup, VisitorRollup, EngagementRollup)]
+                for model in (VisitRollup, VisitorRollup, EngagementRollup, DailyVisitorRollup)]
 
 
 def test_rolled_up_figures_equal_the_raw_ones_in_every_zone(factory, mix):
     zones = ("Asia/Shanghai", "Europe/Berlin", "Asia/Kathmandu")  # +08, daylight saving, +05:45
     before = {zone: figures(factory, tz=zone) for zone in zones}
     before_filtered = figures(factory, item_id=str(mix[0][1]), language="zh")
+    before_item = figures(factory, item_id=str(mix[0][1]))
     roll_up_visits(factory, now=NOW, keep_days=3650)
     for zone in zones:
         assert figures(factory, tz=zone) == before[zone], zone
     assert figures(factory, item_id=str(mix[0][1]), language="zh") == before_filtered
+    assert figures(factory, item_id=str(mix[0][1])) == before_item
+    # The summary and the item breakdown read whole UTC days from the daily rows: one per
+    # day and item, the 31 whole days before NOW's.
+    with factory() as session:
+        days = session.execute(select(DailyVisitorRollup.day,
+                                      DailyVisitorRollup.item_id)).all()
+    assert len(days) == len(set(days)) and len({day for day, _item in days}) == 31
     assert before["Asia/Shanghai"]["summary", None]["scans"] > 1000
 
 

@@ -170,10 +170,11 @@ _BUCKET_STARTS = {"hour": lambda n: EPOCH + dt.timedelta(hours=n),
 EPOCH = dt.datetime(1970, 1, 1)
 
 
-def _figures(session: Session, filters: Filters, key) -> dict:
+def _figures(session: Session, filters: Filters, key, *, by_item: bool = False) -> dict:
     """{key: (human scans, distinct human visitors)} for a grouping of scans."""
     plan, code_id = Plan.make(session, filters), _code_id(session, filters)
-    figures = human_figures(session, plan, filters, code_id, key, scans_only=True)
+    figures = human_figures(session, plan, filters, code_id, key, scans_only=True,
+                            by_item=by_item)
     return {name: (scans, visitors) for name, (scans, _views, visitors) in figures.items()}
 
 
@@ -243,7 +244,7 @@ def _breakdown_key(by: str):
 def breakdown(session: Session, filters: Filters, by: str) -> list[dict]:
     if by not in BREAKDOWNS:
         raise Invalid("by must be one of " + ", ".join(BREAKDOWNS), field="by")
-    figures = _figures(session, filters, _breakdown_key(by))
+    figures = _figures(session, filters, _breakdown_key(by), by_item=by == "item")
     if by == "weekday_hour":
         figures = {f"{number // 24 + 1}-{number % 24:02d}": counts
                    for number, counts in figures.items()}

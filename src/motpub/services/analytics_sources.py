@@ -16,12 +16,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (String, and_, case, func, literal, literal_column, null, select, text,
-                        false, true, type_coerce, union_all)
+from sqlalchemy import (String, and_, case, false, func, literal, literal_column, null, or_,
+                        select, text, true, type_coerce, union_all)
 from sqlalchemy.orm import Session
 
-from motpub.domain import (Engagement, EngagementKind, EngagementRollup, Scan, View,
-                           VisitorRollup, VisitRollup)
+from motpub.domain import (DailyVisitorRollup, Engagement, EngagementKind, EngagementRollup,
+                           Scan, View, VisitorRollup, VisitRollup)
 from motpub.services.rollups import epoch_seconds, hour_of, moment_of, watermark
 
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; Monday is 0
@@ -104,11 +104,24 @@ class Plan:
         return cls(session.get_bind().dialect.name, stretches, first, max(rolled, first),
                    tail, filters.end)
 
-    def rollup(self, model, filters, code_id) -> Source | None:
+    def whole_days(self, filters, code_id) -> tuple[int, int] | None:
+        """The UTC days first <= day < end inside the rolled-up hours, which the daily rows
+        can stand for: only unfiltered or by item, since they have no other dimension."""
+        if filters.language or code_id is not None or filters.exhibition_id is not None:
+            return None
+        first, end = -(-self.first_hour // 24), self.rolled_end // 24
+        return (first, end) if end > first else None
+
+    def rollup(self, model, filters, code_id, *, besides: tuple[int, int] | None = None
+               ) -> Source | None:
+        """Rolled-up rows of the period's hours; `besides` leaves out whole days (first,
+        end) that the daily rows stand for."""
         if self.rolled_end <= self.first_hour:
             return None
         where = [model.hour >= self.first_hour, model.hour < self.rolled_end,
                  *_common(model, filters, code_id)]
+        if besides:
+            where.append(or_(model.hour < besides[0] * 24, model.hour >= besides[1] * 24))
         if hasattr(model, "code_id") and code_id is not None:
             where.append(model.code_id == code_id)
         return Source(model, _local(model.hour, self.stretches, 3600), where)
@@ -143,11 +156,18 @@ def _union(parts: list):
 
 
 def human_figures(session: Session, plan: Plan, filters, code_id, key, *,
-                  scans_only: bool) -> dict:
+                  scans_only: bool, by_item: bool = False) -> dict:
     """{key: (human scans, human views, distinct human visitors)} in one pass over the
-    visitor rollup and the raw tail; `key(source)` is the grouping, None for one total."""
+    visitor rollup and the raw tail; `key(source)` is the grouping, None for one total.
+
+    Whole UTC days of one total, or of a grouping by item (`by_item`), are read from the
+    daily rows instead, and added: a visitor's hash is of one UTC day and one item, so
+    no visitor is counted in both parts.
+    """
+    days = plan.whole_days(filters, code_id) if key is None or by_item else None
+    figures = _daily_figures(session, filters, days, by_item, scans_only) if days else {}
     parts = []
-    rollup = plan.rollup(VisitorRollup, filters, code_id)
+    rollup = plan.rollup(VisitorRollup, filters, code_id, besides=days)
     if rollup:
         model = VisitorRollup
         where = rollup.where + ([model.is_scan == true()] if scans_only else [])
@@ -171,7 +191,28 @@ def human_figures(session: Session, plan: Plan, filters, code_id, key, *,
     result = session.execute(select(per_visitor.c.key, func.sum(per_visitor.c.scans),
                                     func.sum(per_visitor.c.views), func.count())
                              .group_by(per_visitor.c.key))
-    return {row[0]: (int(row[1] or 0), int(row[2] or 0), int(row[3])) for row in result}
+    for key_value, scans, views, visitors in result:
+        before = figures.get(key_value, (0, 0, 0))
+        figures[key_value] = (before[0] + int(scans or 0), before[1] + int(views or 0),
+                              before[2] + int(visitors))
+    return figures
+
+
+def _daily_figures(session: Session, filters, days: tuple[int, int], by_item: bool,
+                   scans_only: bool) -> dict:
+    model = DailyVisitorRollup
+    where = [model.day >= days[0], model.day < days[1], *_common(model, filters, None)]
+    if scans_only:
+        where.append(model.scans > 0)
+    visitors = model.scan_visitors if scans_only else model.visitors
+    sums = [func.sum(model.scans), func.sum(model.views), func.sum(visitors)]
+    if by_item:
+        result = session.execute(select(model.item_id, *sums).where(*where)
+                                 .group_by(model.item_id)).all()
+    else:  # one total, keyed 0 as human_figures keys it
+        result = [(0, *session.execute(select(*sums).where(*where)).one())]
+    return {row[0]: (int(row[1] or 0), 0 if scans_only else int(row[2] or 0), int(row[3] or 0))
+            for row in result if row[1] or row[2]}
 
 
 def human_scans(session: Session, plan: Plan, filters, code_id, keys: list,

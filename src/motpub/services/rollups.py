@@ -19,8 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from motpub.domain import (Engagement, EngagementKind, EngagementRollup, RollupWatermark,
-                           Scan, View, VisitorRollup, VisitRollup)
+from motpub.domain import (DailyVisitorRollup, Engagement, EngagementKind, EngagementRollup,
+                           RollupWatermark, Scan, View, VisitorRollup, VisitRollup)
 
 WATERMARK = "visits"
 # Rows reach the database a moment after their time (the scan writer's group commit, or its
@@ -120,6 +120,32 @@ def _rebuild(session: Session, dialect: str, first: int, end: int) -> None:
             .group_by(hour, *(dims if not is_scan else [model.code_id, *dims]),
                       model.visitor_hash)))
     _rebuild_engagement(session, dialect, start, stop)
+    _rebuild_days(session, first, end)
+
+
+def _rebuild_days(session: Session, first: int, end: int) -> None:
+    """Replace the daily rows of the whole UTC days that end by hour `end` and that the
+    hours first <= hour < end touch, from the hourly visitor rows (all 24 hours of such a
+    day are rolled up by now)."""
+    first_day, end_day = first // 24, end // 24
+    if end_day <= first_day:
+        return
+    model = VisitorRollup
+    session.execute(delete(DailyVisitorRollup).where(DailyVisitorRollup.day >= first_day,
+                                                     DailyVisitorRollup.day < end_day))
+    day = model.hour // 24  # one expression object: PostgreSQL must see the same one twice
+    per_visitor = select(
+        day.label("day"), model.item_id,
+        func.sum(case((model.is_scan.is_(True), model.visits), else_=0)).label("scans"),
+        func.sum(case((model.is_scan.is_(True), 0), else_=model.visits)).label("views")) \
+        .where(model.hour >= first_day * 24, model.hour < end_day * 24) \
+        .group_by(day, model.item_id, model.visitor_hash).subquery()
+    rows = per_visitor.c
+    session.execute(insert(DailyVisitorRollup).from_select(
+        ["day", "item_id", "scans", "views", "visitors", "scan_visitors"],
+        select(rows.day, rows.item_id, func.sum(rows.scans), func.sum(rows.views),
+               func.count(), func.sum(case((rows.scans > 0, 1), else_=0)))
+        .group_by(rows.day, rows.item_id)))
 
 
 def _rebuild_engagement(session: Session, dialect: str, start: dt.datetime,
