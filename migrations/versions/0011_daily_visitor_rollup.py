@@ -1,4 +1,4 @@
-"""daily visitor rollup: scans, views and unique visitors per item and whole UTC day
+"""daily visitor rollup: scans, views and unique visitors per item, whole UTC day and value
 
 Revision ID: 0011
 Revises: 0010
@@ -19,6 +19,8 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('day', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('dimension', sa.String(length=16), nullable=False),
+    sa.Column('value', sa.String(length=32), nullable=False),
     sa.Column('scans', sa.Integer(), nullable=False),
     sa.Column('views', sa.Integer(), nullable=False),
     sa.Column('visitors', sa.Integer(), nullable=False),
@@ -27,12 +29,13 @@ def upgrade() -> None:
                             name=op.f('fk_daily_visitor_rollup_item_id_item'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_daily_visitor_rollup')))
-    op.create_index('ix_daily_visitor_rollup_day', 'daily_visitor_rollup', ['day'])
+    op.create_index('ix_daily_visitor_rollup_dimension_day', 'daily_visitor_rollup',
+                    ['dimension', 'day'])
     op.create_index('ix_daily_visitor_rollup_item_id_day', 'daily_visitor_rollup',
                     ['item_id', 'day'])
 
 
 def downgrade() -> None:
     op.drop_index('ix_daily_visitor_rollup_item_id_day', table_name='daily_visitor_rollup')
-    op.drop_index('ix_daily_visitor_rollup_day', table_name='daily_visitor_rollup')
+    op.drop_index('ix_daily_visitor_rollup_dimension_day', table_name='daily_visitor_rollup')
     op.drop_table('daily_visitor_rollup')

@@ -44,12 +44,15 @@ def generate(session, pairs, rng, start, end, count: int) -> None:
         return start + dt.timedelta(seconds=rng.random() * span)
 
     def visit(item_id: int, when: dt.datetime):
-        # As in production, a visitor's hash is of one UTC day and one item.
+        # As in production, a visitor's hash is of one UTC day and one item, and stands for
+        # one device and address; the language may change from scan to scan.
         visitor = f"v{when.date()}-{item_id}-{rng.randrange(12)}"
+        device = random.Random(visitor)
         return {"language": rng.choice(["zh", "en"]), "language_source": "header",
-                "device_class": rng.choice(["mobile", "tablet"]), "os": rng.choice(["iOS", ""]),
-                "browser": "b", "in_app": rng.choice(["wechat", ""]), "referrer_host": "",
-                "country": rng.choice(["CN", ""]), "is_bot": rng.random() < 0.1,
+                "device_class": device.choice(["mobile", "tablet"]),
+                "os": device.choice(["iOS", ""]), "browser": "b",
+                "in_app": device.choice(["wechat", ""]), "referrer_host": "",
+                "country": device.choice(["CN", ""]), "is_bot": rng.random() < 0.1,
                 "visitor_hash": visitor, "exhibition_id": rng.choice([None, 3])}
 
     scans, views, beacons = [], [], []
@@ -106,12 +109,16 @@ def test_rolled_up_figures_equal_the_raw_ones_in_every_zone(factory, mix):
         assert figures(factory, tz=zone) == before[zone], zone
     assert figures(factory, item_id=str(mix[0][1]), language="zh") == before_filtered
     assert figures(factory, item_id=str(mix[0][1])) == before_item
-    # The summary and the item breakdown read whole UTC days from the daily rows: one per
-    # day and item, the 31 whole days before NOW's.
+    # The summary and the breakdowns by item and by what a visitor hash fixes read whole
+    # UTC days from the daily rows: one per day, item and value, for the 31 whole days
+    # before NOW's.
     with factory() as session:
-        days = session.execute(select(DailyVisitorRollup.day,
-                                      DailyVisitorRollup.item_id)).all()
-    assert len(days) == len(set(days)) and len({day for day, _item in days}) == 31
+        days = session.execute(select(DailyVisitorRollup.day, DailyVisitorRollup.item_id,
+                                      DailyVisitorRollup.dimension,
+                                      DailyVisitorRollup.value)).all()
+    assert len(days) == len(set(days)) and len({row[0] for row in days}) == 31
+    assert {row[2] for row in days} == {"", "device_class", "os", "browser", "in_app",
+                                        "country"}
     assert before["Asia/Shanghai"]["summary", None]["scans"] > 1000
 
 

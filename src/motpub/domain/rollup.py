@@ -81,22 +81,27 @@ class VisitorRollup(_Dimensions, Base):
 
 
 class DailyVisitorRollup(Base):
-    """Human scans, views and unique visitors per item and whole UTC day, for long ranges.
+    """Human scans, views and unique visitors per item and whole UTC day, for long ranges:
+    in all (`dimension` ""), and per value of each dimension a visitor hash fixes
+    (`dimension` "device_class", "os", "browser", "in_app" or "country").
 
-    A visitor hash is salted per UTC day and item, so no visitor is in two of these rows:
-    the visitors of whole days add up exactly, with no hashes to tell apart. Built from
-    VisitorRollup once all 24 hours of a day are rolled up. `day` counts UTC days since
-    1970. `visitors` are of scans and views alike, `scan_visitors` of scans only.
+    A visitor hash is salted per UTC day and item, and stands for one device and address,
+    so no visitor is in two rows of one dimension: the visitors of whole days add up
+    exactly, with no hashes to tell apart. Built from VisitorRollup once all 24 hours of a
+    day are rolled up. `day` counts UTC days since 1970. `visitors` are of scans and views
+    alike, `scan_visitors` of scans only.
     """
 
     __tablename__ = "daily_visitor_rollup"
-    __table_args__ = (Index("ix_daily_visitor_rollup_day", "day"),
+    __table_args__ = (Index("ix_daily_visitor_rollup_dimension_day", "dimension", "day"),
                       Index("ix_daily_visitor_rollup_item_id_day", "item_id", "day"))
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     day: Mapped[int] = mapped_column(Integer)
     # None for scans of an exhibition's entrance code, as on the raw row
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(32))
     scans: Mapped[int] = mapped_column(Integer)
     views: Mapped[int] = mapped_column(Integer)
     visitors: Mapped[int] = mapped_column(Integer)

@@ -170,11 +170,11 @@ _BUCKET_STARTS = {"hour": lambda n: EPOCH + dt.timedelta(hours=n),
 EPOCH = dt.datetime(1970, 1, 1)
 
 
-def _figures(session: Session, filters: Filters, key, *, by_item: bool = False) -> dict:
-    """{key: (human scans, distinct human visitors)} for a grouping of scans."""
+def _figures(session: Session, filters: Filters, key, *, by: str | None = None) -> dict:
+    """{key: (human scans, distinct human visitors)} for a grouping of scans; `by` names
+    the grouping's column, when it is one."""
     plan, code_id = Plan.make(session, filters), _code_id(session, filters)
-    figures = human_figures(session, plan, filters, code_id, key, scans_only=True,
-                            by_item=by_item)
+    figures = human_figures(session, plan, filters, code_id, key, scans_only=True, by=by)
     return {name: (scans, visitors) for name, (scans, _views, visitors) in figures.items()}
 
 
@@ -244,7 +244,7 @@ def _breakdown_key(by: str):
 def breakdown(session: Session, filters: Filters, by: str) -> list[dict]:
     if by not in BREAKDOWNS:
         raise Invalid("by must be one of " + ", ".join(BREAKDOWNS), field="by")
-    figures = _figures(session, filters, _breakdown_key(by), by_item=by == "item")
+    figures = _figures(session, filters, _breakdown_key(by), by=BREAKDOWNS[by])
     if by == "weekday_hour":
         figures = {f"{number // 24 + 1}-{number % 24:02d}": counts
                    for number, counts in figures.items()}

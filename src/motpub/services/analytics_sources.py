@@ -22,9 +22,12 @@ from sqlalchemy.orm import Session
 
 from motpub.domain import (DailyVisitorRollup, Engagement, EngagementKind, EngagementRollup,
                            Scan, View, VisitorRollup, VisitRollup)
-from motpub.services.rollups import epoch_seconds, hour_of, moment_of, watermark
+from motpub.services.rollups import (VISITOR_DIMENSIONS, epoch_seconds, hour_of, moment_of,
+                                     watermark)
 
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; Monday is 0
+# The groupings the daily rows hold: by item, and by what a visitor hash fixes.
+DAILY_GROUPINGS = ("item_id", *VISITOR_DIMENSIONS)
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,8 @@ class Plan:
 
     def whole_days(self, filters, code_id) -> tuple[int, int] | None:
         """The UTC days first <= day < end inside the rolled-up hours, which the daily rows
-        can stand for: only unfiltered or by item, since they have no other dimension."""
+        can stand for: unfiltered or by item, since they have no language, code or
+        exhibition."""
         if filters.language or code_id is not None or filters.exhibition_id is not None:
             return None
         first, end = -(-self.first_hour // 24), self.rolled_end // 24
@@ -156,16 +160,17 @@ def _union(parts: list):
 
 
 def human_figures(session: Session, plan: Plan, filters, code_id, key, *,
-                  scans_only: bool, by_item: bool = False) -> dict:
+                  scans_only: bool, by: str | None = None) -> dict:
     """{key: (human scans, human views, distinct human visitors)} in one pass over the
     visitor rollup and the raw tail; `key(source)` is the grouping, None for one total.
 
-    Whole UTC days of one total, or of a grouping by item (`by_item`), are read from the
-    daily rows instead, and added: a visitor's hash is of one UTC day and one item, so
-    no visitor is counted in both parts.
+    Whole UTC days of one total, or of a grouping by a column in DAILY_GROUPINGS (`by`),
+    are read from the daily rows instead, and added: a visitor's hash is of one UTC day
+    and one item, so no visitor is counted in both parts.
     """
-    days = plan.whole_days(filters, code_id) if key is None or by_item else None
-    figures = _daily_figures(session, filters, days, by_item, scans_only) if days else {}
+    daily = key is None or by in DAILY_GROUPINGS
+    days = plan.whole_days(filters, code_id) if daily else None
+    figures = _daily_figures(session, filters, days, by, scans_only) if days else {}
     parts = []
     rollup = plan.rollup(VisitorRollup, filters, code_id, besides=days)
     if rollup:
@@ -198,17 +203,19 @@ def human_figures(session: Session, plan: Plan, filters, code_id, key, *,
     return figures
 
 
-def _daily_figures(session: Session, filters, days: tuple[int, int], by_item: bool,
+def _daily_figures(session: Session, filters, days: tuple[int, int], by: str | None,
                    scans_only: bool) -> dict:
     model = DailyVisitorRollup
-    where = [model.day >= days[0], model.day < days[1], *_common(model, filters, None)]
+    where = [model.day >= days[0], model.day < days[1], *_common(model, filters, None),
+             model.dimension == ("" if by in (None, "item_id") else by)]
     if scans_only:
         where.append(model.scans > 0)
     visitors = model.scan_visitors if scans_only else model.visitors
     sums = [func.sum(model.scans), func.sum(model.views), func.sum(visitors)]
-    if by_item:
-        result = session.execute(select(model.item_id, *sums).where(*where)
-                                 .group_by(model.item_id)).all()
+    if by is not None:
+        grouping = model.item_id if by == "item_id" else model.value
+        result = session.execute(select(grouping, *sums).where(*where)
+                                 .group_by(grouping)).all()
     else:  # one total, keyed 0 as human_figures keys it
         result = [(0, *session.execute(select(*sums).where(*where)).one())]
     return {row[0]: (int(row[1] or 0), 0 if scans_only else int(row[2] or 0), int(row[3] or 0))

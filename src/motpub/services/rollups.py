@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import (BigInteger, Integer, and_, case, cast, delete, false, func, insert,
-                        literal, null, select, true, update)
+from sqlalchemy import (BigInteger, Integer, String, and_, case, cast, delete, false, func,
+                        insert, literal, null, select, true, update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -31,6 +31,8 @@ REROLL_HOURS = 2
 MAX_HOURS_PER_RUN = 24 * 7  # a backlog is rolled a week per transaction
 DIMENSIONS = ("item_id", "exhibition_id", "language", "device_class", "os", "browser",
               "in_app", "country")
+# What a visitor hash fixes (its device and address), unlike language, code or exhibition.
+VISITOR_DIMENSIONS = ("device_class", "os", "browser", "in_app", "country")
 
 
 def epoch_seconds(column, dialect: str):
@@ -134,18 +136,25 @@ def _rebuild_days(session: Session, first: int, end: int) -> None:
     session.execute(delete(DailyVisitorRollup).where(DailyVisitorRollup.day >= first_day,
                                                      DailyVisitorRollup.day < end_day))
     day = model.hour // 24  # one expression object: PostgreSQL must see the same one twice
-    per_visitor = select(
-        day.label("day"), model.item_id,
-        func.sum(case((model.is_scan.is_(True), model.visits), else_=0)).label("scans"),
-        func.sum(case((model.is_scan.is_(True), 0), else_=model.visits)).label("views")) \
-        .where(model.hour >= first_day * 24, model.hour < end_day * 24) \
-        .group_by(day, model.item_id, model.visitor_hash).subquery()
-    rows = per_visitor.c
-    session.execute(insert(DailyVisitorRollup).from_select(
-        ["day", "item_id", "scans", "views", "visitors", "scan_visitors"],
-        select(rows.day, rows.item_id, func.sum(rows.scans), func.sum(rows.views),
-               func.count(), func.sum(case((rows.scans > 0, 1), else_=0)))
-        .group_by(rows.day, rows.item_id)))
+    for dimension in ("", *VISITOR_DIMENSIONS):
+        # Per visitor (and value) first, then per value: exact even for a visitor with two
+        # values of a dimension, whom the hourly figures also count under each.
+        column = [getattr(model, dimension)] if dimension else []
+        per_visitor = select(
+            day.label("day"), model.item_id, *column,
+            func.sum(case((model.is_scan.is_(True), model.visits), else_=0)).label("scans"),
+            func.sum(case((model.is_scan.is_(True), 0), else_=model.visits)).label("views")) \
+            .where(model.hour >= first_day * 24, model.hour < end_day * 24) \
+            .group_by(day, model.item_id, model.visitor_hash, *column).subquery()
+        rows = per_visitor.c
+        value = cast(rows[dimension], String) if dimension else literal("")
+        session.execute(insert(DailyVisitorRollup).from_select(
+            ["day", "item_id", "dimension", "value", "scans", "views", "visitors",
+             "scan_visitors"],
+            select(rows.day, rows.item_id, literal(dimension), value, func.sum(rows.scans),
+                   func.sum(rows.views), func.count(),
+                   func.sum(case((rows.scans > 0, 1), else_=0)))
+            .group_by(rows.day, rows.item_id, *([rows[dimension]] if dimension else []))))
 
 
 def _rebuild_engagement(session: Session, dialect: str, start: dt.datetime,
