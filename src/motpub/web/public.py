@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from markupsafe import escape
 
 from motpub.domain import Item, LanguageSource
 from motpub.services.codes import resolve_code
@@ -24,6 +25,7 @@ csrf.exempt(bp)
 limiter.exempt(bp)  # nothing here is limited; spares the scan page the limiter's lookups
 
 PAGE_CACHE_SIZE = 2048
+CODE_SLOT = 'data-code=""'  # in the item page, filled with the code a scan opened it through
 _cache_lock = threading.Lock()
 
 
@@ -68,9 +70,8 @@ def _public_csp(config) -> str:
 
 
 def render_item_html(item: Item, language: str, *, switch_url: str | None = None,
-                     is_preview: bool = False, code: str | None = None) -> str:
-    """The visitor page; the language switch leads to the canonical page unless told otherwise.
-    `code` is the code the page was opened through, which its beacons report."""
+                     is_preview: bool = False) -> str:
+    """The visitor page; the language switch leads to the canonical page unless told otherwise."""
     g.language = language  # the interface strings follow the page's language
     css, _hash = page_style(settings().templates_dir)
     other_language = "en" if language == "zh" else "zh"
@@ -81,17 +82,16 @@ def render_item_html(item: Item, language: str, *, switch_url: str | None = None
         other_language=other_language,
         switch_url=switch_url or f"/i/{item.slug}?lang={other_language}",
         is_preview=is_preview,
-        code=code,
     )
 
 
-def _cached_page(target: Target, language: str, code: str | None) -> str:
-    key = (target.item_id, target.item_revision, language, code)
+def _cached_page(target: Target, language: str) -> str:
+    key = (target.item_id, target.item_revision, language)
     cache = runtime().page_cache
     html = cache.get(key)
     if html is None:
         item = db().get(Item, target.item_id)
-        html = render_item_html(item, language, code=code)
+        html = render_item_html(item, language)
         with _cache_lock:
             if len(cache) >= PAGE_CACHE_SIZE:
                 cache.clear()
@@ -127,7 +127,10 @@ def _serve(target: Target | None, code: str | None = None) -> Response:
     if target is None:
         return not_found_response()
     language, source = visitor_language(target.default_language)
-    response = page_response(_cached_page(target, language, code), language)
+    html = _cached_page(target, language)
+    if code:  # its beacons report it; one cached page serves every code of the item
+        html = html.replace(CODE_SLOT, f'data-code="{escape(code)}"', 1)
+    response = page_response(html, language)
     _record(target, language, source)
     return response
 
