@@ -164,3 +164,11 @@ def test_stats_count_only_scans_that_were_served_a_page(api, client):
     assert client.get(f"/s/{code}").status_code == 404
     stats = api.get(f"/items/{item['id']}/stats").get_json()
     assert (stats["scans"], stats["orphan_scans"]) == (3, 1)
+
+
+def test_a_bad_slug_is_explained_in_words_not_as_a_pattern(api):
+    error = api.post("/items", json={"title": {"en": "ok"}, "slug": "Bronze ding!"}) \
+        .get_json()["error"]
+    assert error["field"] == "slug"
+    assert "lowercase letters a-z, digits and single hyphens" in error["message"]
+    assert "^[a-z0-9]" not in error["message"]

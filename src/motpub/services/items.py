@@ -26,6 +26,8 @@ from motpub.services.errors import Conflict, Invalid, NotFound
 from motpub.services.gs1 import normalize_gtin
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+PATTERN_HINTS = {SLUG_PATTERN: "use only lowercase letters a-z, digits and single hyphens "
+                               "between them, such as bronze-ding-2"}
 
 
 def _localized(max_length: int) -> type[BaseModel]:
@@ -105,7 +107,10 @@ def parse(model: type[BaseModel], data: object) -> BaseModel:
         problems = []
         for detail in error.errors(include_url=False):
             where = ".".join(str(part) for part in detail["loc"]) or "body"
-            problems.append(f"{where}: {detail['msg']}")
+            message = detail["msg"]
+            if detail["type"] == "string_pattern_mismatch":  # say what fits, not the regex
+                message = PATTERN_HINTS.get(detail.get("ctx", {}).get("pattern"), message)
+            problems.append(f"{where}: {message}")
         first = error.errors()[0]["loc"]
         raise Invalid("; ".join(problems), field=str(first[0]) if first else None) from None
 
