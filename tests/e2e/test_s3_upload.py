@@ -14,7 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser
 
 from tests.conftest import make_clip
 from tests.e2e.conftest import Server, _cli, running_server

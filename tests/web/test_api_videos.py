@@ -302,3 +302,19 @@ def test_cancelling_a_first_upload_leaves_a_failed_video_with_the_reason(app, ap
     assert cancelled["status"] == "failed"
     assert cancelled["error"]["en"] and cancelled["error"]["zh"]
     assert app.extensions["motpub"].storage.abandoned_uploads(0) == []
+
+
+def test_replacing_a_cancelled_first_upload_keeps_no_file_to_go_back_to(app, api):
+    item = api.create_item()
+    created = api.post(f"/items/{item['id']}/videos", json={
+        "language": None, "filename": "clip.mp4", "size_bytes": 10_000_000,
+        "content_type": "video/mp4"}).get_json()
+    video_id = created["video_id"]
+    assert api.delete(f"/videos/{video_id}/upload").status_code == 200
+    assert api.post(f"/videos/{video_id}/replace", json={
+        "filename": "second.mp4", "size_bytes": 10_000_000,
+        "content_type": "video/mp4"}).status_code == 201
+    with app.extensions["motpub"].session_factory() as session:
+        assert session.get(Video, video_id).replacing is None  # its first file never arrived
+    again = api.delete(f"/videos/{video_id}/upload").get_json()
+    assert again["status"] == "failed" and again["error"]["en"]

@@ -113,7 +113,7 @@ def _totals(session: Session, filters: Filters) -> dict:
 
 
 def summary(session: Session, filters: Filters) -> dict:
-    # The two periods cost the same and share nothing: on PostgreSQL they are read at once.
+    # The two periods cost the same and share nothing: they are read at once.
     periods = read_together(session, {"current": lambda own: _totals(own, filters),
                                       "previous": lambda own: _totals(own, filters.previous())})
     return {**periods["current"], "previous": periods["previous"]}
@@ -201,9 +201,9 @@ def timeseries(session: Session, filters: Filters, interval: str) -> list[dict]:
     start_of = _BUCKET_STARTS[interval]
     figures = {start_of(number): counts for number, counts in
                _figures(session, filters, _bucket_key(interval)).items()}
-    return [{"t": moment.isoformat(), "scans": figures.get(moment, (0, 0))[0],
-             "visitors": figures.get(moment, (0, 0))[1]}
-            for moment in _buckets(filters, interval)]
+    return [{"t": moment.isoformat(), "scans": scans, "visitors": visitors}
+            for moment in _buckets(filters, interval)
+            for scans, visitors in [figures.get(moment, (0, 0))]]
 
 
 def scan_series(session: Session, filters: Filters, interval: str, by: str,
@@ -213,10 +213,9 @@ def scan_series(session: Session, filters: Filters, interval: str, by: str,
         raise ValueError(f"no scan series by {by} per {interval}")
     if not keys:
         return {}
-    plan, code_id = Plan.make(session, filters), _code_id(session, filters)
     start_of = _BUCKET_STARTS[interval]
-    counts = {(key, start_of(number)): scans for (key, number), scans in human_scans(
-        session, plan, filters, code_id, [_breakdown_key(by), _bucket_key(interval)],
+    counts = {(key, start_of(number)): scans for (key, number), scans in _scans(
+        session, filters, [_breakdown_key(by), _bucket_key(interval)],
         within=(BREAKDOWNS[by], keys)).items()}
     moments = _buckets(filters, interval)
     return {key: [counts.get((key, moment), 0) for moment in moments] for key in keys}
@@ -227,9 +226,12 @@ def scans_by(session: Session, filters: Filters, by: str) -> dict[object, int]:
     are shown (the hour-of-day chart, the heatmap)."""
     if by not in BREAKDOWNS:
         raise Invalid("by must be one of " + ", ".join(BREAKDOWNS), field="by")
+    return {key: scans for (key,), scans in _scans(session, filters, [_breakdown_key(by)]).items()}
+
+
+def _scans(session: Session, filters: Filters, keys: list, within=None) -> dict:
     plan, code_id = Plan.make(session, filters), _code_id(session, filters)
-    counts = human_scans(session, plan, filters, code_id, [_breakdown_key(by)])
-    return {key: scans for (key,), scans in counts.items()}
+    return human_scans(session, plan, filters, code_id, keys, within=within)
 
 
 def _breakdown_key(by: str):

@@ -117,7 +117,7 @@ def restart_upload(session: Session, storage, video: Video, *, filename: object,
                       field="content_type")
     if video.upload_id:
         storage.abort_multipart(video.source_key, video.upload_id)
-    elif video.source_key:
+    elif video.source_key and storage.exists(video.source_key):  # a file to go back to
         video.replacing = {"source_key": video.source_key, "filename": video.filename,
                            "content_type": video.content_type, "size_bytes": video.size_bytes}
     video.filename, video.content_type = filename, content_type

@@ -21,25 +21,29 @@ def import_items():
     """All rows or none: on any problem nothing changes and every problem is listed."""
     form, problems = ImportForm(), []
     if form.validate_on_submit():
-        raw = form.file.data.read(MAX_CSV_BYTES + 1)
-        try:
-            if len(raw) > MAX_CSV_BYTES:
-                raise bulk.ImportRejected([(0, _("The file is larger than 5 MB."))])
-            text = raw.decode("utf-8-sig")
-            created, updated = bulk.import_items_csv(db(), text)
-        except UnicodeDecodeError:
-            problems = [(0, _("The file is not UTF-8 text. Save the CSV as UTF-8 and try "
-                              "again."))]
-        except bulk.ImportRejected as error:
-            db().rollback()
-            problems = error.problems
-        except ServiceError as error:  # not a CSV of items at all: its header, its size
-            db().rollback()
-            problems = [(0, error.message)]
-        else:
-            db().commit()
-            flash(_("Imported: %(created)d new, %(updated)d updated.",
-                    created=len(created), updated=len(updated)), "ok")
+        problems = _import(form.file.data.read(MAX_CSV_BYTES + 1))
+        if not problems:
             return redirect(url_for("studio.items"))
     return render_template("studio/items.html", items=item_service.list_items(db()),
                            button=ButtonForm(), import_form=form, problems=problems), 422
+
+
+def _import(raw: bytes) -> list[tuple[int, str]]:
+    """Import the file and say so, or return its problems as (row, message), row 0 for the
+    whole file; nothing is written then."""
+    if len(raw) > MAX_CSV_BYTES:
+        return [(0, _("The file is larger than 5 MB."))]
+    try:
+        created, updated = bulk.import_items_csv(db(), raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return [(0, _("The file is not UTF-8 text. Save the CSV as UTF-8 and try again."))]
+    except bulk.ImportRejected as error:
+        db().rollback()
+        return error.problems
+    except ServiceError as error:  # not a CSV of items at all: its header, its length
+        db().rollback()
+        return [(0, error.message)]
+    db().commit()
+    flash(_("Imported: %(created)d new, %(updated)d updated.",
+            created=len(created), updated=len(updated)), "ok")
+    return []
