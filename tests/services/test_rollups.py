@@ -9,9 +9,10 @@ import statistics
 import threading
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
-from motpub.domain import (Code, DailyVisitorRollup, Engagement, EngagementRollup, Scan, View,
+from motpub.domain import (Code, DailyEngagementRollup, DailyVisitorRollup, Engagement,
+                           EngagementRollup, ItemHourRollup, RollupWatermark, Scan, View,
                            VisitorRollup, VisitRollup)
 from motpub.services import analytics
 from motpub.services.rollups import (GRACE, delete_rolled_events, hour_of, roll_up,
@@ -96,7 +97,8 @@ def rollup_rows(factory) -> list:
         return [sorted((tuple(getattr(row, column.name) for column in model.__table__.columns
                               if column.name != "id") for row in session.scalars(select(model))),
                        key=repr)
-                for model in (VisitRollup, VisitorRollup, EngagementRollup, DailyVisitorRollup)]
+                for model in (VisitRollup, VisitorRollup, EngagementRollup, DailyVisitorRollup,
+                              ItemHourRollup, DailyEngagementRollup)]
 
 
 def test_rolled_up_figures_equal_the_raw_ones_in_every_zone(factory, mix):
@@ -109,17 +111,48 @@ def test_rolled_up_figures_equal_the_raw_ones_in_every_zone(factory, mix):
         assert figures(factory, tz=zone) == before[zone], zone
     assert figures(factory, item_id=str(mix[0][1]), language="zh") == before_filtered
     assert figures(factory, item_id=str(mix[0][1])) == before_item
-    # The summary and the breakdowns by item and by what a visitor hash fixes read whole
-    # UTC days from the daily rows: one per day, item and value, for the 31 whole days
-    # before NOW's.
+    # The summary and the breakdowns but by hour read whole UTC days from the daily rows:
+    # one per day, item and value, for the 31 whole days before NOW's; the time series and
+    # hour charts from the item hour rows of those days.
     with factory() as session:
         days = session.execute(select(DailyVisitorRollup.day, DailyVisitorRollup.item_id,
                                       DailyVisitorRollup.dimension,
                                       DailyVisitorRollup.value)).all()
+        day = ItemHourRollup.hour // 24
+        hours = session.execute(select(day, ItemHourRollup.item_id,
+                                       func.sum(ItemHourRollup.first_visitors),
+                                       func.sum(ItemHourRollup.last_visitors))
+                                .group_by(day, ItemHourRollup.item_id)).all()
+        per_day = dict(session.execute(
+            select(DailyVisitorRollup.day * 1000 + DailyVisitorRollup.item_id,
+                   DailyVisitorRollup.scan_visitors)
+            .where(DailyVisitorRollup.dimension == "")).all())
     assert len(days) == len(set(days)) and len({row[0] for row in days}) == 31
     assert {row[2] for row in days} == {"", "device_class", "os", "browser", "in_app",
-                                        "country"}
+                                        "country", "language", "code_id"}
+    assert len({row[0] for row in hours}) == 31
+    # Each visitor of a day scanned first in one hour and last in one hour.
+    assert all(firsts == lasts == per_day[day * 1000 + item_id]
+               for day, item_id, firsts, lasts in hours)
     assert before["Asia/Shanghai"]["summary", None]["scans"] > 1000
+
+
+def test_the_job_builds_the_daily_rows_of_past_days_after_an_upgrade(factory, mix):
+    """As after migration 0012: hourly rows of a month, no daily rows and no days
+    watermark. The next run builds every past day, a week per transaction."""
+    roll_up_visits(factory, now=NOW, keep_days=3650)
+    before = figures(factory)
+    rows = rollup_rows(factory)
+    with factory() as session, session.begin():
+        session.execute(delete(DailyVisitorRollup))
+        session.execute(delete(ItemHourRollup))
+        session.execute(delete(DailyEngagementRollup))
+        session.execute(delete(RollupWatermark).where(RollupWatermark.name == "days"))
+    assert figures(factory) == before  # read from the hourly rows meanwhile
+    with factory() as session, session.begin():
+        assert roll_up(session, now=NOW) > 0  # a week of days; three more weeks are left
+    roll_up_visits(factory, now=NOW, keep_days=3650)
+    assert rollup_rows(factory) == rows and figures(factory) == before
 
 
 def test_the_previous_period_of_a_summary_is_that_period_summed_alone(factory, mix):
@@ -225,3 +258,45 @@ def test_median_watch_time_is_the_middle_of_the_page_sessions_watch_times(factor
                 "item_id": item_id, "page_session": extra, "kind": "watch_time",
                 # after the watermark, before the range ends: in the raw tail
                 "value": 89.5, "language": "zh", "created_at": NOW + dt.timedelta(hours=3)}])
+
+
+def test_a_page_session_across_a_utc_midnight_is_counted_once(app, api, factory):
+    """A page open across a UTC midnight, left in the background for hours: the day before
+    is already in daily rows when the session's next beacon arrives. Counted once, with its
+    largest watch time, while that beacon is in the raw tail and after the next run builds
+    the day again."""
+    code = api.published_item_with_code(slug="nacht")[1]
+    day = dt.datetime(2026, 4, 10, tzinfo=dt.UTC)
+    with factory() as session, session.begin():
+        item_id = session.scalar(select(Code.item_id).where(Code.code == code))
+
+        def beacon(page_session, kind, value, moment):
+            session.execute(insert(Engagement), [{
+                "item_id": item_id, "page_session": page_session, "kind": kind,
+                "value": value, "language": "en", "created_at": moment}])
+
+        for page_session, minutes, watched in (("owl", 23 * 60 + 50, 10), ("lark", 600, 30)):
+            beacon(page_session, "video_start", 900, day + dt.timedelta(minutes=minutes))
+            beacon(page_session, "watch_time", watched, day + dt.timedelta(minutes=minutes + 5))
+    roll_up_visits(factory, now=day + dt.timedelta(hours=29, minutes=30), keep_days=3650)
+    with factory() as session, session.begin():
+        beacon("owl", "watch_time", 40, day + dt.timedelta(hours=29, minutes=40))
+
+    def engagement() -> tuple[int, float]:
+        filters = analytics.parse_filters({"from": "2026-04-08", "to": "2026-04-11",
+                                           "tz": "UTC"})
+        with factory() as session:
+            summary = analytics.summary(session, filters)
+        return summary["plays"], summary["median_watch_s"]
+
+    def session_rows() -> list:
+        with factory() as session:
+            return session.scalars(select(DailyEngagementRollup.page_session)
+                                   .where(DailyEngagementRollup.page_session.is_not(None))
+                                   ).all()
+
+    assert session_rows() == []  # the day was built before the owl's last beacon came
+    assert engagement() == (2, 35.0)  # owl 40, lark 30
+    roll_up_visits(factory, now=day + dt.timedelta(hours=30, minutes=10), keep_days=3650)
+    assert session_rows() == ["owl"]
+    assert engagement() == (2, 35.0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motpub.domain.base import Base, UTCDateTime, utcnow
@@ -82,14 +82,14 @@ class VisitorRollup(_Dimensions, Base):
 
 class DailyVisitorRollup(Base):
     """Human scans, views and unique visitors per item and whole UTC day, for long ranges:
-    in all (`dimension` ""), and per value of each dimension a visitor hash fixes
-    (`dimension` "device_class", "os", "browser", "in_app" or "country").
+    in all (`dimension` ""), and per value of a dimension (`dimension` "device_class",
+    "os", "browser", "in_app", "country", "language" or "code_id"; a view has code "").
 
-    A visitor hash is salted per UTC day and item, and stands for one device and address,
-    so no visitor is in two rows of one dimension: the visitors of whole days add up
-    exactly, with no hashes to tell apart. Built from VisitorRollup once all 24 hours of a
-    day are rolled up. `day` counts UTC days since 1970. `visitors` are of scans and views
-    alike, `scan_visitors` of scans only.
+    A visitor hash is salted per UTC day and item, so the visitors of one value add up
+    exactly over whole days and items, with no hashes to tell apart. A visitor who scanned
+    in two languages is in the rows of both, as a breakdown by language counts them. Built
+    from VisitorRollup once all 24 hours of a day are rolled up. `day` counts UTC days
+    since 1970. `visitors` are of scans and views alike, `scan_visitors` of scans only.
     """
 
     __tablename__ = "daily_visitor_rollup"
@@ -106,6 +106,35 @@ class DailyVisitorRollup(Base):
     views: Mapped[int] = mapped_column(Integer)
     visitors: Mapped[int] = mapped_column(Integer)
     scan_visitors: Mapped[int] = mapped_column(Integer)
+    # Scans by bots, and scans of codes that led nowhere: in the rows of `dimension` "".
+    bot_scans: Mapped[int] = mapped_column(Integer, default=0)
+    orphan_scans: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ItemHourRollup(Base):
+    """Human scans and scan visitors per item and UTC hour of a whole UTC day, for time
+    series and hour charts over long ranges.
+
+    `visitors` are the distinct visitors of the hour: a visitor hash is of one UTC day, so
+    they add up over hours that no UTC day has two of (hours of the day, weekday-hours).
+    For days and weeks, `first_visitors` and `last_visitors` count the visitors whose first
+    and last scan of the UTC day fall in this hour: a venue day cuts a UTC day at most
+    once, so the visitors of the part before the cut are the firsts of its hours, and those
+    of the part after it the lasts. Built with DailyVisitorRollup.
+    """
+
+    __tablename__ = "item_hour_rollup"
+    __table_args__ = (Index("ix_item_hour_rollup_hour", "hour"),
+                      Index("ix_item_hour_rollup_item_id_hour", "item_id", "hour"))
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer)
+    # None for scans of an exhibition's entrance code, as on the raw row
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    scans: Mapped[int] = mapped_column(Integer)
+    visitors: Mapped[int] = mapped_column(Integer)
+    first_visitors: Mapped[int] = mapped_column(Integer)
+    last_visitors: Mapped[int] = mapped_column(Integer)
 
 
 class EngagementRollup(Base):
@@ -115,7 +144,9 @@ class EngagementRollup(Base):
 
     __tablename__ = "engagement_rollup"
     __table_args__ = (Index("ix_engagement_rollup_hour", "hour"),
-                      Index("ix_engagement_rollup_item_id_hour", "item_id", "hour"))
+                      Index("ix_engagement_rollup_item_id_hour", "item_id", "hour"),
+                      # the other hours of a page session, for the daily rows
+                      Index("ix_engagement_rollup_page_session", "page_session"))
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     hour: Mapped[int] = mapped_column(Integer)
@@ -130,8 +161,40 @@ class EngagementRollup(Base):
     watch_s: Mapped[float | None] = mapped_column(Float)
 
 
+class DailyEngagementRollup(Base):
+    """Page sessions per whole UTC day, for long ranges, counted per watch time.
+
+    Most page sessions begin and end in one UTC day. Those are counted per day, item and
+    watch time (a session's largest), and per day and watch time over all items
+    (`item_id` None): how many sessions, plays, halfway points and completions. Such
+    counts add up over days, and the sessions per watch time give the median exactly. A
+    session with rows on another day too (a page open across a UTC midnight) has a row of
+    its own per day and item instead (`page_session` set), so it is counted once over the
+    days. Built with DailyVisitorRollup; when a later hour brings a session of a day
+    already built, that day is built again.
+    """
+
+    __tablename__ = "daily_engagement_rollup"
+    __table_args__ = (Index("ix_daily_engagement_rollup_item_id_day", "item_id", "day"),
+                      # the few rows of single page sessions, apart from the counted ones
+                      Index("ix_daily_engagement_rollup_session_day", "day",
+                            postgresql_where=text("page_session IS NOT NULL"),
+                            sqlite_where=text("page_session IS NOT NULL")))
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    page_session: Mapped[str | None] = mapped_column(String(32))
+    watch_s: Mapped[float | None] = mapped_column(Float)
+    sessions: Mapped[int] = mapped_column(Integer)
+    plays: Mapped[int] = mapped_column(Integer)
+    halfway: Mapped[int] = mapped_column(Integer)
+    completions: Mapped[int] = mapped_column(Integer)
+
+
 class RollupWatermark(Base):
-    """Every UTC hour before `hour` is rolled up; raw rows from `hour` on are the tail."""
+    """Every UTC hour before `hour` is rolled up; raw rows from `hour` on are the tail.
+    Named "visits" for the hourly rollups, "days" for the rollups of whole UTC days."""
 
     __tablename__ = "rollup_watermark"
 

@@ -172,7 +172,8 @@ EPOCH = dt.datetime(1970, 1, 1)
 
 def _figures(session: Session, filters: Filters, key, *, by: str | None = None) -> dict:
     """{key: (human scans, distinct human visitors)} for a grouping of scans; `by` names
-    the grouping's column, when it is one."""
+    the grouping's column, or its kind when it is by the venue hour ("hour" or "day", see
+    analytics_sources.TIME_GROUPINGS)."""
     plan, code_id = Plan.make(session, filters), _code_id(session, filters)
     figures = human_figures(session, plan, filters, code_id, key, scans_only=True, by=by)
     return {name: (scans, visitors) for name, (scans, _views, visitors) in figures.items()}
@@ -200,7 +201,8 @@ def timeseries(session: Session, filters: Filters, interval: str) -> list[dict]:
         raise Invalid("interval must be hour, day or week", field="interval")
     start_of = _BUCKET_STARTS[interval]
     figures = {start_of(number): counts for number, counts in
-               _figures(session, filters, _bucket_key(interval)).items()}
+               _figures(session, filters, _bucket_key(interval),
+                        by="hour" if interval == "hour" else "day").items()}
     return [{"t": moment.isoformat(), "scans": scans, "visitors": visitors}
             for moment in _buckets(filters, interval)
             for scans, visitors in [figures.get(moment, (0, 0))]]
@@ -216,7 +218,7 @@ def scan_series(session: Session, filters: Filters, interval: str, by: str,
     start_of = _BUCKET_STARTS[interval]
     counts = {(key, start_of(number)): scans for (key, number), scans in _scans(
         session, filters, [_breakdown_key(by), _bucket_key(interval)],
-        within=(BREAKDOWNS[by], keys)).items()}
+        within=(BREAKDOWNS[by], keys), by_item_hour=by == "item").items()}
     moments = _buckets(filters, interval)
     return {key: [counts.get((key, moment), 0) for moment in moments] for key in keys}
 
@@ -226,12 +228,16 @@ def scans_by(session: Session, filters: Filters, by: str) -> dict[object, int]:
     are shown (the hour-of-day chart, the heatmap)."""
     if by not in BREAKDOWNS:
         raise Invalid("by must be one of " + ", ".join(BREAKDOWNS), field="by")
-    return {key: scans for (key,), scans in _scans(session, filters, [_breakdown_key(by)]).items()}
+    return {key: scans for (key,), scans in _scans(
+        session, filters, [_breakdown_key(by)],
+        by_item_hour=by in ("item", "hour", "weekday_hour")).items()}
 
 
-def _scans(session: Session, filters: Filters, keys: list, within=None) -> dict:
+def _scans(session: Session, filters: Filters, keys: list, within=None, *,
+           by_item_hour: bool) -> dict:
     plan, code_id = Plan.make(session, filters), _code_id(session, filters)
-    return human_scans(session, plan, filters, code_id, keys, within=within)
+    return human_scans(session, plan, filters, code_id, keys, within=within,
+                       by_item_hour=by_item_hour)
 
 
 def _breakdown_key(by: str):
@@ -246,7 +252,8 @@ def _breakdown_key(by: str):
 def breakdown(session: Session, filters: Filters, by: str) -> list[dict]:
     if by not in BREAKDOWNS:
         raise Invalid("by must be one of " + ", ".join(BREAKDOWNS), field="by")
-    figures = _figures(session, filters, _breakdown_key(by), by=BREAKDOWNS[by])
+    # hour and weekday_hour tell the hours of a UTC day apart
+    figures = _figures(session, filters, _breakdown_key(by), by=BREAKDOWNS[by] or "hour")
     if by == "weekday_hour":
         figures = {f"{number // 24 + 1}-{number % 24:02d}": counts
                    for number, counts in figures.items()}

@@ -16,18 +16,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (String, and_, case, false, func, literal, literal_column, null, or_,
-                        select, text, true, type_coerce, union_all)
+from sqlalchemy import (String, and_, case, exists, false, func, literal, literal_column, null,
+                        or_, select, text, true, type_coerce, union_all)
 from sqlalchemy.orm import Session
 
-from motpub.domain import (DailyVisitorRollup, Engagement, EngagementKind, EngagementRollup,
-                           Scan, View, VisitorRollup, VisitRollup)
-from motpub.services.rollups import (VISITOR_DIMENSIONS, epoch_seconds, hour_of, moment_of,
-                                     watermark)
+from motpub.domain import (DailyEngagementRollup, DailyVisitorRollup, Engagement,
+                           EngagementKind, EngagementRollup, ItemHourRollup, Scan, View,
+                           VisitorRollup, VisitRollup)
+from motpub.services.rollups import (DAY_DIMENSIONS, DAYS_WATERMARK, epoch_seconds, hour_of,
+                                     moment_of, watermark)
 
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; Monday is 0
-# The groupings the daily rows hold: by item, and by what a visitor hash fixes.
-DAILY_GROUPINGS = ("item_id", *VISITOR_DIMENSIONS)
+# The groupings the daily rows hold: by item, and by the values they are kept per.
+DAILY_GROUPINGS = ("item_id", *DAY_DIMENSIONS)
+# Groupings by the venue hour that the item hour rows serve: "hour" for those that tell the
+# hours of one UTC day apart (hours, hours of the day, weekday-hours), "day" for those that
+# change at most once in a UTC day, at a venue midnight (days, weeks).
+TIME_GROUPINGS = ("hour", "day")
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ class Plan:
     rolled_end: int  # rollups cover first_hour <= hour < rolled_end
     tail_start: dt.datetime
     end: dt.datetime
+    days_end: int  # the daily rows cover the UTC days before this one
 
     @classmethod
     def make(cls, session: Session, filters) -> Plan:
@@ -105,7 +111,7 @@ class Plan:
         rolled = min(last, watermark(session) or 0) if whole else first
         tail = max(filters.start, moment_of(rolled)) if rolled > first else filters.start
         return cls(session.get_bind().dialect.name, stretches, first, max(rolled, first),
-                   tail, filters.end)
+                   tail, filters.end, (watermark(session, DAYS_WATERMARK) or 0) // 24)
 
     def whole_days(self, filters, code_id) -> tuple[int, int] | None:
         """The UTC days first <= day < end inside the rolled-up hours, which the daily rows
@@ -113,7 +119,7 @@ class Plan:
         exhibition."""
         if filters.language or code_id is not None or filters.exhibition_id is not None:
             return None
-        first, end = -(-self.first_hour // 24), self.rolled_end // 24
+        first, end = -(-self.first_hour // 24), min(self.rolled_end // 24, self.days_end)
         return (first, end) if end > first else None
 
     def rollup(self, model, filters, code_id, *, besides: tuple[int, int] | None = None
@@ -129,6 +135,13 @@ class Plan:
         if hasattr(model, "code_id") and code_id is not None:
             where.append(model.code_id == code_id)
         return Source(model, _local(model.hour, self.stretches, 3600), where)
+
+    def item_hours(self, filters, days: tuple[int, int]) -> Source:
+        """The item hour rows of whole UTC days (first, end)."""
+        model = ItemHourRollup
+        return Source(model, _local(model.hour, self.stretches, 3600),
+                      [model.hour >= days[0] * 24, model.hour < days[1] * 24,
+                       *_common(model, filters, None)])
 
     def raw(self, model, moment, filters, code_id) -> Source | None:
         if model is View and code_id is not None:
@@ -164,13 +177,20 @@ def human_figures(session: Session, plan: Plan, filters, code_id, key, *,
     """{key: (human scans, human views, distinct human visitors)} in one pass over the
     visitor rollup and the raw tail; `key(source)` is the grouping, None for one total.
 
-    Whole UTC days of one total, or of a grouping by a column in DAILY_GROUPINGS (`by`),
-    are read from the daily rows instead, and added: a visitor's hash is of one UTC day
-    and one item, so no visitor is counted in both parts.
+    Whole UTC days are read from the daily rows instead, for one total or a grouping by a
+    column in DAILY_GROUPINGS (`by`), or from the item hour rows, for scans grouped by the
+    venue hour (`by` in TIME_GROUPINGS); and added: a visitor's hash is of one UTC day and
+    one item, so no visitor is counted in both parts.
     """
-    daily = key is None or by in DAILY_GROUPINGS
-    days = plan.whole_days(filters, code_id) if daily else None
-    figures = _daily_figures(session, filters, days, by, scans_only) if days else {}
+    by_time = scans_only and by in TIME_GROUPINGS
+    days = plan.whole_days(filters, code_id) \
+        if key is None or by in DAILY_GROUPINGS or by_time else None
+    if not days:
+        figures = {}
+    elif by_time:
+        figures = _item_hour_figures(session, plan, filters, days, key, by)
+    else:
+        figures = _daily_figures(session, filters, days, by, scans_only)
     parts = []
     rollup = plan.rollup(VisitorRollup, filters, code_id, besides=days)
     if rollup:
@@ -203,6 +223,25 @@ def human_figures(session: Session, plan: Plan, filters, code_id, key, *,
     return figures
 
 
+def _item_hour_figures(session: Session, plan: Plan, filters, days: tuple[int, int], key,
+                       by: str) -> dict:
+    model = ItemHourRollup
+    source = plan.item_hours(filters, days)
+    if by == "hour":
+        visitors = model.visitors
+    else:
+        # A key that changes inside a UTC day cuts it in two: the part holding the day's
+        # first hour has as visitors the firsts of its hours, the other the lasts.
+        day_start = Source(model, _local(model.hour // 24 * 24, plan.stretches, 3600))
+        visitors = case((key(source) == key(day_start), model.first_visitors),
+                        else_=model.last_visitors)
+    rows = select(_key(key, source), model.scans.label("scans"),
+                  visitors.label("visitors")).where(*source.where).subquery()
+    result = session.execute(select(rows.c.key, func.sum(rows.c.scans),
+                                    func.sum(rows.c.visitors)).group_by(rows.c.key))
+    return {key_value: (int(scans), 0, int(visitors)) for key_value, scans, visitors in result}
+
+
 def _daily_figures(session: Session, filters, days: tuple[int, int], by: str | None,
                    scans_only: bool) -> dict:
     model = DailyVisitorRollup
@@ -218,18 +257,28 @@ def _daily_figures(session: Session, filters, days: tuple[int, int], by: str | N
                                  .group_by(grouping)).all()
     else:  # one total, keyed 0 as human_figures keys it
         result = [(0, *session.execute(select(*sums).where(*where)).one())]
-    return {row[0]: (int(row[1] or 0), 0 if scans_only else int(row[2] or 0), int(row[3] or 0))
-            for row in result if row[1] or row[2]}
+    figures = {row[0]: (int(row[1] or 0), 0 if scans_only else int(row[2] or 0),
+                        int(row[3] or 0)) for row in result if row[1] or row[2]}
+    if by == "code_id":  # kept as text; a view has none
+        figures = {int(code): counts for code, counts in figures.items() if code}
+    return figures
 
 
 def human_scans(session: Session, plan: Plan, filters, code_id, keys: list,
-                within: tuple[str, list] | None = None) -> dict:
+                within: tuple[str, list] | None = None, *, by_item_hour: bool = False) -> dict:
     """{(key, ...): human scans of pages served} for groupings that show no visitors: sums
     over the visit rollup and a count of the raw tail, with no visitors to tell apart, so
     far cheaper than human_figures. `keys` are groupings as there; `within` narrows a
-    dimension to some values, e.g. ("item_id", [3, 5])."""
+    dimension to some values, e.g. ("item_id", [3, 5]). With `by_item_hour` (the keys need
+    only the item and the venue hour) whole UTC days are summed from the item hour rows."""
     parts = []
-    rollup = plan.rollup(VisitRollup, filters, code_id)
+    days = plan.whole_days(filters, code_id) if by_item_hour else None
+    if days:
+        source = plan.item_hours(filters, days)
+        where = source.where + ([source.column(within[0]).in_(within[1])] if within else [])
+        parts.append(select(*(key(source).label(f"key{n}") for n, key in enumerate(keys)),
+                            ItemHourRollup.scans.label("visits")).where(*where))
+    rollup = plan.rollup(VisitRollup, filters, code_id, besides=days)
     raw = plan.raw(Scan, Scan.scanned_at, filters, code_id)
     for source, model, visits in ((rollup, VisitRollup, VisitRollup.scans),
                                   (raw, Scan, literal(1))):
@@ -249,23 +298,27 @@ def human_scans(session: Session, plan: Plan, filters, code_id, keys: list,
 
 
 def scans_apart(session: Session, plan: Plan, filters, code_id) -> tuple[int, int]:
-    """Scans by bots, and scans of codes that led nowhere: few. The rolled-up hours are read
-    through the (is_bot, hour) and (is_orphan, hour) indexes of the visit rollup, the raw
-    tail in one pass for both; all in one statement."""
+    """Scans by bots, and scans of codes that led nowhere: few. Whole UTC days come from
+    the daily rows, the other rolled-up hours through the (is_bot, hour) and (is_orphan,
+    hour) indexes of the visit rollup, the raw tail in one pass for both; all in one
+    statement."""
     raw = plan.raw(Scan, Scan.scanned_at, filters, code_id)
     bot = and_(Scan.is_bot.is_(True), Scan.is_orphan.is_(False))
     tail = select(func.count().filter(bot).label("bots"),
                   func.count().filter(Scan.is_orphan.is_(True)).label("orphans")) \
         .where(*raw.where).subquery()
-    bots = tail.c.bots + _rolled_apart(plan, filters, code_id, is_bot=True)
-    orphans = tail.c.orphans + _rolled_apart(plan, filters, code_id, is_bot=None,
-                                             is_orphan=True)
+    days = plan.whole_days(filters, code_id)
+    bots = tail.c.bots + _rolled_apart(plan, filters, code_id, days, is_bot=True) \
+        + _daily_apart(filters, days, DailyVisitorRollup.bot_scans)
+    orphans = tail.c.orphans + _rolled_apart(plan, filters, code_id, days, is_bot=None,
+                                             is_orphan=True) \
+        + _daily_apart(filters, days, DailyVisitorRollup.orphan_scans)
     return tuple(int(total) for total in session.execute(select(bots, orphans)).one())
 
 
-def _rolled_apart(plan: Plan, filters, code_id, *, is_bot: bool | None,
+def _rolled_apart(plan: Plan, filters, code_id, days, *, is_bot: bool | None,
                   is_orphan: bool = False):
-    rollup = plan.rollup(VisitRollup, filters, code_id)
+    rollup = plan.rollup(VisitRollup, filters, code_id, besides=days)
     if not rollup:
         return literal(0)
     # `=`, not IS: PostgreSQL uses the (flag, hour) indexes only for `=`.
@@ -276,11 +329,28 @@ def _rolled_apart(plan: Plan, filters, code_id, *, is_bot: bool | None,
         .scalar_subquery()
 
 
+def _daily_apart(filters, days, column):
+    if not days:
+        return literal(0)
+    model = DailyVisitorRollup
+    return select(func.coalesce(func.sum(column), 0)).where(
+        model.day >= days[0], model.day < days[1], model.dimension == "",
+        *_common(model, filters, None)).scalar_subquery()
+
+
 def engagement(session: Session, plan: Plan, filters, code_id) -> tuple[dict, float | None]:
     """Page sessions that played, got halfway and completed, and their median watch time
-    (a page reports its running total, so a session's watch time is its largest)."""
-    parts = []
-    rollup = plan.rollup(EngagementRollup, filters, code_id)
+    (a page reports its running total, so a session's watch time is its largest).
+
+    Whole UTC days are read from the daily engagement rows, unless a page session of the
+    raw tail has rolled-up rows in them: the daily rows may count it as a session of that
+    day alone until the next run of the job, so then every hour is read session by session.
+    """
+    days = plan.whole_days(filters, code_id)
+    if days and _tail_shares_sessions(session, plan, filters, code_id, days):
+        days = None
+    parts = []  # rows of page sessions: (session, played, halfway, completed, watch_s)
+    rollup = plan.rollup(EngagementRollup, filters, code_id, besides=days)
     if rollup:
         model = EngagementRollup
         parts.append(select(model.page_session, _flag(model.is_play == true()),
@@ -294,32 +364,54 @@ def engagement(session: Session, plan: Plan, filters, code_id) -> tuple[dict, fl
                         _flag(progress & (value >= 50)), _flag(progress & (value == 100)),
                         case((kind == EngagementKind.WATCH_TIME, value)))
                  .where(*raw.where))
+    counted = []  # rows of sessions counted per watch time: (watch_s, sessions, ...flags)
+    if days:
+        model = DailyEngagementRollup
+        where = [model.day >= days[0], model.day < days[1]]
+        item = [model.item_id == filters.item_id] if filters.item_id is not None else []
+        counted.append(select(model.watch_s, model.sessions, model.plays, model.halfway,
+                              model.completions)
+                       .where(*where, model.page_session.is_(None),
+                              *(item or [model.item_id.is_(None)])))
+        parts.append(select(model.page_session, model.plays, model.halfway, model.completions,
+                            model.watch_s).where(*where, model.page_session.is_not(None), *item))
     rows = _union(parts)
     session_id, play, half, done, watched = rows.c
-    # Per page session first, then counted: a hash aggregate instead of three sorts.
-    per_session = select(func.max(play).label("play"), func.max(half).label("half"),
-                         func.max(done).label("done"), func.max(watched).label("watch_s")) \
-        .group_by(session_id)
-    per_session = per_session.subquery() if plan.dialect == "postgresql" \
-        else per_session.cte("per_session")
-    flags = [func.coalesce(func.sum(per_session.c[name]), 0)
-             for name in ("play", "half", "done")]
-    *counts, middle = session.execute(select(*flags, _median(plan.dialect, per_session))).one()
-    return dict(zip(("plays", "halfway", "completions"), map(int, counts), strict=True)), \
-        (float(middle) if middle is not None else None)
+    counted.append(select(func.max(watched), literal(1), func.max(play), func.max(half),
+                          func.max(done)).group_by(session_id))
+    every = _union(counted)
+    watch_s, *counts = every.c
+    result = session.execute(select(watch_s, *(func.sum(count) for count in counts))
+                             .group_by(watch_s)).all()
+    plays, halfway, completions = (sum(int(row[n] or 0) for row in result) for n in (2, 3, 4))
+    middle = _median([(row[0], int(row[1])) for row in result if row[0] is not None])
+    return {"plays": plays, "halfway": halfway, "completions": completions}, middle
 
 
-def _median(dialect: str, per_session):
-    """The median watch time of the page sessions, in the same statement as their counts."""
-    if dialect == "postgresql":
-        return func.percentile_cont(0.5).within_group(per_session.c.watch_s)
-    # SQLite has no percentile: the mean of the middle one or two of the sorted values,
-    # found by the database rather than by fetching every session's value.
-    seconds = per_session.c.watch_s
-    known = select(func.count(seconds)).scalar_subquery()
-    middle = select(seconds.label("watch_s")).where(seconds.is_not(None)).order_by(seconds) \
-        .limit(2 - known % 2).offset((known - 1) // 2).subquery()
-    return select(func.avg(middle.c.watch_s)).scalar_subquery()
+def _tail_shares_sessions(session: Session, plan: Plan, filters, code_id,
+                          days: tuple[int, int]) -> bool:
+    raw = plan.raw(Engagement, Engagement.created_at, filters, code_id)
+    rolled = EngagementRollup
+    tail = select(Engagement.page_session).where(*raw.where).distinct()
+    return session.scalar(select(exists().where(
+        rolled.page_session.in_(tail), rolled.hour >= days[0] * 24,
+        rolled.hour < days[1] * 24)))
+
+
+def _median(counts: list[tuple[float, int]]) -> float | None:
+    """The middle value of values counted as (value, how many), or the mean of the middle
+    two when their number is even."""
+    total = sum(count for _value, count in counts)
+    if not total:
+        return None
+    ranks, middle, seen = ((total - 1) // 2, total // 2), [], 0
+    for value, count in sorted(counts):
+        while len(middle) < 2 and ranks[len(middle)] < seen + count:
+            middle.append(value)
+        if len(middle) == 2:
+            return (middle[0] + middle[1]) / 2
+        seen += count
+    raise AssertionError("unreachable: the counts add up to total")
 
 
 def _bool(value: bool):
