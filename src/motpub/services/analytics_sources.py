@@ -128,10 +128,13 @@ class Plan:
         end) that the daily rows stand for."""
         if self.rolled_end <= self.first_hour:
             return None
-        where = [model.hour >= self.first_hour, model.hour < self.rolled_end,
-                 *_common(model, filters, code_id)]
-        if besides:
-            where.append(or_(model.hour < besides[0] * 24, model.hour >= besides[1] * 24))
+        first, end = self.first_hour, self.rolled_end
+        if besides:  # two ranges of hours, each read through the hour index on its own
+            where = [or_(and_(model.hour >= first, model.hour < besides[0] * 24),
+                         and_(model.hour >= besides[1] * 24, model.hour < end))]
+        else:
+            where = [model.hour >= first, model.hour < end]
+        where += _common(model, filters, code_id)
         if hasattr(model, "code_id") and code_id is not None:
             where.append(model.code_id == code_id)
         return Source(model, _local(model.hour, self.stretches, 3600), where)
