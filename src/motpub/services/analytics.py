@@ -1,7 +1,8 @@
 """Scan and engagement figures for ops: exact counts over a date range in the venue's zone.
 
-Figures are read from the hourly rollups plus the raw rows not rolled up yet
-(services.analytics_sources), and are exactly what the raw rows alone would say.
+Figures are read from the rollups plus the raw rows not rolled up yet (services.analytics_plan
+says which, services.analytics_sources reads them), and are exactly what the raw rows alone
+would say.
 Humans and bots are never mixed: every human figure excludes rows flagged as bots.
 """
 
@@ -18,8 +19,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from motpub.domain import LANGUAGES, Code, Item
-from motpub.services.analytics_sources import (EPOCH_WEEKDAY, Plan, engagement, human_figures,
-                                               human_scans, scans_apart)
+from motpub.services.analytics_plan import EPOCH_WEEKDAY, Plan
+from motpub.services.analytics_sources import engagement, human_figures, human_scans, scans_apart
 from motpub.services.errors import Invalid
 
 T = TypeVar("T")

@@ -1,170 +1,26 @@
-"""Where analytics figures are read from: the hourly rollups for the hours they cover, and the
-raw rows for the tail after the watermark. Every figure is one SQL query over a UNION ALL of
-the two, aggregated by the database.
-
-Buckets are venue hours, numbered since 1970: a row's UTC time plus the venue's UTC offset at
-that time (a CASE over the offset changes inside the range, for daylight saving), divided
-into hours. Days and weeks are whole numbers of venue hours, so the same integer arithmetic
-works on both databases. Rollups hold whole UTC hours, which are whole venue hours only where
-the offset is a whole number of hours; for any other zone (Asia/Kathmandu, +05:45) figures
-are read from the raw rows alone, so they reach back only as far as raw rows are kept.
+"""Analytics figures read per Plan (services.analytics_plan): every figure is one SQL query
+over a UNION ALL of its sources (rollups of whole days, hourly rollups and the raw tail),
+aggregated by the database.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import (String, and_, case, exists, false, func, literal, literal_column, null,
-                        or_, select, text, true, type_coerce, union_all)
+from sqlalchemy import (and_, case, exists, false, func, literal, literal_column, select, true,
+                        union_all)
 from sqlalchemy.orm import Session
 
 from motpub.domain import (DailyEngagementRollup, DailyVisitorRollup, Engagement,
                            EngagementKind, EngagementRollup, ItemHourRollup, Scan, View,
                            VisitorRollup, VisitRollup)
-from motpub.services.rollups import (DAY_DIMENSIONS, DAYS_WATERMARK, epoch_seconds, hour_of,
-                                     moment_of, watermark)
+from motpub.services.analytics_plan import Plan, Source, narrowing, venue_hours
+from motpub.services.day_rollups import DAY_DIMENSIONS
 
-EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; Monday is 0
 # The groupings the daily rows hold: by item, and by the values they are kept per.
 DAILY_GROUPINGS = ("item_id", *DAY_DIMENSIONS)
 # Groupings by the venue hour that the item hour rows serve: "hour" for those that tell the
 # hours of one UTC day apart (hours, hours of the day, weekday-hours), "day" for those that
 # change at most once in a UTC day, at a venue midnight (days, weeks).
 TIME_GROUPINGS = ("hour", "day")
-
-
-@dataclass(frozen=True)
-class Source:
-    """One table a figure reads, with its filters and its venue-hour expression."""
-
-    model: type
-    local_hour: object
-    where: list = field(default_factory=list)
-
-    def column(self, name: str):
-        value = getattr(self.model, name, None)
-        if value is None:
-            return null()
-        return type_coerce(value, String()) if name == "device_class" else value
-
-
-def offsets(zone: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[tuple[int, int]]:
-    """(from UTC second, venue offset in seconds) for each stretch of one offset in range."""
-    def offset(moment: dt.datetime) -> int:
-        return int(moment.astimezone(zone).utcoffset().total_seconds())
-
-    stretches = [(int(start.timestamp()), offset(start))]
-    day = start
-    while day < end:
-        following = min(day + dt.timedelta(days=1), end)
-        if offset(following) != stretches[-1][1]:
-            moment = day
-            while offset(moment) == stretches[-1][1]:  # transitions fall on whole minutes
-                moment += dt.timedelta(minutes=15)
-            stretches.append((int(moment.timestamp()), offset(moment)))
-        day = following
-    return stretches
-
-
-def _local(seconds, stretches: list[tuple[int, int]], unit: int):
-    """Venue time of a UTC time expression in `unit` seconds (1 or 3600), in venue hours."""
-    if len(stretches) == 1:
-        shift = literal(stretches[0][1] // unit)
-    else:
-        shift = case(*((seconds < begin // unit, off // unit)
-                       for (begin, _o), (_b, off) in zip(stretches[1:], stretches, strict=False)),
-                     else_=stretches[-1][1] // unit)
-    return seconds + shift if unit == 3600 else (seconds + shift) // 3600
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Which hours come from rollups and where the raw tail starts, for one period."""
-
-    dialect: str
-    stretches: list
-    first_hour: int
-    rolled_end: int  # rollups cover first_hour <= hour < rolled_end
-    tail_start: dt.datetime
-    end: dt.datetime
-    days_end: int  # the daily rows cover the UTC days before this one
-
-    @classmethod
-    def make(cls, session: Session, filters) -> Plan:
-        stretches = offsets(filters.zone, filters.start, filters.end)
-        first, last = hour_of(filters.start), hour_of(filters.end)
-        whole = all(off % 3600 == 0 and begin % 3600 == 0 for begin, off in stretches)
-        if session.get_bind().dialect.name == "postgresql":
-            # For this transaction only. Distinct visitors are grouped in memory: the 4 MB
-            # default spills a week of a busy venue to disk. The rollups are read from
-            # memory, not a spinning disk: at the default random_page_cost of 4 the planner
-            # reads a week of the visit rollup through its hour index to find the bot scans
-            # (41 ms at 5 M events) instead of the tenth of it the (is_bot, hour) index
-            # holds (5 ms). Parallel workers cost more than they save on these queries
-            # (engagement: 60 ms with them, 30 ms without), and the summary already runs
-            # its two periods at once.
-            session.execute(text("SET LOCAL work_mem = '64MB'"))
-            session.execute(text("SET LOCAL random_page_cost = 1.1"))
-            session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-        rolled = min(last, watermark(session) or 0) if whole else first
-        tail = max(filters.start, moment_of(rolled)) if rolled > first else filters.start
-        return cls(session.get_bind().dialect.name, stretches, first, max(rolled, first),
-                   tail, filters.end, (watermark(session, DAYS_WATERMARK) or 0) // 24)
-
-    def whole_days(self, filters, code_id) -> tuple[int, int] | None:
-        """The UTC days first <= day < end inside the rolled-up hours, which the daily rows
-        can stand for: unfiltered or by item, since they have no language, code or
-        exhibition."""
-        if filters.language or code_id is not None or filters.exhibition_id is not None:
-            return None
-        first, end = -(-self.first_hour // 24), min(self.rolled_end // 24, self.days_end)
-        return (first, end) if end > first else None
-
-    def rollup(self, model, filters, code_id, *, besides: tuple[int, int] | None = None
-               ) -> Source | None:
-        """Rolled-up rows of the period's hours; `besides` leaves out whole days (first,
-        end) that the daily rows stand for."""
-        if self.rolled_end <= self.first_hour:
-            return None
-        first, end = self.first_hour, self.rolled_end
-        if besides:  # two ranges of hours, each read through the hour index on its own
-            where = [or_(and_(model.hour >= first, model.hour < besides[0] * 24),
-                         and_(model.hour >= besides[1] * 24, model.hour < end))]
-        else:
-            where = [model.hour >= first, model.hour < end]
-        where += _common(model, filters, code_id)
-        if hasattr(model, "code_id") and code_id is not None:
-            where.append(model.code_id == code_id)
-        return Source(model, _local(model.hour, self.stretches, 3600), where)
-
-    def item_hours(self, filters, days: tuple[int, int]) -> Source:
-        """The item hour rows of whole UTC days (first, end)."""
-        model = ItemHourRollup
-        return Source(model, _local(model.hour, self.stretches, 3600),
-                      [model.hour >= days[0] * 24, model.hour < days[1] * 24,
-                       *_common(model, filters, None)])
-
-    def raw(self, model, moment, filters, code_id) -> Source | None:
-        if model is View and code_id is not None:
-            return None  # a view is not through any code
-        where = [moment >= self.tail_start, moment < self.end, *_common(model, filters, code_id)]
-        if model in (Scan, Engagement) and code_id is not None:
-            where.append(model.code_id == code_id)
-        seconds = epoch_seconds(moment, self.dialect)
-        return Source(model, _local(seconds, self.stretches, 1), where)
-
-
-def _common(model, filters, code_id) -> list:
-    where = []
-    if filters.item_id is not None:
-        where.append(model.item_id == filters.item_id)
-    if filters.language:
-        where.append(model.language == filters.language)
-    if filters.exhibition_id is not None and hasattr(model, "exhibition_id"):
-        where.append(model.exhibition_id == filters.exhibition_id)
-    return where
 
 
 def _key(key, source: Source):
@@ -235,7 +91,7 @@ def _item_hour_figures(session: Session, plan: Plan, filters, days: tuple[int, i
     else:
         # A key that changes inside a UTC day cuts it in two: the part holding the day's
         # first hour has as visitors the firsts of its hours, the other the lasts.
-        day_start = Source(model, _local(model.hour // 24 * 24, plan.stretches, 3600))
+        day_start = Source(model, venue_hours(model.hour // 24 * 24, plan.stretches, 3600))
         visitors = case((key(source) == key(day_start), model.first_visitors),
                         else_=model.last_visitors)
     rows = select(_key(key, source), model.scans.label("scans"),
@@ -248,7 +104,7 @@ def _item_hour_figures(session: Session, plan: Plan, filters, days: tuple[int, i
 def _daily_figures(session: Session, filters, days: tuple[int, int], by: str | None,
                    scans_only: bool) -> dict:
     model = DailyVisitorRollup
-    where = [model.day >= days[0], model.day < days[1], *_common(model, filters, None),
+    where = [model.day >= days[0], model.day < days[1], *narrowing(model, filters),
              model.dimension == ("" if by in (None, "item_id") else by)]
     if scans_only:
         where.append(model.scans > 0)
@@ -338,7 +194,7 @@ def _daily_apart(filters, days, column):
     model = DailyVisitorRollup
     return select(func.coalesce(func.sum(column), 0)).where(
         model.day >= days[0], model.day < days[1], model.dimension == "",
-        *_common(model, filters, None)).scalar_subquery()
+        *narrowing(model, filters)).scalar_subquery()
 
 
 def engagement(session: Session, plan: Plan, filters, code_id) -> tuple[dict, float | None]:
@@ -352,21 +208,7 @@ def engagement(session: Session, plan: Plan, filters, code_id) -> tuple[dict, fl
     days = plan.whole_days(filters, code_id)
     if days and _tail_shares_sessions(session, plan, filters, code_id, days):
         days = None
-    parts = []  # rows of page sessions: (session, played, halfway, completed, watch_s)
-    rollup = plan.rollup(EngagementRollup, filters, code_id, besides=days)
-    if rollup:
-        model = EngagementRollup
-        parts.append(select(model.page_session, _flag(model.is_play == true()),
-                            _flag(model.is_halfway == true()),
-                            _flag(model.is_complete == true()), model.watch_s)
-                     .where(*rollup.where))
-    raw = plan.raw(Engagement, Engagement.created_at, filters, code_id)
-    kind, value = Engagement.kind, Engagement.value
-    progress = kind == EngagementKind.VIDEO_PROGRESS
-    parts.append(select(Engagement.page_session, _flag(kind == EngagementKind.VIDEO_START),
-                        _flag(progress & (value >= 50)), _flag(progress & (value == 100)),
-                        case((kind == EngagementKind.WATCH_TIME, value)))
-                 .where(*raw.where))
+    parts = _session_rows(plan, filters, code_id, days)
     counted = []  # rows of sessions counted per watch time: (watch_s, sessions, ...flags)
     if days:
         model = DailyEngagementRollup
@@ -389,6 +231,27 @@ def engagement(session: Session, plan: Plan, filters, code_id) -> tuple[dict, fl
     plays, halfway, completions = (sum(int(row[n] or 0) for row in result) for n in (2, 3, 4))
     middle = _median([(row[0], int(row[1])) for row in result if row[0] is not None])
     return {"plays": plays, "halfway": halfway, "completions": completions}, middle
+
+
+def _session_rows(plan: Plan, filters, code_id, days) -> list:
+    """Rows of page sessions, (session, played, halfway, completed, watch_s), from the
+    hourly rows besides whole `days` and from the raw tail."""
+    parts = []
+    rollup = plan.rollup(EngagementRollup, filters, code_id, besides=days)
+    if rollup:
+        model = EngagementRollup
+        parts.append(select(model.page_session, _flag(model.is_play == true()),
+                            _flag(model.is_halfway == true()),
+                            _flag(model.is_complete == true()), model.watch_s)
+                     .where(*rollup.where))
+    raw = plan.raw(Engagement, Engagement.created_at, filters, code_id)
+    kind, value = Engagement.kind, Engagement.value
+    progress = kind == EngagementKind.VIDEO_PROGRESS
+    parts.append(select(Engagement.page_session, _flag(kind == EngagementKind.VIDEO_START),
+                        _flag(progress & (value >= 50)), _flag(progress & (value == 100)),
+                        case((kind == EngagementKind.WATCH_TIME, value)))
+                 .where(*raw.where))
+    return parts
 
 
 def _tail_shares_sessions(session: Session, plan: Plan, filters, code_id,
