@@ -11,9 +11,9 @@ import threading
 import pytest
 from sqlalchemy import delete, func, insert, select
 
-from motpub.domain import (Code, DailyEngagementRollup, DailyVisitorRollup, Engagement,
-                           EngagementRollup, ItemHourRollup, RollupWatermark, Scan, View,
-                           VisitorRollup, VisitRollup)
+from motpub.domain import (Code, CodeHourRollup, DailyEngagementRollup, DailyVisitorRollup,
+                           Engagement, EngagementRollup, ItemHourRollup, RollupWatermark, Scan,
+                           View, VisitorRollup, VisitRollup)
 from motpub.services import analytics
 from motpub.services.rollups import (GRACE, delete_rolled_events, hour_of, roll_up,
                                      roll_up_visits, watermark)
@@ -89,6 +89,15 @@ def figures(factory, **args) -> dict:
         for view, option in VIEWS:
             function = getattr(analytics, view)
             out[view, option] = function(session, filters, *([option] if option else []))
+        # What only /ops shows: scans by hour and weekday-hour, items' and placements'
+        # scans over time.
+        for by in ("item", "code", "hour", "weekday_hour"):
+            out["scans_by", by] = analytics.scans_by(session, filters, by)
+        for by in ("item", "code"):
+            keys = [row["key"] for row in out["breakdown", by]]
+            for interval in analytics.INTERVALS:
+                out["scan_series", by, interval] = analytics.scan_series(
+                    session, filters, interval, by, keys)
         return out
 
 
@@ -98,7 +107,7 @@ def rollup_rows(factory) -> list:
                               if column.name != "id") for row in session.scalars(select(model))),
                        key=repr)
                 for model in (VisitRollup, VisitorRollup, EngagementRollup, DailyVisitorRollup,
-                              ItemHourRollup, DailyEngagementRollup)]
+                              ItemHourRollup, CodeHourRollup, DailyEngagementRollup)]
 
 
 def test_rolled_up_figures_equal_the_raw_ones_in_every_zone(factory, mix):
@@ -146,6 +155,7 @@ def test_the_job_builds_the_daily_rows_of_past_days_after_an_upgrade(factory, mi
     with factory() as session, session.begin():
         session.execute(delete(DailyVisitorRollup))
         session.execute(delete(ItemHourRollup))
+        session.execute(delete(CodeHourRollup))
         session.execute(delete(DailyEngagementRollup))
         session.execute(delete(RollupWatermark).where(RollupWatermark.name == "days"))
     assert figures(factory) == before  # read from the hourly rows meanwhile

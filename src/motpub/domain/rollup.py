@@ -42,7 +42,7 @@ class VisitRollup(_Dimensions, Base):
     __tablename__ = "visit_rollup"
     __table_args__ = (Index("ix_visit_rollup_hour", "hour"),
                       Index("ix_visit_rollup_item_id_hour", "item_id", "hour"),
-                      Index("ix_visit_rollup_code_id", "code_id"),
+                      Index("ix_visit_rollup_code_id_hour", "code_id", "hour"),
                       # bot scans and orphan scans are read alone, and are few
                       Index("ix_visit_rollup_is_bot_hour", "is_bot", "hour"),
                       Index("ix_visit_rollup_is_orphan_hour", "is_orphan", "hour"))
@@ -113,7 +113,7 @@ class DailyVisitorRollup(Base):
 
 class ItemHourRollup(Base):
     """Human scans and scan visitors per item and UTC hour of a whole UTC day, for time
-    series and hour charts over long ranges.
+    series, hour charts and items' sparklines over long ranges.
 
     `visitors` are the distinct visitors of the hour: a visitor hash is of one UTC day, so
     they add up over hours that no UTC day has two of (hours of the day, weekday-hours).
@@ -135,6 +135,23 @@ class ItemHourRollup(Base):
     visitors: Mapped[int] = mapped_column(Integer)
     first_visitors: Mapped[int] = mapped_column(Integer)
     last_visitors: Mapped[int] = mapped_column(Integer)
+
+
+class CodeHourRollup(Base):
+    """Human scans of pages served, per code and UTC hour of a whole UTC day: the scans of
+    placements over long ranges (their sparklines), with no rows per visitor or dimension
+    to add up. Built with DailyVisitorRollup."""
+
+    __tablename__ = "code_hour_rollup"
+    __table_args__ = (Index("ix_code_hour_rollup_code_id_hour", "code_id", "hour"),
+                      Index("ix_code_hour_rollup_item_id_hour", "item_id", "hour"))
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer)
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"))
+    # None for scans of an exhibition's entrance code, as on the raw row
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    scans: Mapped[int] = mapped_column(Integer)
 
 
 class EngagementRollup(Base):

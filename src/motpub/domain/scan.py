@@ -56,12 +56,13 @@ class Scan(Visit, Base):
 
     __tablename__ = "scan"
     __table_args__ = (Index("ix_scan_item_id_scanned_at", "item_id", "scanned_at"),
+                      Index("ix_scan_code_id_scanned_at", "code_id", "scanned_at"),
                       Index("ix_scan_scanned_at", "scanned_at"))
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
     )
-    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"))
     # None for an exhibition's entrance code, which opens the exhibition's page.
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
     scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from motpub.domain import LANGUAGES, Code, Item
+from motpub.domain import LANGUAGES, Code, CodeHourRollup, Item, ItemHourRollup
 from motpub.services.analytics_plan import EPOCH_WEEKDAY, Plan
 from motpub.services.analytics_sources import engagement, human_figures, human_scans, scans_apart
 from motpub.services.errors import Invalid
@@ -219,7 +219,8 @@ def scan_series(session: Session, filters: Filters, interval: str, by: str,
     start_of = _BUCKET_STARTS[interval]
     counts = {(key, start_of(number)): scans for (key, number), scans in _scans(
         session, filters, [_breakdown_key(by), _bucket_key(interval)],
-        within=(BREAKDOWNS[by], keys), by_item_hour=by == "item").items()}
+        within=(BREAKDOWNS[by], keys),
+        hour_rows=ItemHourRollup if by == "item" else CodeHourRollup).items()}
     moments = _buckets(filters, interval)
     return {key: [counts.get((key, moment), 0) for moment in moments] for key in keys}
 
@@ -231,14 +232,15 @@ def scans_by(session: Session, filters: Filters, by: str) -> dict[object, int]:
         raise Invalid("by must be one of " + ", ".join(BREAKDOWNS), field="by")
     return {key: scans for (key,), scans in _scans(
         session, filters, [_breakdown_key(by)],
-        by_item_hour=by in ("item", "hour", "weekday_hour")).items()}
+        hour_rows=CodeHourRollup if by == "code" else ItemHourRollup if by in (
+            "item", "hour", "weekday_hour") else None).items()}
 
 
 def _scans(session: Session, filters: Filters, keys: list, within=None, *,
-           by_item_hour: bool) -> dict:
+           hour_rows) -> dict:
     plan, code_id = Plan.make(session, filters), _code_id(session, filters)
     return human_scans(session, plan, filters, code_id, keys, within=within,
-                       by_item_hour=by_item_hour)
+                       hour_rows=hour_rows)
 
 
 def _breakdown_key(by: str):

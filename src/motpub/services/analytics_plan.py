@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, case, literal, null, or_, text, type_coerce
 from sqlalchemy.orm import Session
 
-from motpub.domain import Engagement, ItemHourRollup, Scan, View
+from motpub.domain import Engagement, Scan, View
 from motpub.services.rollups import DAYS_WATERMARK, epoch_seconds, hour_of, moment_of, watermark
 
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; Monday is 0
@@ -129,9 +129,8 @@ class Plan:
             where.append(model.code_id == code_id)
         return Source(model, venue_hours(model.hour, self.stretches, 3600), where)
 
-    def item_hours(self, filters, days: tuple[int, int]) -> Source:
-        """The item hour rows of whole UTC days (first, end)."""
-        model = ItemHourRollup
+    def hour_rows(self, model, filters, days: tuple[int, int]) -> Source:
+        """The item or code hour rows of whole UTC days (first, end)."""
         return Source(model, venue_hours(model.hour, self.stretches, 3600),
                       [model.hour >= days[0] * 24, model.hour < days[1] * 24,
                        *narrowing(model, filters)])

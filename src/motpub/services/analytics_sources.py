@@ -85,7 +85,7 @@ def human_figures(session: Session, plan: Plan, filters, code_id, key, *,
 def _item_hour_figures(session: Session, plan: Plan, filters, days: tuple[int, int], key,
                        by: str) -> dict:
     model = ItemHourRollup
-    source = plan.item_hours(filters, days)
+    source = plan.hour_rows(model, filters, days)
     if by == "hour":
         visitors = model.visitors
     else:
@@ -124,19 +124,20 @@ def _daily_figures(session: Session, filters, days: tuple[int, int], by: str | N
 
 
 def human_scans(session: Session, plan: Plan, filters, code_id, keys: list,
-                within: tuple[str, list] | None = None, *, by_item_hour: bool = False) -> dict:
+                within: tuple[str, list] | None = None, *, hour_rows=None) -> dict:
     """{(key, ...): human scans of pages served} for groupings that show no visitors: sums
     over the visit rollup and a count of the raw tail, with no visitors to tell apart, so
     far cheaper than human_figures. `keys` are groupings as there; `within` narrows a
-    dimension to some values, e.g. ("item_id", [3, 5]). With `by_item_hour` (the keys need
-    only the item and the venue hour) whole UTC days are summed from the item hour rows."""
+    dimension to some values, e.g. ("item_id", [3, 5]). With `hour_rows` (ItemHourRollup
+    when the keys need only the item and the venue hour, CodeHourRollup when they need the
+    code too) whole UTC days are summed from those rows."""
     parts = []
-    days = plan.whole_days(filters, code_id) if by_item_hour else None
+    days = plan.whole_days(filters, code_id) if hour_rows else None
     if days:
-        source = plan.item_hours(filters, days)
+        source = plan.hour_rows(hour_rows, filters, days)
         where = source.where + ([source.column(within[0]).in_(within[1])] if within else [])
         parts.append(select(*(key(source).label(f"key{n}") for n, key in enumerate(keys)),
-                            ItemHourRollup.scans.label("visits")).where(*where))
+                            hour_rows.scans.label("visits")).where(*where))
     rollup = plan.rollup(VisitRollup, filters, code_id, besides=days)
     raw = plan.raw(Scan, Scan.scanned_at, filters, code_id)
     for source, model, visits in ((rollup, VisitRollup, VisitRollup.scans),

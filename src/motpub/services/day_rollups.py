@@ -1,5 +1,5 @@
 """Rollups of whole UTC days, built from the hourly rollups once a day's 24 hours are rolled
-up: daily visitor rows, item hour rows and daily engagement rows (see domain.rollup). The
+up: daily visitor rows, item and code hour rows, daily engagement rows (see domain.rollup). The
 rollup job (services.rollups) decides which days to build, and when.
 """
 
@@ -9,8 +9,8 @@ from sqlalchemy import (String, and_, case, cast, delete, exists, func, insert, 
                         or_, select, union_all)
 from sqlalchemy.orm import Session, aliased
 
-from motpub.domain import (DailyEngagementRollup, DailyVisitorRollup, EngagementRollup,
-                           ItemHourRollup, VisitorRollup, VisitRollup)
+from motpub.domain import (CodeHourRollup, DailyEngagementRollup, DailyVisitorRollup,
+                           EngagementRollup, ItemHourRollup, VisitorRollup, VisitRollup)
 
 # What a visitor hash fixes (its device and address), unlike language, code or exhibition.
 VISITOR_DIMENSIONS = ("device_class", "os", "browser", "in_app", "country")
@@ -37,12 +37,14 @@ def rebuild_days(session: Session, first_day: int, end_day: int) -> None:
     are all rolled up, from the hourly rows."""
     session.execute(delete(DailyVisitorRollup).where(DailyVisitorRollup.day >= first_day,
                                                      DailyVisitorRollup.day < end_day))
-    session.execute(delete(ItemHourRollup).where(ItemHourRollup.hour >= first_day * 24,
-                                                 ItemHourRollup.hour < end_day * 24))
+    for model in (ItemHourRollup, CodeHourRollup):
+        session.execute(delete(model).where(model.hour >= first_day * 24,
+                                            model.hour < end_day * 24))
     session.execute(delete(DailyEngagementRollup).where(DailyEngagementRollup.day >= first_day,
                                                         DailyEngagementRollup.day < end_day))
     _rebuild_visitor_days(session, first_day, end_day)
     _rebuild_item_hours(session, first_day, end_day)
+    _rebuild_code_hours(session, first_day, end_day)
     _rebuild_engagement_days(session, first_day, end_day)
 
 
@@ -112,6 +114,17 @@ def _rebuild_item_hours(session: Session, first_day: int, end_day: int) -> None:
                func.sum(case((rows.hour == rows.first, 1), else_=0)),
                func.sum(case((rows.hour == rows.last, 1), else_=0)))
         .group_by(rows.hour, rows.item_id)))
+
+
+def _rebuild_code_hours(session: Session, first_day: int, end_day: int) -> None:
+    model = VisitRollup
+    session.execute(insert(CodeHourRollup).from_select(
+        ["hour", "code_id", "item_id", "scans"],
+        select(model.hour, model.code_id, model.item_id, func.sum(model.scans))
+        .where(model.hour >= first_day * 24, model.hour < end_day * 24,
+               model.code_id.is_not(None), model.is_bot.is_(False),
+               model.is_orphan.is_(False))
+        .group_by(model.hour, model.code_id, model.item_id)))
 
 
 def _rebuild_engagement_days(session: Session, first_day: int, end_day: int) -> None:
