@@ -71,7 +71,8 @@ def venue_hours(seconds, stretches: list[tuple[int, int]], unit: int):
 
 @dataclass(frozen=True)
 class Plan:
-    """Which hours come from rollups and where the raw tail starts, for one period."""
+    """Which hours come from hourly rollups, which whole days from rollups of days, and
+    where the raw tail starts, for one period."""
 
     dialect: str
     stretches: list
@@ -104,9 +105,9 @@ class Plan:
                    tail, filters.end, (watermark(session, DAYS_WATERMARK) or 0) // 24)
 
     def whole_days(self, filters, code_id) -> tuple[int, int] | None:
-        """The UTC days first <= day < end inside the rolled-up hours, which the daily rows
-        can stand for: unfiltered or by item, since they have no language, code or
-        exhibition."""
+        """The UTC days first <= day < end inside the rolled-up hours whose rows of whole
+        days are built, which those rows can stand for: unfiltered or by item (they can be
+        grouped by language or code, but not filtered by them or by exhibition)."""
         if filters.language or code_id is not None or filters.exhibition_id is not None:
             return None
         first, end = -(-self.first_hour // 24), min(self.rolled_end // 24, self.days_end)
