@@ -99,7 +99,9 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
 
     columns = list(rows[0])
     converters = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    quote = connection.dialect.identifier_preparer
+    statement = (f"COPY {quote.format_table(table)} "
+                 f"({', '.join(quote.quote(name) for name in columns)}) FROM STDIN")
     try:
         with connection.connection.driver_connection.cursor() as cursor, \
                 cursor.copy(statement) as copy:
