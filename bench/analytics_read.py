@@ -17,7 +17,8 @@ times each dashboard query --runs times in-process (a fresh session per call, as
 has): summary (with its previous period), timeseries per hour/day/week, every breakdown,
 the weekday-hour heatmap, and the whole /ops page rendered through the Flask test client.
 Filters are the dashboard's default, the last 7 days (--runs runs per query), and also the
-full 90 days (a quarter as many runs, at least 5; the /ops page likewise).
+full 90 days (a quarter as many runs, at least 5; the /ops page likewise). --filter adds
+the dashboard's other filters to every query, e.g. --filter language=zh.
 
     .venv/bin/python bench/analytics_read.py --sizes 100k,1M,5M --runs 20
 
@@ -265,10 +266,11 @@ def analyst_client(app):
 
 
 def time_all(app, client, runs: int, days: int, today: dt.date,
-             wanted: set[str]) -> dict:
+             wanted: set[str], extra: dict[str, str]) -> dict:
     from motpub.services import analytics
 
-    query = {"from": (today - dt.timedelta(days=days - 1)).isoformat(), "to": today.isoformat()}
+    query = {"from": (today - dt.timedelta(days=days - 1)).isoformat(), "to": today.isoformat(),
+             **extra}
     filters = analytics.parse_filters(query)
     named = queries(app, analytics, filters)
 
@@ -370,7 +372,9 @@ def bench_one(kind: str, size: int, args, workdir: Path) -> dict:
         wanted = set(args.queries.split(",")) if args.queries else set()
         client = analyst_client(app) if not wanted or "/ops page" in wanted else None
         today = now.astimezone(SHANGHAI).date()
-        timings = {f"{days} d": time_all(app, client, args.runs, days, today, wanted)
+        extra = dict(pair.split("=", 1) for pair in args.filter.split(",") if pair)
+        timings = {" ".join([f"{days} d", *args.filter.split(",")]).strip():
+                   time_all(app, client, args.runs, days, today, wanted, extra)
                    for days in args.days}
         runtime.engine.dispose()
         return {"database": kind, "events": size, "rows": rows, "table_rows": counts,
@@ -414,6 +418,9 @@ def main() -> int:
     parser.add_argument("--days", default="7,90", help="filter windows, in days")
     parser.add_argument("--queries", default="",
                         help='only these queries, comma-separated: "summary,/ops page"')
+    parser.add_argument("--filter", default="",
+                        help='dashboard filters besides the dates, e.g. "language=zh" or '
+                             '"exhibition_id=1" (the generator puts scans in exhibitions 1-3)')
     parser.add_argument("--keep-database", action="store_true",
                         help="leave the loaded database (PostgreSQL) and print its URL")
     parser.add_argument("--database-url",
