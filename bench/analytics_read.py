@@ -428,6 +428,8 @@ def main() -> int:
                              "database, as it was loaded) instead of making one")
     args = parser.parse_args()
     args.days = [int(days) for days in args.days.split(",")]
+    if any("=" not in pair for pair in args.filter.split(",") if pair):
+        parser.error('--filter takes name=value pairs, e.g. "language=zh,item_id=3"')
     if (args.keep_database or args.database_url) and (
             "," in args.databases or "," in args.sizes):
         parser.error("--keep-database and --database-url need one database and one size")

@@ -29,6 +29,9 @@ INTERVALS = ("hour", "day", "week")
 BREAKDOWNS = {"item": "item_id", "code": "code_id", "language": "language",
               "device": "device_class", "os": "os", "browser": "browser", "in_app": "in_app",
               "country": "country", "hour": None, "weekday_hour": None}
+# The rows of hours of whole days that hold human scans per breakdown, for those that have them.
+HOUR_ROWS = {"item": ItemHourRollup, "code": CodeHourRollup, "hour": ItemHourRollup,
+             "weekday_hour": ItemHourRollup}
 
 
 @dataclass(frozen=True)
@@ -219,8 +222,7 @@ def scan_series(session: Session, filters: Filters, interval: str, by: str,
     start_of = _BUCKET_STARTS[interval]
     counts = {(key, start_of(number)): scans for (key, number), scans in _scans(
         session, filters, [_breakdown_key(by), _bucket_key(interval)],
-        within=(BREAKDOWNS[by], keys),
-        hour_rows=ItemHourRollup if by == "item" else CodeHourRollup).items()}
+        within=(BREAKDOWNS[by], keys), hour_rows=HOUR_ROWS[by]).items()}
     moments = _buckets(filters, interval)
     return {key: [counts.get((key, moment), 0) for moment in moments] for key in keys}
 
@@ -231,9 +233,7 @@ def scans_by(session: Session, filters: Filters, by: str) -> dict[object, int]:
     if by not in BREAKDOWNS:
         raise Invalid("by must be one of " + ", ".join(BREAKDOWNS), field="by")
     return {key: scans for (key,), scans in _scans(
-        session, filters, [_breakdown_key(by)],
-        hour_rows=CodeHourRollup if by == "code" else ItemHourRollup if by in (
-            "item", "hour", "weekday_hour") else None).items()}
+        session, filters, [_breakdown_key(by)], hour_rows=HOUR_ROWS.get(by)).items()}
 
 
 def _scans(session: Session, filters: Filters, keys: list, within=None, *,

@@ -19,16 +19,16 @@ DAY_DIMENSIONS = (*VISITOR_DIMENSIONS, "language", "code_id")
 DAY_COUNTS = ("scans", "views", "visitors", "scan_visitors", "bot_scans", "orphan_scans")
 
 
-def days_sharing_sessions(session: Session, first: int, end: int) -> list[int]:
-    """The UTC days before hour `first`'s whose daily rows count a page session that the
-    hours first <= hour < end have rows of too: they are built again, now that it crosses
-    a midnight."""
+def days_sharing_sessions(session: Session, first: int, end: int, *, before: int) -> list[int]:
+    """The UTC days before day `before` with rows of a page session that the hours first
+    <= hour < end have rows of too: their daily rows, built before, are built again, now
+    that the session crosses a midnight."""
     other = aliased(EngagementRollup)
     rebuilt = select(EngagementRollup.page_session).where(EngagementRollup.hour >= first,
                                                           EngagementRollup.hour < end)
     day = other.hour // 24
     return list(session.scalars(select(day).where(other.page_session.in_(rebuilt),
-                                                  other.hour < first // 24 * 24)
+                                                  other.hour < before * 24)
                                 .group_by(day)))
 
 

@@ -77,17 +77,25 @@ def roll_up(session: Session, *, now: dt.datetime) -> int:
     _rebuild(session, dialect, done - REROLL_HOURS, target)
     session.execute(update(RollupWatermark).where(RollupWatermark.name == WATERMARK)
                     .values(hour=target, updated_at=now))
-    for day in days_sharing_sessions(session, done - REROLL_HOURS, target):
+    # Days already built whose page sessions go on in the rebuilt hours are built again;
+    # days not built yet are built below anyway.
+    built = watermark(session, DAYS_WATERMARK) or 0
+    for day in days_sharing_sessions(session, done - REROLL_HOURS, target,
+                                     before=min(done - REROLL_HOURS, built) // 24):
         rebuild_days(session, day, day + 1)
     days_left = _roll_days(session, dialect, done - REROLL_HOURS, target, now)
     return max(until - target, days_left * 24, 0)
 
 
 def _ensure_watermark(session: Session, dialect: str) -> None:
-    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert_(RollupWatermark).values(name=WATERMARK, hour=0,
-                                                    updated_at=dt.datetime.now(dt.UTC))
-                    .on_conflict_do_nothing(index_elements=["name"]))
+    session.execute(_upsert(dialect)(RollupWatermark).values(
+        name=WATERMARK, hour=0, updated_at=dt.datetime.now(dt.UTC))
+        .on_conflict_do_nothing(index_elements=["name"]))
+
+
+def _upsert(dialect: str):
+    """The INSERT with ON CONFLICT clauses of the dialect."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def _roll_days(session: Session, dialect: str, first: int, end: int,
@@ -107,9 +115,8 @@ def _roll_days(session: Session, dialect: str, first: int, end: int,
     if end_day <= first_day:
         return 0
     rebuild_days(session, first_day, end_day)
-    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert_(RollupWatermark).values(name=DAYS_WATERMARK, hour=end_day * 24,
-                                                updated_at=now)
+    statement = _upsert(dialect)(RollupWatermark).values(name=DAYS_WATERMARK,
+                                                         hour=end_day * 24, updated_at=now)
     session.execute(statement.on_conflict_do_update(
         index_elements=["name"], set_={"hour": statement.excluded.hour,
                                        "updated_at": statement.excluded.updated_at}))
