@@ -67,10 +67,13 @@ def generate(session, pairs, rng, start, end, count: int) -> None:
             views.append({**visit(item_id, when), "item_id": item_id, "viewed_at": when})
         if rng.random() < 0.3:
             session_id, when = f"s{rng.randrange(400)}", moment()
+            # A page is of one exhibition; a visitor may switch its language.
+            exhibition_id = random.Random(session_id).choice([None, 3])
             for kind, value in (("video_start", 800), ("video_progress", rng.choice([50, 100])),
                                 ("watch_time", rng.randrange(1, 90))):
                 beacons.append({"item_id": item_id, "page_session": session_id, "kind": kind,
-                                "value": value, "language": "zh", "created_at": when})
+                                "value": value, "language": rng.choice(["zh", "zh", "en"]),
+                                "exhibition_id": exhibition_id, "created_at": when})
     for table, rows in ((Scan, scans), (View, views), (Engagement, beacons)):
         if rows:
             session.execute(insert(table), rows)
@@ -113,32 +116,40 @@ def rollup_rows(factory) -> list:
 def test_rolled_up_figures_equal_the_raw_ones_in_every_zone(factory, mix):
     zones = ("Asia/Shanghai", "Europe/Berlin", "Asia/Kathmandu")  # +08, daylight saving, +05:45
     before = {zone: figures(factory, tz=zone) for zone in zones}
-    before_filtered = figures(factory, item_id=str(mix[0][1]), language="zh")
-    before_item = figures(factory, item_id=str(mix[0][1]))
+    item = str(mix[0][1])
+    filtered = ({"item_id": item}, {"item_id": item, "language": "zh"}, {"language": "en"},
+                {"exhibition_id": "3"}, {"language": "zh", "exhibition_id": "3"},
+                {"item_id": item, "exhibition_id": "3", "tz": "Europe/Berlin"})
+    before_filtered = [figures(factory, **args) for args in filtered]
     roll_up_visits(factory, now=NOW, keep_days=3650)
     for zone in zones:
         assert figures(factory, tz=zone) == before[zone], zone
-    assert figures(factory, item_id=str(mix[0][1]), language="zh") == before_filtered
-    assert figures(factory, item_id=str(mix[0][1])) == before_item
+    for args, expected in zip(filtered, before_filtered, strict=True):
+        assert figures(factory, **args) == expected, args
     # The summary and the breakdowns but by hour read whole UTC days from the daily rows:
     # one per day, item and value, for the 31 whole days before NOW's; the time series and
     # hour charts from the item hour rows of those days.
     with factory() as session:
-        days = session.execute(select(DailyVisitorRollup.day, DailyVisitorRollup.item_id,
-                                      DailyVisitorRollup.dimension,
-                                      DailyVisitorRollup.value)).all()
+        model = DailyVisitorRollup
+        days = session.execute(select(model.day, model.item_id, model.dimension, model.value,
+                                      model.language, model.exhibition_id)).all()
         day = ItemHourRollup.hour // 24
         hours = session.execute(select(day, ItemHourRollup.item_id,
                                        func.sum(ItemHourRollup.first_visitors),
                                        func.sum(ItemHourRollup.last_visitors))
+                                .where(ItemHourRollup.language == "",
+                                       ItemHourRollup.exhibition_id.is_(None))
                                 .group_by(day, ItemHourRollup.item_id)).all()
         per_day = dict(session.execute(
-            select(DailyVisitorRollup.day * 1000 + DailyVisitorRollup.item_id,
-                   DailyVisitorRollup.scan_visitors)
-            .where(DailyVisitorRollup.dimension == "")).all())
+            select(model.day * 1000 + model.item_id, model.scan_visitors)
+            .where(model.dimension == "", model.language == "",
+                   model.exhibition_id.is_(None))).all())
     assert len(days) == len(set(days)) and len({row[0] for row in days}) == 31
     assert {row[2] for row in days} == {"", "device_class", "os", "browser", "in_app",
                                         "country", "language", "code_id"}
+    # Kept for all rows, and for each language, the exhibition, and both.
+    assert {row[4:] for row in days} == {("", None), ("zh", None), ("en", None), ("", 3),
+                                         ("zh", 3), ("en", 3)}
     assert len({row[0] for row in hours}) == 31
     # Each visitor of a day scanned first in one hour and last in one hour.
     assert all(firsts == lasts == per_day[day * 1000 + item_id]
@@ -302,8 +313,8 @@ def test_a_page_session_across_a_utc_midnight_is_counted_once(app, api, factory)
     def session_rows() -> list:
         with factory() as session:
             return session.scalars(select(DailyEngagementRollup.page_session)
-                                   .where(DailyEngagementRollup.page_session.is_not(None))
-                                   ).all()
+                                   .where(DailyEngagementRollup.page_session.is_not(None),
+                                          DailyEngagementRollup.language == "")).all()
 
     assert session_rows() == []  # the day was built before the owl's last beacon came
     assert engagement() == (2, 35.0)  # owl 40, lark 30

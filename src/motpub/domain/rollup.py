@@ -80,7 +80,17 @@ class VisitorRollup(_Dimensions, Base):
     visits: Mapped[int] = mapped_column(Integer)
 
 
-class DailyVisitorRollup(Base):
+class _DayFilter:
+    """The dashboard's language and exhibition filters on the rollups of whole days: each
+    day is rolled up once for all rows (`language` "" and `exhibition_id` None) and once
+    per language, exhibition, and language and exhibition that it has rows of, because
+    visitors and page sessions do not add up across languages or exhibitions."""
+
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    exhibition_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class DailyVisitorRollup(_DayFilter, Base):
     """Human scans, views and unique visitors per item and whole UTC day, for long ranges:
     in all (`dimension` ""), and per value of a dimension (`dimension` "device_class",
     "os", "browser", "in_app", "country", "language" or "code_id"; a view has code "").
@@ -93,7 +103,8 @@ class DailyVisitorRollup(Base):
     """
 
     __tablename__ = "daily_visitor_rollup"
-    __table_args__ = (Index("ix_daily_visitor_rollup_dimension_day", "dimension", "day"),
+    __table_args__ = (Index("ix_daily_visitor_rollup_dimension_language_exhibition_id_day",
+                            "dimension", "language", "exhibition_id", "day"),
                       Index("ix_daily_visitor_rollup_item_id_day", "item_id", "day"))
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
@@ -111,7 +122,7 @@ class DailyVisitorRollup(Base):
     orphan_scans: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ItemHourRollup(Base):
+class ItemHourRollup(_DayFilter, Base):
     """Human scans and scan visitors per item and UTC hour of a whole UTC day, for time
     series, hour charts and items' sparklines over long ranges.
 
@@ -124,7 +135,8 @@ class ItemHourRollup(Base):
     """
 
     __tablename__ = "item_hour_rollup"
-    __table_args__ = (Index("ix_item_hour_rollup_hour", "hour"),
+    __table_args__ = (Index("ix_item_hour_rollup_language_exhibition_id_hour", "language",
+                            "exhibition_id", "hour"),
                       Index("ix_item_hour_rollup_item_id_hour", "item_id", "hour"))
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
@@ -137,7 +149,7 @@ class ItemHourRollup(Base):
     last_visitors: Mapped[int] = mapped_column(Integer)
 
 
-class CodeHourRollup(Base):
+class CodeHourRollup(_DayFilter, Base):
     """Human scans of pages served, per code and UTC hour of a whole UTC day: the scans of
     placements over long ranges (their sparklines), with no rows per visitor or dimension
     to add up. Built with DailyVisitorRollup."""
@@ -178,7 +190,7 @@ class EngagementRollup(Base):
     watch_s: Mapped[float | None] = mapped_column(Float)
 
 
-class DailyEngagementRollup(Base):
+class DailyEngagementRollup(_DayFilter, Base):
     """Page sessions per whole UTC day, for long ranges, counted per watch time.
 
     Most page sessions begin and end in one UTC day. Those are counted per day, item and
@@ -192,7 +204,8 @@ class DailyEngagementRollup(Base):
     """
 
     __tablename__ = "daily_engagement_rollup"
-    __table_args__ = (Index("ix_daily_engagement_rollup_item_id_day", "item_id", "day"),
+    __table_args__ = (Index("ix_daily_engagement_rollup_item_id_language_exhibition_id_day",
+                            "item_id", "language", "exhibition_id", "day"),
                       # the few rows of single page sessions, apart from the counted ones
                       Index("ix_daily_engagement_rollup_session_day", "day",
                             postgresql_where=text("page_session IS NOT NULL"),

@@ -106,9 +106,9 @@ class Plan:
 
     def whole_days(self, filters, code_id) -> tuple[int, int] | None:
         """The UTC days first <= day < end inside the rolled-up hours whose rows of whole
-        days are built, which those rows can stand for: unfiltered or by item (they can be
-        grouped by language or code, but not filtered by them or by exhibition)."""
-        if filters.language or code_id is not None or filters.exhibition_id is not None:
+        days are built, which those rows can stand for: any filters but a code (they are
+        kept per item, language and exhibition, and grouped by code, not filtered by it)."""
+        if code_id is not None:
             return None
         first, end = -(-self.first_hour // 24), min(self.rolled_end // 24, self.days_end)
         return (first, end) if end > first else None
@@ -134,7 +134,7 @@ class Plan:
         """The item or code hour rows of whole UTC days (first, end)."""
         return Source(model, venue_hours(model.hour, self.stretches, 3600),
                       [model.hour >= days[0] * 24, model.hour < days[1] * 24,
-                       *narrowing(model, filters)])
+                       *day_narrowing(model, filters)])
 
     def raw(self, model, moment, filters, code_id) -> Source | None:
         if model is View and code_id is not None:
@@ -155,4 +155,16 @@ def narrowing(model, filters) -> list:
         where.append(model.language == filters.language)
     if filters.exhibition_id is not None and hasattr(model, "exhibition_id"):
         where.append(model.exhibition_id == filters.exhibition_id)
+    return where
+
+
+def day_narrowing(model, filters) -> list:
+    """The item filter on rows of whole days, and the rows kept for the language and
+    exhibition filters ("" and NULL: kept for all rows)."""
+    exhibition = model.exhibition_id
+    where = [model.language == (filters.language or ""),
+             exhibition.is_(None) if filters.exhibition_id is None
+             else exhibition == filters.exhibition_id]
+    if filters.item_id is not None:
+        where.append(model.item_id == filters.item_id)
     return where

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from motpub.domain import (DailyEngagementRollup, DailyVisitorRollup, Engagement,
                            EngagementKind, EngagementRollup, ItemHourRollup, Scan, View,
                            VisitorRollup, VisitRollup)
-from motpub.services.analytics_plan import Plan, Source, narrowing, venue_hours
+from motpub.services.analytics_plan import Plan, Source, day_narrowing, venue_hours
 from motpub.services.day_rollups import DAY_DIMENSIONS
 
 # The groupings the daily rows hold: by item, and by the values they are kept per.
@@ -104,7 +104,7 @@ def _item_hour_figures(session: Session, plan: Plan, filters, days: tuple[int, i
 def _daily_figures(session: Session, filters, days: tuple[int, int], by: str | None,
                    scans_only: bool) -> dict:
     model = DailyVisitorRollup
-    where = [model.day >= days[0], model.day < days[1], *narrowing(model, filters),
+    where = [model.day >= days[0], model.day < days[1], *day_narrowing(model, filters),
              model.dimension == ("" if by in (None, "item_id") else by)]
     if scans_only:
         where.append(model.scans > 0)
@@ -195,7 +195,7 @@ def _daily_apart(filters, days, column):
     model = DailyVisitorRollup
     return select(func.coalesce(func.sum(column), 0)).where(
         model.day >= days[0], model.day < days[1], model.dimension == "",
-        *narrowing(model, filters)).scalar_subquery()
+        *day_narrowing(model, filters)).scalar_subquery()
 
 
 def engagement(session: Session, plan: Plan, filters, code_id) -> tuple[dict, float | None]:
@@ -213,14 +213,13 @@ def engagement(session: Session, plan: Plan, filters, code_id) -> tuple[dict, fl
     counted = []  # rows of sessions counted per watch time: (watch_s, sessions, ...flags)
     if days:
         model = DailyEngagementRollup
-        where = [model.day >= days[0], model.day < days[1]]
-        item = [model.item_id == filters.item_id] if filters.item_id is not None else []
+        where = [model.day >= days[0], model.day < days[1], *day_narrowing(model, filters)]
+        every_item = [model.item_id.is_(None)] if filters.item_id is None else []
         counted.append(select(model.watch_s, model.sessions, model.plays, model.halfway,
                               model.completions)
-                       .where(*where, model.page_session.is_(None),
-                              *(item or [model.item_id.is_(None)])))
+                       .where(*where, model.page_session.is_(None), *every_item))
         parts.append(select(model.page_session, model.plays, model.halfway, model.completions,
-                            model.watch_s).where(*where, model.page_session.is_not(None), *item))
+                            model.watch_s).where(*where, model.page_session.is_not(None)))
     rows = _union(parts)
     session_id, play, half, done, watched = rows.c
     counted.append(select(func.max(watched), literal(1), func.max(play), func.max(half),

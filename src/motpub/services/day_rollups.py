@@ -5,8 +5,10 @@ rollup job (services.rollups) decides which days to build, and when.
 
 from __future__ import annotations
 
-from sqlalchemy import (String, and_, case, cast, delete, exists, func, insert, literal, null,
-                        or_, select, union_all)
+from typing import NamedTuple
+
+from sqlalchemy import (Integer, String, and_, case, cast, delete, exists, func, insert,
+                        literal, null, or_, select, union_all)
 from sqlalchemy.orm import Session, aliased
 
 from motpub.domain import (CodeHourRollup, DailyEngagementRollup, DailyVisitorRollup,
@@ -32,9 +34,31 @@ def days_sharing_sessions(session: Session, first: int, end: int, *, before: int
                                 .group_by(day)))
 
 
+class DayFilter(NamedTuple):
+    """The language and exhibition filter that rows of whole days are kept for: "" and
+    None for all rows."""
+
+    language: str
+    exhibition_id: int | None
+
+    def where(self, model) -> list:
+        """Its conditions on the hourly rows of `model`."""
+        return [*([model.language == self.language] if self.language else []),
+                *([model.exhibition_id == self.exhibition_id]
+                  if self.exhibition_id is not None else [])]
+
+    def columns(self) -> list:
+        return [literal(self.language, String()).label("language"),
+                literal(self.exhibition_id, Integer()).label("exhibition_id")]
+
+
+ALL = DayFilter("", None)
+
+
 def rebuild_days(session: Session, first_day: int, end_day: int) -> None:
     """Replace the daily rows of the UTC days first_day <= day < end_day, whose 24 hours
-    are all rolled up, from the hourly rows."""
+    are all rolled up, from the hourly rows: for all rows, and for each filter they have
+    rows of."""
     session.execute(delete(DailyVisitorRollup).where(DailyVisitorRollup.day >= first_day,
                                                      DailyVisitorRollup.day < end_day))
     for model in (ItemHourRollup, CodeHourRollup):
@@ -42,13 +66,29 @@ def rebuild_days(session: Session, first_day: int, end_day: int) -> None:
                                             model.hour < end_day * 24))
     session.execute(delete(DailyEngagementRollup).where(DailyEngagementRollup.day >= first_day,
                                                         DailyEngagementRollup.day < end_day))
-    _rebuild_visitor_days(session, first_day, end_day)
-    _rebuild_item_hours(session, first_day, end_day)
-    _rebuild_code_hours(session, first_day, end_day)
-    _rebuild_engagement_days(session, first_day, end_day)
+    for day_filter in _filters(session, first_day, end_day):
+        _rebuild_visitor_days(session, first_day, end_day, day_filter)
+        _rebuild_item_hours(session, first_day, end_day, day_filter)
+        _rebuild_code_hours(session, first_day, end_day, day_filter)
+        _rebuild_engagement_days(session, first_day, end_day, day_filter)
 
 
-def _rebuild_visitor_days(session: Session, first_day: int, end_day: int) -> None:
+def _filters(session: Session, first_day: int, end_day: int) -> list[DayFilter]:
+    """All rows, then each language, exhibition, and pair of them in the days' rows."""
+    pairs = set()
+    for model in (VisitRollup, EngagementRollup):
+        pairs.update(session.execute(
+            select(model.language, model.exhibition_id)
+            .where(model.hour >= first_day * 24, model.hour < end_day * 24).distinct()))
+    languages = sorted({language for language, _e in pairs if language})
+    exhibitions = sorted({exhibition for _l, exhibition in pairs if exhibition is not None})
+    return [ALL, *(DayFilter(language, None) for language in languages),
+            *(DayFilter("", exhibition) for exhibition in exhibitions),
+            *sorted(DayFilter(*pair) for pair in pairs if pair[0] and pair[1] is not None)]
+
+
+def _rebuild_visitor_days(session: Session, first_day: int, end_day: int,
+                          day_filter: DayFilter) -> None:
     """Human scans, views and visitors per day, item and value of each dimension; with the
     bot and orphan scans in the rows of all values."""
     model = VisitorRollup
@@ -61,7 +101,8 @@ def _rebuild_visitor_days(session: Session, first_day: int, end_day: int) -> Non
             day.label("day"), model.item_id, *column,
             func.sum(case((model.is_scan.is_(True), model.visits), else_=0)).label("scans"),
             func.sum(case((model.is_scan.is_(True), 0), else_=model.visits)).label("views")) \
-            .where(model.hour >= first_day * 24, model.hour < end_day * 24) \
+            .where(model.hour >= first_day * 24, model.hour < end_day * 24,
+                   *day_filter.where(model)) \
             .group_by(day, model.item_id, model.visitor_hash, *column).subquery()
         rows = per_visitor.c
         value = func.coalesce(cast(rows[dimension], String), "") if dimension else literal("")
@@ -73,16 +114,17 @@ def _rebuild_visitor_days(session: Session, first_day: int, end_day: int) -> Non
                            literal(0).label("bot_scans"), literal(0).label("orphan_scans")) \
             .group_by(rows.day, rows.item_id, *([rows[dimension]] if dimension else []))
         if not dimension:  # with the scans apart, in the same rows
-            both = union_all(per_value, _scans_apart(first_day, end_day)).subquery().c
+            both = union_all(per_value,
+                             _scans_apart(first_day, end_day, day_filter)).subquery().c
             per_value = select(both.day, both.item_id, both.value,
                                *(func.sum(both[name]).label(name) for name in DAY_COUNTS)) \
                 .group_by(both.day, both.item_id, both.value)
         session.execute(insert(DailyVisitorRollup).from_select(
-            ["day", "item_id", "value", *DAY_COUNTS, "dimension"],
-            select(*per_value.subquery().c, literal(dimension))))
+            ["day", "item_id", "value", *DAY_COUNTS, "dimension", "language", "exhibition_id"],
+            select(*per_value.subquery().c, literal(dimension), *day_filter.columns())))
 
 
-def _scans_apart(first_day: int, end_day: int):
+def _scans_apart(first_day: int, end_day: int, day_filter: DayFilter):
     """Scans by bots, and of codes that led nowhere, per day and item, as daily rows."""
     model = VisitRollup
     day = model.hour // 24  # one expression object: PostgreSQL must see the same one twice
@@ -92,11 +134,13 @@ def _scans_apart(first_day: int, end_day: int):
                   func.sum(case((bot, model.scans), else_=0)),
                   func.sum(case((model.is_orphan.is_(True), model.scans), else_=0))) \
         .where(model.hour >= first_day * 24, model.hour < end_day * 24,
-               or_(model.is_bot.is_(True), model.is_orphan.is_(True))) \
+               or_(model.is_bot.is_(True), model.is_orphan.is_(True)),
+               *day_filter.where(model)) \
         .group_by(day, model.item_id)
 
 
-def _rebuild_item_hours(session: Session, first_day: int, end_day: int) -> None:
+def _rebuild_item_hours(session: Session, first_day: int, end_day: int,
+                        day_filter: DayFilter) -> None:
     """Human scans and scan visitors per item and hour, and how many of those visitors
     scanned first and last that UTC day in that hour."""
     model = VisitorRollup
@@ -105,29 +149,33 @@ def _rebuild_item_hours(session: Session, first_day: int, end_day: int) -> None:
                          func.min(model.hour).over(**span).label("first"),
                          func.max(model.hour).over(**span).label("last")) \
         .where(model.is_scan.is_(True), model.hour >= first_day * 24,
-               model.hour < end_day * 24) \
+               model.hour < end_day * 24, *day_filter.where(model)) \
         .group_by(model.hour, model.item_id, model.visitor_hash).subquery()
     rows = per_visitor.c
     session.execute(insert(ItemHourRollup).from_select(
-        ["hour", "item_id", "scans", "visitors", "first_visitors", "last_visitors"],
+        ["hour", "item_id", "scans", "visitors", "first_visitors", "last_visitors",
+         "language", "exhibition_id"],
         select(rows.hour, rows.item_id, func.sum(rows.scans), func.count(),
                func.sum(case((rows.hour == rows.first, 1), else_=0)),
-               func.sum(case((rows.hour == rows.last, 1), else_=0)))
+               func.sum(case((rows.hour == rows.last, 1), else_=0)), *day_filter.columns())
         .group_by(rows.hour, rows.item_id)))
 
 
-def _rebuild_code_hours(session: Session, first_day: int, end_day: int) -> None:
+def _rebuild_code_hours(session: Session, first_day: int, end_day: int,
+                        day_filter: DayFilter) -> None:
     model = VisitRollup
     session.execute(insert(CodeHourRollup).from_select(
-        ["hour", "code_id", "item_id", "scans"],
-        select(model.hour, model.code_id, model.item_id, func.sum(model.scans))
+        ["hour", "code_id", "item_id", "scans", "language", "exhibition_id"],
+        select(model.hour, model.code_id, model.item_id, func.sum(model.scans),
+               *day_filter.columns())
         .where(model.hour >= first_day * 24, model.hour < end_day * 24,
                model.code_id.is_not(None), model.is_bot.is_(False),
-               model.is_orphan.is_(False))
+               model.is_orphan.is_(False), *day_filter.where(model))
         .group_by(model.hour, model.code_id, model.item_id)))
 
 
-def _rebuild_engagement_days(session: Session, first_day: int, end_day: int) -> None:
+def _rebuild_engagement_days(session: Session, first_day: int, end_day: int,
+                             day_filter: DayFilter) -> None:
     """Page sessions per day and item, and per day over all items, counted per watch time;
     a session with hourly rows on another day too gets a row of its own per day and item."""
     model, other = EngagementRollup, aliased(EngagementRollup)
@@ -140,7 +188,8 @@ def _rebuild_engagement_days(session: Session, first_day: int, end_day: int) -> 
                                            (model.is_halfway, "halfway"),
                                            (model.is_complete, "completions"))),
                       func.max(model.watch_s).label("watch_s")) \
-            .where(model.hour >= first_day * 24, model.hour < end_day * 24) \
+            .where(model.hour >= first_day * 24, model.hour < end_day * 24,
+                   *day_filter.where(model)) \
             .group_by(day, *by, model.page_session).subquery()
 
     def crossing(rows):
@@ -148,14 +197,15 @@ def _rebuild_engagement_days(session: Session, first_day: int, end_day: int) -> 
                               or_(other.hour < rows.day * 24, other.hour >= rows.day * 24 + 24))
 
     columns = ["day", "item_id", "page_session", "watch_s", "sessions", "plays", "halfway",
-               "completions"]
+               "completions", "language", "exhibition_id"]
     for per_item in (False, True):
         rows = per_session(*([model.item_id] if per_item else [])).c
         item_id = [rows.item_id] if per_item else []
         session.execute(insert(DailyEngagementRollup).from_select(columns, select(
             rows.day, *(item_id or [null()]), null(), rows.watch_s, func.count(),
-            func.sum(rows.plays), func.sum(rows.halfway), func.sum(rows.completions))
+            func.sum(rows.plays), func.sum(rows.halfway), func.sum(rows.completions),
+            *day_filter.columns())
             .where(~crossing(rows)).group_by(rows.day, *item_id, rows.watch_s)))
     session.execute(insert(DailyEngagementRollup).from_select(columns, select(
         rows.day, rows.item_id, rows.page_session, rows.watch_s, literal(1), rows.plays,
-        rows.halfway, rows.completions).where(crossing(rows))))
+        rows.halfway, rows.completions, *day_filter.columns()).where(crossing(rows))))
