@@ -117,9 +117,12 @@ def test_rolled_up_figures_equal_the_raw_ones_in_every_zone(factory, mix):
     zones = ("Asia/Shanghai", "Europe/Berlin", "Asia/Kathmandu")  # +08, daylight saving, +05:45
     before = {zone: figures(factory, tz=zone) for zone in zones}
     item = str(mix[0][1])
+    with factory() as session:
+        code = session.scalar(select(Code.code).where(Code.id == mix[0][0]))
     filtered = ({"item_id": item}, {"item_id": item, "language": "zh"}, {"language": "en"},
                 {"exhibition_id": "3"}, {"language": "zh", "exhibition_id": "3"},
-                {"item_id": item, "exhibition_id": "3", "tz": "Europe/Berlin"})
+                {"item_id": item, "exhibition_id": "3", "tz": "Europe/Berlin"},
+                {"code": code}, {"code": code, "language": "en"})
     before_filtered = [figures(factory, **args) for args in filtered]
     roll_up_visits(factory, now=NOW, keep_days=3650)
     for zone in zones:

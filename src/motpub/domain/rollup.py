@@ -117,7 +117,8 @@ class DailyVisitorRollup(_DayFilter, Base):
     views: Mapped[int] = mapped_column(Integer)
     visitors: Mapped[int] = mapped_column(Integer)
     scan_visitors: Mapped[int] = mapped_column(Integer)
-    # Scans by bots, and scans of codes that led nowhere: in the rows of `dimension` "".
+    # Scans by bots, and scans of codes that led nowhere: in the rows of `dimension` "" and
+    # "code_id".
     bot_scans: Mapped[int] = mapped_column(Integer, default=0)
     orphan_scans: Mapped[int] = mapped_column(Integer, default=0)
 

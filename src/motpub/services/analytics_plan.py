@@ -104,11 +104,13 @@ class Plan:
         return cls(session.get_bind().dialect.name, stretches, first, max(rolled, first),
                    tail, filters.end, (watermark(session, DAYS_WATERMARK) or 0) // 24)
 
-    def whole_days(self, filters, code_id) -> tuple[int, int] | None:
+    def whole_days(self, filters, code_id, *, per_code: bool = False
+                   ) -> tuple[int, int] | None:
         """The UTC days first <= day < end inside the rolled-up hours whose rows of whole
-        days are built, which those rows can stand for: any filters but a code (they are
-        kept per item, language and exhibition, and grouped by code, not filtered by it)."""
-        if code_id is not None:
+        days are built, which those rows can stand for: they are kept per item, language
+        and exhibition, and per code only as a dimension of the daily visitor rows, so a
+        code filter can use them only for figures those rows hold (`per_code`)."""
+        if code_id is not None and not per_code:
             return None
         first, end = -(-self.first_hour // 24), min(self.rolled_end // 24, self.days_end)
         return (first, end) if end > first else None

@@ -42,14 +42,16 @@ def human_figures(session: Session, plan: Plan, filters, code_id, key, *,
     one item, so no visitor is counted in both parts.
     """
     by_time = scans_only and by in TIME_GROUPINGS
-    days = plan.whole_days(filters, code_id) \
-        if key is None or by in DAILY_GROUPINGS or by_time else None
+    if key is None:  # one total: also of one code, from the daily rows per code
+        days = plan.whole_days(filters, code_id, per_code=True)
+    else:
+        days = plan.whole_days(filters, code_id) if by in DAILY_GROUPINGS or by_time else None
     if not days:
         figures = {}
     elif by_time:
         figures = _item_hour_figures(session, plan, filters, days, key, by)
     else:
-        figures = _daily_figures(session, filters, days, by, scans_only)
+        figures = _daily_figures(session, filters, days, by, scans_only, code_id)
     parts = []
     rollup = plan.rollup(VisitorRollup, filters, code_id, besides=days)
     if rollup:
@@ -102,10 +104,10 @@ def _item_hour_figures(session: Session, plan: Plan, filters, days: tuple[int, i
 
 
 def _daily_figures(session: Session, filters, days: tuple[int, int], by: str | None,
-                   scans_only: bool) -> dict:
+                   scans_only: bool, code_id: int | None = None) -> dict:
     model = DailyVisitorRollup
     where = [model.day >= days[0], model.day < days[1], *day_narrowing(model, filters),
-             model.dimension == ("" if by in (None, "item_id") else by)]
+             *_dimension_rows(by, code_id)]
     if scans_only:
         where.append(model.scans > 0)
     visitors = model.scan_visitors if scans_only else model.visitors
@@ -167,12 +169,12 @@ def scans_apart(session: Session, plan: Plan, filters, code_id) -> tuple[int, in
     tail = select(func.count().filter(bot).label("bots"),
                   func.count().filter(Scan.is_orphan.is_(True)).label("orphans")) \
         .where(*raw.where).subquery()
-    days = plan.whole_days(filters, code_id)
+    days = plan.whole_days(filters, code_id, per_code=True)
     bots = tail.c.bots + _rolled_apart(plan, filters, code_id, days, is_bot=True) \
-        + _daily_apart(filters, days, DailyVisitorRollup.bot_scans)
+        + _daily_apart(filters, code_id, days, DailyVisitorRollup.bot_scans)
     orphans = tail.c.orphans + _rolled_apart(plan, filters, code_id, days, is_bot=None,
                                              is_orphan=True) \
-        + _daily_apart(filters, days, DailyVisitorRollup.orphan_scans)
+        + _daily_apart(filters, code_id, days, DailyVisitorRollup.orphan_scans)
     return tuple(int(total) for total in session.execute(select(bots, orphans)).one())
 
 
@@ -189,13 +191,22 @@ def _rolled_apart(plan: Plan, filters, code_id, days, *, is_bot: bool | None,
         .scalar_subquery()
 
 
-def _daily_apart(filters, days, column):
+def _daily_apart(filters, code_id, days, column):
     if not days:
         return literal(0)
     model = DailyVisitorRollup
     return select(func.coalesce(func.sum(column), 0)).where(
-        model.day >= days[0], model.day < days[1], model.dimension == "",
+        model.day >= days[0], model.day < days[1], *_dimension_rows(None, code_id),
         *day_narrowing(model, filters)).scalar_subquery()
+
+
+def _dimension_rows(by: str | None, code_id: int | None) -> list:
+    """Which daily visitor rows hold the figures grouped `by` (None: one total), of one
+    code when code_id is set (then only a total)."""
+    model = DailyVisitorRollup
+    if code_id is not None:
+        return [model.dimension == "code_id", model.value == str(code_id)]
+    return [model.dimension == ("" if by in (None, "item_id") else by)]
 
 
 def engagement(session: Session, plan: Plan, filters, code_id) -> tuple[dict, float | None]:

@@ -113,9 +113,9 @@ def _rebuild_visitor_days(session: Session, first_day: int, end_day: int,
                            func.sum(case((rows.scans > 0, 1), else_=0)).label("scan_visitors"),
                            literal(0).label("bot_scans"), literal(0).label("orphan_scans")) \
             .group_by(rows.day, rows.item_id, *([rows[dimension]] if dimension else []))
-        if not dimension:  # with the scans apart, in the same rows
-            both = union_all(per_value,
-                             _scans_apart(first_day, end_day, day_filter)).subquery().c
+        if dimension in ("", "code_id"):  # with the scans apart, in the same rows
+            apart = _scans_apart(first_day, end_day, day_filter, per_code=bool(dimension))
+            both = union_all(per_value, apart).subquery().c
             per_value = select(both.day, both.item_id, both.value,
                                *(func.sum(both[name]).label(name) for name in DAY_COUNTS)) \
                 .group_by(both.day, both.item_id, both.value)
@@ -124,19 +124,21 @@ def _rebuild_visitor_days(session: Session, first_day: int, end_day: int,
             select(*per_value.subquery().c, literal(dimension), *day_filter.columns())))
 
 
-def _scans_apart(first_day: int, end_day: int, day_filter: DayFilter):
-    """Scans by bots, and of codes that led nowhere, per day and item, as daily rows."""
+def _scans_apart(first_day: int, end_day: int, day_filter: DayFilter, *, per_code: bool):
+    """Scans by bots, and of codes that led nowhere, per day and item (and code), as daily
+    rows."""
     model = VisitRollup
     day = model.hour // 24  # one expression object: PostgreSQL must see the same one twice
     bot = and_(model.is_bot.is_(True), model.is_orphan.is_(False))
-    return select(day.label("day"), model.item_id, literal("").label("value"),
+    code = func.coalesce(cast(model.code_id, String), "") if per_code else literal("")
+    return select(day.label("day"), model.item_id, code.label("value"),
                   *(literal(0) for _name in DAY_COUNTS[:4]),
                   func.sum(case((bot, model.scans), else_=0)),
                   func.sum(case((model.is_orphan.is_(True), model.scans), else_=0))) \
         .where(model.hour >= first_day * 24, model.hour < end_day * 24,
                or_(model.is_bot.is_(True), model.is_orphan.is_(True)),
                *day_filter.where(model)) \
-        .group_by(day, model.item_id)
+        .group_by(day, model.item_id, *([model.code_id] if per_code else []))
 
 
 def _rebuild_item_hours(session: Session, first_day: int, end_day: int,
