@@ -66,6 +66,7 @@ OUT_DIR = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT / "src"))
 
 from motpub.media.ffmpeg import run_ffmpeg  # noqa: E402
+from motpub.media import ladder  # noqa: E402
 from motpub.media.ladder import plan_ladder, transcode_ladder  # noqa: E402
 from motpub.media.poster import make_poster  # noqa: E402
 from motpub.media.preview import REMUX_MAX_BIT_RATE, can_remux, make_first_playable  # noqa: E402
@@ -176,11 +177,14 @@ def child(variant: str, src: Path, out: Path, info: MediaInfo) -> dict:
 
 # --------------------------------------------------------------------------- measuring (parent)
 
-def measure(variant: str, src: Path, info: MediaInfo, work: Path) -> tuple[dict, Path]:
+def measure(variant: str, src: Path, info: MediaInfo, work: Path,
+            lower_rung_x264: str | None = None) -> tuple[dict, Path]:
     out = Path(tempfile.mkdtemp(prefix=f"{variant}-", dir=work))
     command = [sys.executable, str(Path(__file__).resolve()), "--one", variant,
                "--src", str(src), "--out", str(out),
                "--info", json.dumps(dataclasses.asdict(info))]
+    if lower_rung_x264 is not None:
+        command.append(f"--lower-rung-x264={lower_rung_x264}")
     load = os.getloadavg()[0]
     result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                             timeout=CHILD_TIMEOUT_S, check=False)
@@ -351,6 +355,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="source length")
     parser.add_argument("--label", default="", help="suffix for the JSON file name")
     parser.add_argument("--report", metavar="JSON", help="re-print the tables of a raw file")
+    parser.add_argument("--lower-rung-x264", metavar="PARAMS",
+                        help="x264 parameters of the rungs below the top instead of "
+                             f"{ladder.LOWER_RUNG_X264_PARAMS!r} ('' for the preset's own)")
     parser.add_argument("--one", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--src", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -359,6 +366,8 @@ def main() -> None:
 
     if args.one:  # the child: one variant, its numbers as one JSON line on stdout
         info = MediaInfo(**json.loads(args.info))
+        if args.lower_rung_x264 is not None:
+            ladder.LOWER_RUNG_X264_PARAMS = args.lower_rung_x264
         print(json.dumps(child(args.one, Path(args.src), Path(args.out), info)))
         return
 
@@ -389,7 +398,7 @@ def main() -> None:
             order = VARIANTS[shift:] + VARIANTS[:shift]
             kept = {}
             for variant in order:
-                numbers, out = measure(variant, src, info, work)
+                numbers, out = measure(variant, src, info, work, args.lower_rung_x264)
                 numbers.update(round=round_index + 1, variant=variant)
                 runs.append(numbers)
                 print(f"round {round_index + 1} {variant:13s} wall {numbers['wall_s']:7.1f} s  "

@@ -249,6 +249,16 @@ def test_ladder_writes_every_playlist_and_segment(ladder):
         assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist.read_text()
 
 
+def test_ladder_encodes_its_top_rung_with_every_partition_and_the_others_faster(ladder):
+    """x264 writes its settings into the stream: analyse=<intra>:<inter> partitions."""
+    out_dir, _, rungs, variants, _ = ladder
+    analyse = [re.search(rb"analyse=(0x[0-9a-f]+:0x[0-9a-f]+)",
+                         (out_dir / variant.playlist).with_name("seg_00000.m4s").read_bytes())
+               .group(1) for variant in variants]
+    assert [rung.is_top for rung in rungs] == [True, False, False]
+    assert analyse == [b"0x3:0x113", b"0x3:0x3", b"0x3:0x3"]
+
+
 def test_ladder_segments_last_4_seconds_except_the_last(ladder):
     out_dir, _, _, variants, _ = ladder
     for variant in variants:
@@ -379,6 +389,9 @@ def assert_360p_preview(out_dir: Path, variant: Variant, size: tuple[int, int]) 
         variant.width, variant.height)
     assert found["video"]["codec_name"] == "h264" and found["audio"]["codec_name"] == "aac"
     assert extinf(out_dir / variant.playlist)[0] == 4.0
+    # ultrafast's own analysis (none), not the ladder's lower-rung partitions
+    segment = (out_dir / variant.playlist).with_name("seg_00000.m4s").read_bytes()
+    assert b"analyse=0:0" in segment
 
 
 def test_first_playable_reencodes_mpeg4_part_2_to_360p(mpeg4_preview):

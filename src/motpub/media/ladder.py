@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ BETWEEN_RUNGS_RATIO = 1.1
 # within 7%; superfast saves 20% but its lower rungs come out 1.8-2x larger at the same CRF.
 X264_PRESET = "veryfast"
 CRF = 21
+# The rungs below the top, seen on phone screens, leave out x264's inter sub-partitions
+# (as superfast does): 7 % of the ladder's CPU time, for 0.15 dB PSNR on each of them.
+LOWER_RUNG_X264_PARAMS = "partitions=i8x8,i4x4"
 GOP_S = 2  # keyframes every 2 s, at the same times in every rung, so players switch cleanly
 MAX_FRAME_RATE = 60
 QUICK_DECODE_THREADS = min(16, 2 * (os.cpu_count() or 1))
@@ -43,6 +47,7 @@ class Rung:
     width: int  # even, aspect and orientation of the source's display size
     height: int
     video_bitrate: int  # cap, bps
+    is_top: bool = True  # the ladder's largest rung; the others are encoded faster
 
 
 def plan_ladder(info: MediaInfo) -> list[Rung]:
@@ -56,7 +61,7 @@ def plan_ladder(info: MediaInfo) -> list[Rung]:
             rungs.append(_rung(info, name, short_side, bitrate))
         elif info.short_side > below * BETWEEN_RUNGS_RATIO:
             rungs.append(_rung(info, name, info.short_side, bitrate))
-    return rungs
+    return rungs[:1] + [dataclasses.replace(rung, is_top=False) for rung in rungs[1:]]
 
 
 def _rung(info: MediaInfo, name: str, short_side: int, bitrate: int) -> Rung:
@@ -170,7 +175,10 @@ def make_directories(out_dir: Path, names: Iterable[str]) -> None:
 
 def _x264_options(rung: Rung, rate: float | None, preset: str, crf: int) -> dict[str, object]:
     gop = round(GOP_S * (rate or 30))
+    lower = {"x264-params": LOWER_RUNG_X264_PARAMS} \
+        if preset == X264_PRESET and not rung.is_top and LOWER_RUNG_X264_PARAMS else {}
     return {
+        **lower,
         "c:v": "libx264",
         "preset": preset,
         "profile:v": "high",
