@@ -90,7 +90,7 @@ def _filters(session: Session, first_day: int, end_day: int) -> list[DayFilter]:
 def _rebuild_visitor_days(session: Session, first_day: int, end_day: int,
                           day_filter: DayFilter) -> None:
     """Human scans, views and visitors per day, item and value of each dimension; with the
-    bot and orphan scans in the rows of all values."""
+    bot and orphan scans in the rows of all values and in those of each code."""
     model = VisitorRollup
     day = model.hour // 24  # one expression object: PostgreSQL must see the same one twice
     for dimension in ("", *DAY_DIMENSIONS):
