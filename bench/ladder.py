@@ -17,7 +17,7 @@ load of a shared machine falls on all of them alike), each in a fresh subprocess
   per_rung      (b) transcode_ladder once per rung with a one-rung list: 4 ffmpegs in turn
   top_rung      (c) transcode_ladder with the 1080p rung only
   first_remux   (d) make_first_playable taking its remux path (-c copy)
-  first_encode  (d') make_first_playable taking its re-encode path (360p, superfast)
+  first_encode  (d') make_first_playable taking its re-encode path (360p, ultrafast)
   poster        (e) make_poster
   decode        (f) run_ffmpeg decoding the source's video to -f null: the floor under any
                 re-encode of it, to read the others by

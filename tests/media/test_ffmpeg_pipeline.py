@@ -256,7 +256,11 @@ def test_ladder_encodes_its_top_rung_with_every_partition_and_the_others_faster(
                          (out_dir / variant.playlist).with_name("seg_00000.m4s").read_bytes())
                .group(1) for variant in variants]
     assert [rung.is_top for rung in rungs] == [True, False, False]
-    assert analyse == [b"0x3:0x113", b"0x3:0x3", b"0x3:0x3"]
+    assert analyse == [b"0x3:0x113", b"0x3:0x1", b"0x3:0x1"]
+    weightb = [re.search(rb"weightb=(\d)", (out_dir / variant.playlist)
+                         .with_name("seg_00000.m4s").read_bytes()).group(1)
+               for variant in variants]
+    assert weightb == [b"1", b"0", b"0"]
 
 
 def test_ladder_segments_last_4_seconds_except_the_last(ladder):
@@ -336,6 +340,25 @@ def test_master_playlist_lists_each_variant_with_codecs_as_produced(ladder):
         assert attributes["CODECS"] == expected
         assert "SUBTITLES" not in attributes
     assert text.endswith("\n") and "\n\n" not in text
+
+
+def test_ladder_encodes_the_audio_once_and_muxes_it_into_every_rung(ladder, clips):
+    out_dir, info, rungs, variants, _ = ladder
+    command = encode_command(clips["ladder"], out_dir, info, {r.name: r for r in rungs})
+    assert command.count("-map") == len(rungs) + 1 and "0:a:0" in command
+    audio = {packet_hash(out_dir / variant.playlist, "0:a:0") for variant in variants}
+    assert len(audio) == 1
+
+
+def test_ladder_writes_into_a_directory_whose_name_the_tee_muxer_would_split(clips, tmp_path):
+    out_dir = tmp_path / "Hall 2: bronzes | 'ding' [draft]"
+    info = probe(clips["mpeg4"])
+    variants = transcode_ladder(clips["mpeg4"], out_dir, info, plan_ladder(info)[-2:])
+    for variant in variants:
+        playlist = out_dir / variant.playlist
+        listed = re.findall(r"^seg_\d{5}\.m4s$", playlist.read_text(), re.MULTILINE)
+        assert listed and all((playlist.parent / name).stat().st_size for name in listed)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [out_dir.name]
 
 
 def test_ladder_reports_rising_progress_ending_at_one(ladder):

@@ -13,7 +13,8 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import IO
 
 from motpub.media.errors import FFmpegError
@@ -23,7 +24,7 @@ STDERR_TAIL_LINES = 40
 # ffmpeg writes a progress block every 0.5 s; a job row needs no more than this.
 PROGRESS_INTERVAL_S = 0.25
 
-__all__ = ["FFMPEG", "FFmpegError", "run_ffmpeg"]
+__all__ = ["FFMPEG", "FFmpegError", "run_ffmpeg", "tee_target"]
 
 
 def run_ffmpeg(args: list[str], *, duration_s: float | None,
@@ -136,3 +137,22 @@ def _read_progress(stream: IO[bytes], blocks: queue.SimpleQueue) -> None:
 def _read_stderr(stream: IO[bytes], tail: deque[str]) -> None:
     for raw in iter(stream.readline, b""):
         tail.append(raw.decode("utf-8", "replace").rstrip())
+
+
+def tee_target(slaves: Iterable[tuple[str, Mapping[str, object], Path]]) -> str:
+    """The file name of a tee output: for each (streams, muxer options, file), a muxer that
+    writes the selected streams (`"v:0,a"`) of the same encoded packets.
+
+    The tee muxer reads each slave up to an unescaped "|", then each option value up to an
+    unescaped ":" or "]", trimming unescaped spaces at both: both levels are escaped here,
+    so any path works.
+    """
+    def escaped(text: str, specials: str) -> str:
+        return "".join(f"\\{char}" if char in f"\\'{specials}" else char for char in text)
+
+    def slave(streams: str, options: Mapping[str, object], path: Path) -> str:
+        pairs = {"select": streams, **options}
+        listed = ":".join(f"{key}={escaped(str(value), ':] ')}" for key, value in pairs.items())
+        return escaped(f"[{listed}]{path}", "| ")
+
+    return "|".join(slave(*parts) for parts in slaves)

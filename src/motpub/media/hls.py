@@ -15,6 +15,8 @@ SEGMENT_S = 4
 SUBTITLE_GROUP = "subs"
 # What WebVTT in HLS needs for Apple players: cue times map onto media time 0.
 TIMESTAMP_MAP = "X-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000"
+# Phones stamp the shooting place into the file; none of it goes public.
+PRIVATE_OUTPUT_OPTIONS = {"map_metadata": -1, "map_chapters": -1}
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ class SubtitleTrack:
 
 def hls_options(directory: Path) -> dict[str, object]:
     """ffmpeg output options for a VOD rendition of 4 s fMP4 segments in `directory`."""
+    return {**hls_muxer_options(directory), **PRIVATE_OUTPUT_OPTIONS}
+
+
+def hls_muxer_options(directory: Path) -> dict[str, object]:
+    """The HLS muxer's own options (for one slave of a tee output, too)."""
     return {
         "f": "hls",
         "hls_time": SEGMENT_S,
@@ -47,9 +54,6 @@ def hls_options(directory: Path) -> dict[str, object]:
         "hls_flags": "independent_segments",
         "hls_fmp4_init_filename": "init.mp4",
         "hls_segment_filename": str(directory / "seg_%05d.m4s"),
-        # Phones stamp the shooting place into the file; none of it goes public.
-        "map_metadata": -1,
-        "map_chapters": -1,
     }
 
 
