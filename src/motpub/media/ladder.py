@@ -112,20 +112,8 @@ def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[s
     decoding, at up to half the frame rate. It also decodes more frames at once and scales
     with the cheapest filter, since such a rendition is bound by decoding alone.
     """
-    decode_options: dict[str, object] = {}
-    scale_flags = None
-    audio_options = AAC_OPTIONS if info.audio_codec else {}
     rate = output_frame_rate(info, quick_decode=quick_decode)
-    if quick_decode:
-        decode_options["skip_loop_filter"] = "all"
-        # Frame threads beyond the cores keep them busy while a frame waits for the one
-        # it refers to: 1.6 -> 1.8 cores on a 2-core machine.
-        decode_options["threads"] = QUICK_DECODE_THREADS
-        scale_flags = "fast_bilinear"
-        if info.has_b_frames:
-            decode_options["skip_frame"] = "noref"
-        if info.audio_codec == "aac" and info.audio_profile == "LC":
-            audio_options = {"c:a": "copy"}
+    decode_options, scale_flags, audio_options = _decoding(info, quick_decode)
     source = ffmpeg.input(str(src), **decode_options)
     video = source["V:0"]  # capital V: not an attached cover picture
     if rate and rate != info.frame_rate:
@@ -147,13 +135,29 @@ def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[s
     if info.audio_codec:
         streams.append(source["a:0"])
         options.update(audio_options)
-        if audio_options["c:a"] != "copy":
-            options["flags:a"] = "+global_header"
     if threads:
         options["threads"] = threads
     output = ffmpeg.output(*streams, tee_target(slaves), f="tee", **options,
                            **PRIVATE_OUTPUT_OPTIONS)
     return output.overwrite_output().compile(cmd=FFMPEG)
+
+
+def _decoding(info: MediaInfo, quick: bool) -> tuple[dict[str, object], str | None, dict]:
+    """The input options, scaler flags and audio options of a full or a quick decode."""
+    # The tee muxer asks for no global headers, which fMP4 needs (ffmpeg sets the flag only
+    # for a muxer that does).
+    audio_options: dict[str, object] = {**AAC_OPTIONS, "flags:a": "+global_header"}
+    if not quick:
+        return {}, None, audio_options
+    # Frame threads beyond the cores keep them busy while a frame waits for the one it
+    # refers to: 1.6 -> 1.8 cores on a 2-core machine.
+    decode_options: dict[str, object] = {"skip_loop_filter": "all",
+                                         "threads": QUICK_DECODE_THREADS}
+    if info.has_b_frames:
+        decode_options["skip_frame"] = "noref"
+    if info.audio_codec == "aac" and info.audio_profile == "LC":
+        audio_options = {"c:a": "copy"}
+    return decode_options, "fast_bilinear", audio_options
 
 
 def _for_stream(options: dict[str, object], specifier: str) -> dict[str, object]:
@@ -206,7 +210,5 @@ def _x264_options(rung: Rung, rate: float | None, preset: str, crf: int) -> dict
         "g": gop,
         "keyint_min": gop,
         "sc_threshold": 0,
-        # The tee muxer asks for no global headers, which fMP4 needs (ffmpeg sets the flag
-        # only for a muxer that does).
-        "flags:v": "+cgop+global_header",
+        "flags:v": "+cgop+global_header",  # global headers: see _decoding
     }
