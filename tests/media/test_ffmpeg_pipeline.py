@@ -361,6 +361,15 @@ def test_ladder_writes_into_a_directory_whose_name_the_tee_muxer_would_split(cli
     assert sorted(path.name for path in tmp_path.iterdir()) == [out_dir.name]
 
 
+def test_ladder_encodes_silent_footage_without_an_audio_stream(clips, tmp_path):
+    info = probe(clips["portrait"])
+    assert info.audio_codec is None
+    (variant,) = transcode_ladder(clips["portrait"], tmp_path, info, plan_ladder(info)[-1:])
+    found = streams(tmp_path / variant.playlist)
+    assert sorted(found) == ["video"] and variant.codecs.startswith("avc1.")
+    assert "mp4a" not in variant.codecs and (variant.width, variant.height) == (360, 640)
+
+
 def test_ladder_reports_rising_progress_ending_at_one(ladder):
     progress = ladder[4]
     assert len(progress) >= 3
