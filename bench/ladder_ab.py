@@ -26,8 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT_DIR = ROOT / "bench" / "out"
-CHILD_TIMEOUT_S = 3600
+OUT_DIR = ROOT / "bench" / "out"  # bench/ladder.py's; a child must not import that module
 
 
 def child(tree: Path, src: Path) -> dict:
@@ -65,7 +64,7 @@ def main() -> None:
 
     # Imported only here: bench/ladder.py imports this tree's motpub, which a child must not.
     sys.path.insert(0, str(ROOT / "bench"))
-    from ladder import make_source
+    from ladder import CHILD_TIMEOUT_S, make_source
 
     src = make_source(args.seconds)
     trees = [tree.resolve() for tree in args.trees]

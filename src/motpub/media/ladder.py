@@ -38,6 +38,9 @@ GOP_S = 2  # keyframes every 2 s, at the same times in every rung, so players sw
 MAX_FRAME_RATE = 60
 QUICK_DECODE_THREADS = min(16, 2 * (os.cpu_count() or 1))
 AAC_OPTIONS = {"c:a": "aac", "b:a": "128k", "ac": 2, "ar": 48000}
+# Encoders behind the tee muxer: fMP4 needs the codec headers out of band, and ffmpeg asks
+# encoders for that only when the muxer itself says so, which the tee does not.
+TEE_GLOBAL_HEADER = "+global_header"
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[s
     for index, (name, rung) in enumerate(renditions.items()):
         streams.append(pictures[name].filter("setsar", 1).filter("format", "yuv420p"))
         video_options = {**_x264_options(rung, rate, preset, crf), **output_tags(info)}
+        video_options["flags:v"] += TEE_GLOBAL_HEADER
         options.update(_for_stream(video_options, f"v:{index}"))
         selected = f"v:{index},a" if info.audio_codec else f"v:{index}"
         directory = out_dir / name
@@ -135,6 +139,8 @@ def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[s
     if info.audio_codec:
         streams.append(source["a:0"])
         options.update(audio_options)
+        if audio_options["c:a"] != "copy":
+            options["flags:a"] = TEE_GLOBAL_HEADER
     if threads:
         options["threads"] = threads
     output = ffmpeg.output(*streams, tee_target(slaves), f="tee", **options,
@@ -144,9 +150,7 @@ def encode_command(src: Path, out_dir: Path, info: MediaInfo, renditions: dict[s
 
 def _decoding(info: MediaInfo, quick: bool) -> tuple[dict[str, object], str | None, dict]:
     """The input options, scaler flags and audio options of a full or a quick decode."""
-    # The tee muxer asks for no global headers, which fMP4 needs (ffmpeg sets the flag only
-    # for a muxer that does).
-    audio_options: dict[str, object] = {**AAC_OPTIONS, "flags:a": "+global_header"}
+    audio_options: dict[str, object] = dict(AAC_OPTIONS)
     if not quick:
         return {}, None, audio_options
     # Frame threads beyond the cores keep them busy while a frame waits for the one it
@@ -210,5 +214,5 @@ def _x264_options(rung: Rung, rate: float | None, preset: str, crf: int) -> dict
         "g": gop,
         "keyint_min": gop,
         "sc_threshold": 0,
-        "flags:v": "+cgop+global_header",  # global headers: see _decoding
+        "flags:v": "+cgop",
     }
