@@ -257,10 +257,11 @@ def test_ladder_encodes_its_top_rung_with_every_partition_and_the_others_faster(
                .group(1) for variant in variants]
     assert [rung.is_top for rung in rungs] == [True, False, False]
     assert analyse == [b"0x3:0x113", b"0x3:0x1", b"0x3:0x1"]
-    weightb = [re.search(rb"weightb=(\d)", (out_dir / variant.playlist)
-                         .with_name("seg_00000.m4s").read_bytes()).group(1)
-               for variant in variants]
-    assert weightb == [b"1", b"0", b"0"]
+    for option, top, lower in (("weightb", b"1", b"0"), ("subme", b"2", b"1")):
+        values = [re.search(rb"\b" + option.encode() + rb"=(\d+)", (out_dir / variant.playlist)
+                            .with_name("seg_00000.m4s").read_bytes()).group(1)
+                  for variant in variants]
+        assert values == [top, lower, lower], option
 
 
 def test_ladder_segments_last_4_seconds_except_the_last(ladder):
