@@ -1,6 +1,6 @@
-// The item page's media section (templates/studio/_videos.html): resumable uploads of videos
-// and audio guides, their list with live status, previews and captions. Plain script, no
-// build step. Every string it shows is translated by the template into data-messages.
+// The item page's upload form: resumable uploads of videos and audio guides, with progress,
+// speed, time left and cancel, and the replacement of a video's file. Needs studio-media.js;
+// studio-videos.js shows the list it adds to.
 //
 // Upload protocol (src/motpub/web/api/videos.py): POST a plan, PUT each part to its URL and
 // keep the ETag, POST the ETags to complete_url. The plan is kept in localStorage so that
@@ -8,13 +8,13 @@
 (function () {
   "use strict";
 
-  var section = document.getElementById("media");
-  if (!section || !window.fetch || !window.XMLHttpRequest) return;
+  var media = window.motpubMedia;
+  if (!media) return;
+  var section = media.section;
 
   var PARALLEL_PARTS = 3;
   var MAX_ATTEMPTS = 8;              // per part; attempts made while offline do not count
   var MAX_BACKOFF_MS = 30000;
-  var POLL_MS = 2000;
   // Part URLs expire after a day (PART_URL_EXPIRES_S); an older plan cannot be resumed.
   var RESUME_MAX_AGE_MS = 23 * 3600 * 1000;
   var STORE_PREFIX = "motpub.upload." + section.getAttribute("data-item-id") + ".";
@@ -23,9 +23,11 @@
                 mkv: "video/x-matroska", webm: "video/webm", mp3: "audio/mpeg",
                 m4a: "audio/mp4", aac: "audio/aac", wav: "audio/wav" };
 
-  var messages = JSON.parse(section.getAttribute("data-messages"));
-  var csrf = section.getAttribute("data-csrf");
-  var publicOrigin = originOf(section.getAttribute("data-public-url"));
+  var messages = media.messages;
+  var t = media.t;
+  var request = media.request;
+  var videoUrl = media.videoUrl;
+  var local = media.local;
   var form = document.getElementById("upload-form");
   var fileInput = form.querySelector("input[type=file]");
   var fileAccept = fileInput.accept;
@@ -37,72 +39,12 @@
   var progressBar = progressBox.querySelector("progress");
   var cancelButton = progressBox.querySelector("[data-role=cancel]");
   var messageBox = form.querySelector(".upload-message");
-  var list = document.getElementById("video-list");
   var current = null;     // the upload in progress
   var replacing = null;   // the video whose file the form replaces, if it does
-  var polling = {};       // video id -> poll timer
-
-  // --- small helpers ------------------------------------------------------------------------
-
-  function t(key, values) {
-    return messages[key].replace(/\{(\w+)\}/g, function (whole, name) {
-      return values && name in values ? String(values[name]) : whole;
-    });
-  }
 
   function say(text, isError) {
     messageBox.textContent = text;
     messageBox.classList.toggle("error", !!isError);
-  }
-
-  function videoUrl(id, suffix) {
-    return section.getAttribute("data-video-url").replace("{id}", id) + (suffix || "");
-  }
-
-  function originOf(url) {
-    try { return new URL(url).origin; } catch (error) { return null; }
-  }
-
-  // Our own URLs start with MOTPUB_PUBLIC_URL, which need not be the address this studio was
-  // opened at: send those to this page's origin, where the session cookie and the CSP apply.
-  // Storage URLs (S3 presigned) stay as they are.
-  function local(url) {
-    var parsed = new URL(url, location.href);
-    return parsed.origin === publicOrigin ? parsed.pathname + parsed.search : url;
-  }
-
-  function httpError(status, message) {
-    var error = new Error(message);
-    error.status = status;  // 0: no answer at all
-    return error;
-  }
-
-  function errorText(status, statusText, body) {
-    try {
-      var data = JSON.parse(body);
-      if (data && data.error && data.error.message) return data.error.message;
-    } catch (error) { /* not JSON */ }
-    return status + " " + statusText;
-  }
-
-  // The API with the session cookie; a change needs the page's CSRF token in a header.
-  function request(method, url, body) {
-    var headers = { "X-CSRFToken": csrf, "Accept": "application/json" };
-    if (body !== undefined && !(body instanceof FormData)) {
-      headers["Content-Type"] = "application/json";
-      body = JSON.stringify(body);
-    }
-    return fetch(url, { method: method, headers: headers, body: body, credentials: "same-origin" })
-      .catch(function () { throw httpError(0, messages.unreachable); })
-      .then(function (response) {
-        return response.text().then(function (text) {
-          if (!response.ok) {
-            throw httpError(response.status,
-                            errorText(response.status, response.statusText, text));
-          }
-          return text ? JSON.parse(text) : null;
-        });
-      });
   }
 
   // --- what survives a reload: one entry per file, keyed by what identifies it -------------
@@ -217,14 +159,14 @@
     }).then(function (answer) {
       if (up.stopped) {  // cancelled while the plan was on its way
         request("DELETE", videoUrl(answer.video_id, up.target ? "/upload" : ""))
-          .catch(function () {}).then(function () { refreshRow(answer.video_id); });
+          .catch(function () {}).then(function () { media.refreshRow(answer.video_id); });
         return;
       }
       var saved = { video_id: answer.video_id, plan: answer.upload, is_replace: !!up.target,
                     name: file.name, saved_at: Date.now() };
       adopt(up, saved);
       save(up.key, saved);
-      refreshRow(answer.video_id);
+      media.refreshRow(answer.video_id);
     });
   }
 
@@ -273,8 +215,8 @@
       } else if (xhr.status >= 500 || xhr.status === 408 || xhr.status === 429) {
         backoff(up, number, function () { up.queue.unshift(part); pump(up); });
       } else {
-        fail(up, t("failed", { reason: errorText(xhr.status, xhr.statusText,
-                                                  xhr.responseText) }));
+        fail(up, t("failed", { reason: media.errorText(xhr.status, xhr.statusText,
+                                                        xhr.responseText) }));
       }
     };
     xhr.onerror = xhr.ontimeout = function () {
@@ -366,7 +308,7 @@
     say(messages.done);
     fileInput.value = "";
     if (up.target) leaveReplace();
-    refreshRow(up.videoId);
+    media.refreshRow(up.videoId);
   }
 
   // `isResumable`: the same file chosen again carries on (network trouble); otherwise the
@@ -376,7 +318,7 @@
     stop(up);
     if (!isResumable) forget(up.key);
     say(message, true);
-    if (up.videoId) refreshRow(up.videoId);
+    if (up.videoId) media.refreshRow(up.videoId);
   }
 
   function cancel() {
@@ -390,11 +332,11 @@
     // A new video goes with its upload; a replaced one keeps its current file.
     say(up.isReplace || up.target ? messages.replace_cancelled : messages.cancelled);
     if (up.videoId && !up.isReplace) {
-      request("DELETE", videoUrl(up.videoId)).then(function () { removeRow(up.videoId); },
+      request("DELETE", videoUrl(up.videoId)).then(function () { media.removeRow(up.videoId); },
         function (error) { say(t("request_failed", { reason: error.message }), true); });
     } else if (up.videoId) {  // back to the file in use, now rather than at the next cleanup
       request("DELETE", videoUrl(up.videoId, "/upload")).catch(function () {})
-        .then(function () { refreshRow(up.videoId); });
+        .then(function () { media.refreshRow(up.videoId); });
     }
   }
 
@@ -488,138 +430,25 @@
     leaveReplace();
   });
 
-  // --- the list -----------------------------------------------------------------------------
+  // --- what the list asks for (studio-videos.js) ---------------------------------------------
 
-  function rowOf(id) { return document.getElementById("video-" + id); }
-
-  function removeRow(id) {
-    var row = rowOf(id);
-    if (row) row.remove();
-  }
-
-  function rowMessage(row, text) {
-    var box = row.querySelector(".row-message");
-    box.textContent = text;
-    box.hidden = !text;
-  }
-
-  // The server renders rows (templates/studio/_video.html); a row that changed is fetched
-  // and swapped in whole, so the page and the script never disagree on how it looks.
-  function refreshRow(id) {
-    var url = section.getAttribute("data-row-url").replace("{id}", id);
-    return fetch(url, { credentials: "same-origin" }).then(function (response) {
-      if (response.status === 404) { removeRow(id); return null; }
-      if (!response.ok) throw httpError(response.status, response.statusText);
-      return response.text();
-    }).then(function (html) {
-      if (html === null) return;
-      var holder = document.createElement("template");
-      holder.innerHTML = html.trim();
-      var row = holder.content.firstElementChild;
-      var old = rowOf(id);
-      if (old) old.replaceWith(row); else list.appendChild(row);
-      watch(row);
-      if (row.querySelector("[data-hls]")) activatePlayers();
-    });
-  }
-
-  // player.js wires up the players present when it runs; run it again for a row swapped in
-  // (it leaves alone the players it has already attached).
-  function activatePlayers() {
-    var original = document.querySelector("script[data-fallback]");
-    if (!original) return;
-    var tag = document.createElement("script");
-    tag.src = original.src;
-    tag.setAttribute("data-fallback", original.getAttribute("data-fallback"));
-    document.body.appendChild(tag);
-  }
-
-  function isActive(status) { return status === "queued" || status === "processing"; }
-
-  function watch(row) {
-    var id = row.getAttribute("data-video-id");
-    if (isActive(row.getAttribute("data-status")) && !polling[id]) {
-      polling[id] = setTimeout(function () { poll(id); }, POLL_MS);
-    }
-  }
-
-  function poll(id) {
-    var row = rowOf(id);
-    if (!row || !isActive(row.getAttribute("data-status"))) { delete polling[id]; return; }
-    request("GET", videoUrl(id)).then(function (video) {
-      var hasStream = !!(video.hls_url || video.preview_url);
-      if (video.status !== row.getAttribute("data-status")
-          || hasStream !== (row.getAttribute("data-has-player") === "true")) {
-        return refreshRow(id);
-      }
-      var bar = row.querySelector(".video-progress progress");
-      if (bar) bar.value = video.progress;
-      var text = row.querySelector("[data-role=progress]");
-      if (text) text.textContent = Math.round(video.progress * 100) + " %";
-    }).catch(function (error) {
-      if (error.status === 404) removeRow(id);
-      // Otherwise keep polling: a flaky network is expected at a venue.
-    }).then(function () {
-      polling[id] = setTimeout(function () { poll(id); }, POLL_MS);
-    });
-  }
-
-  list.addEventListener("click", function (event) {
-    var button = event.target.closest("button[data-action]");
-    if (!button) return;
-    var row = button.closest(".video");
-    var id = row.getAttribute("data-video-id");
-    var action = button.getAttribute("data-action");
-    if (!confirm(button.getAttribute("data-confirm"))) return;
-    rowMessage(row, "");
-    if (action === "replace") { enterReplace(row, button); return; }
-    var done;
-    if (action === "delete") {
-      done = request("DELETE", videoUrl(id)).then(function () {
-        if (current && String(current.videoId) === id) {
-          stop(current);
-          progressBox.hidden = true;
-          say("");
-        }
-        if (replacing && replacing.id === id) leaveReplace();
-        forgetVideo(id);
-        removeRow(id);
-      });
-    } else if (action === "retry") {
-      done = request("POST", videoUrl(id, "/retry")).then(function () { return refreshRow(id); });
-    } else if (action === "delete-caption") {
-      done = request("DELETE", videoUrl(id, "/captions/" + button.getAttribute("data-language")))
-        .then(function () { return refreshRow(id); });
-    } else {
-      return;
-    }
-    button.disabled = true;
-    done.catch(function (error) {
-      button.disabled = false;
-      rowMessage(row, t("request_failed", { reason: error.message }));
-    });
+  section.addEventListener("motpub:replace", function (event) {
+    enterReplace(event.detail.row, event.detail.button);
   });
 
-  list.addEventListener("submit", function (event) {
-    var captionForm = event.target.closest(".caption-form");
-    if (!captionForm) return;
-    event.preventDefault();
-    var row = captionForm.closest(".video");
-    var id = row.getAttribute("data-video-id");
-    var button = captionForm.querySelector("button[type=submit]");
-    button.disabled = true;
-    rowMessage(row, "");
-    request("POST", videoUrl(id, "/captions"), new FormData(captionForm))
-      .then(function () { return refreshRow(id); })
-      .catch(function (error) {
-        button.disabled = false;
-        rowMessage(row, t("request_failed", { reason: error.message }));
-      });
+  section.addEventListener("motpub:video-deleted", function (event) {
+    var id = event.detail.id;
+    if (current && String(current.videoId) === id) {
+      stop(current);
+      progressBox.hidden = true;
+      say("");
+    }
+    if (replacing && replacing.id === id) leaveReplace();
+    forgetVideo(id);
   });
 
   // --- on load ------------------------------------------------------------------------------
 
-  Array.prototype.forEach.call(list.querySelectorAll(".video"), watch);
   var pending = savedKeys().map(loadSaved).filter(Boolean)[0];
   if (pending) say(t("resumable", { name: pending.name }));
 })();

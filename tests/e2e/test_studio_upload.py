@@ -1,7 +1,7 @@
 """End to end: an editor uploads media in the studio, in headless Chromium against the real
 `motpub serve` and a real `motpub worker`.
 
-The upload goes through the page's own script (static/studio-upload.js): parts PUT in
+The upload goes through the page's own scripts (static/studio-*.js): parts PUT in
 parallel, completion, the status polled until the worker has made the renditions, and the
 preview player. Interrupted uploads resume after a reload, or when the network comes back,
 sending only the parts the server lacks.
