@@ -5,7 +5,7 @@ Generates (once, cached in bench/out/, gitignored) a 60 s 1920x1080 30 fps H.264
 realistic difficulty: a panning testsrc2 (the whole frame moves, as with a hand-held camera), a
 960x540 Game of Life patch with mould wandering over it (detail that changes every frame) and
 film-like temporal grain (uniform noise, luma 8, chroma 3), with a sine + pink-noise stereo
-track; libx264 -preset faster -crf 18 (faster rather than medium only to cut the one-off
+track, all seeded (the same source on every run); libx264 -preset faster -crf 18 (faster rather than medium only to cut the one-off
 generation time; the source is then re-encoded by every variant alike), yuv420p, AAC 192k.
 
 Then, for --runs rounds, runs every variant once per round in a rotating order (so drift in the
@@ -85,7 +85,10 @@ LABELS = {
 SOURCE_PRESET = "faster"
 SOURCE_CRF = 18
 WIDTH, HEIGHT, FPS = 1920, 1080, 30
-GRAIN = "noise=c0s=8:c1s=3:c2s=3:allf=t+u"
+GRAIN = "noise=c0s=8:c1s=3:c2s=3:allf=t+u"  # the noise filter's seed is fixed by default
+# The Game of Life and the pink noise are seeded too: the same source, and the same PSNR, on
+# every machine with the same ffmpeg and core count (x264 threads by cores).
+SEED = 7
 CHILD_TIMEOUT_S = 3600  # one variant; run_ffmpeg's own stall watchdog is 120 s
 
 
@@ -97,8 +100,8 @@ def source_filter(seconds: float) -> str:
         f"testsrc2=s=2560x1440:r={FPS}:d={seconds},"
         f"crop={WIDTH}:{HEIGHT}:x='320+300*sin(2*PI*t/20)':y='180+170*sin(2*PI*t/13)'[bg];"
         # Game of Life with mould: fine detail that changes everywhere on every frame.
-        f"life=s=480x270:r={FPS}:mold=20:ratio=0.2:life_color=#e0c080:death_color=#102040:"
-        "mold_color=#406080,scale=960:540[fg];"
+        f"life=s=480x270:r={FPS}:mold=20:ratio=0.2:seed={SEED}:life_color=#e0c080:"
+        "death_color=#102040:mold_color=#406080,scale=960:540[fg];"
         "[bg][fg]overlay=x='480+400*sin(2*PI*t/9)':y='270+240*cos(2*PI*t/11)':shortest=1,"
         f"{GRAIN},format=yuv420p"
     )
@@ -111,7 +114,8 @@ def make_source(seconds: float) -> Path:
         return path
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.mp4")
-    audio = (f"sine=f=440:r=48000:d={seconds}[s];anoisesrc=r=48000:c=pink:a=0.08:d={seconds}[n];"
+    audio = (f"sine=f=440:r=48000:d={seconds}[s];"
+             f"anoisesrc=r=48000:c=pink:a=0.08:d={seconds}:seed={SEED}[n];"
              "[s][n]amix=inputs=2,aformat=channel_layouts=stereo")
     command = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                "-f", "lavfi", "-i", source_filter(seconds), "-f", "lavfi", "-i", audio,
