@@ -5,8 +5,9 @@ Generates (once, cached in bench/out/, gitignored) a 60 s 1920x1080 30 fps H.264
 realistic difficulty: a panning testsrc2 (the whole frame moves, as with a hand-held camera), a
 960x540 Game of Life patch with mould wandering over it (detail that changes every frame) and
 film-like temporal grain (uniform noise, luma 8, chroma 3), with a sine + pink-noise stereo
-track, all seeded (the same source on every run); libx264 -preset faster -crf 18 (faster rather than medium only to cut the one-off
-generation time; the source is then re-encoded by every variant alike), yuv420p, AAC 192k.
+track, all seeded (the same source on every run); libx264 -preset faster -crf 18 (faster
+rather than medium only to cut the one-off generation time; the source is then re-encoded by
+every variant alike), yuv420p, AAC 192k.
 
 Then, for --runs rounds, runs every variant once per round in a rotating order (so drift in the
 load of a shared machine falls on all of them alike), each in a fresh subprocess
