@@ -347,3 +347,27 @@ def test_cancelling_a_replacement_keeps_the_video_ready_with_its_file(
         assert video["status"] == "ready" and video["hls_url"]
     finally:
         page.context.close()
+
+
+def test_deleting_the_video_in_the_list_stops_its_upload(browser: Browser, server: Server,
+                                                         three_part_file: Path):
+    item = new_item(server, "Deleted while uploading")
+    page = studio_page(browser, server, item["id"])
+    try:
+        page.route(PART_PUT, lambda route: route.abort("connectionreset"))
+        choose_and_upload(page, three_part_file)
+        form = page.locator("#upload-form")
+        expect(form.locator(".upload-message")).to_contain_text("trying again")
+        puts = part_puts(page)
+        page.locator("#video-list .video").get_by_role("button", name="Delete").click()
+        expect(page.locator("#video-list .video")).to_have_count(0)
+        # The list tells the form: the upload stops, forgets its plan and frees the form.
+        expect(form.locator(".upload-progress")).to_be_hidden()
+        expect(form.locator(".upload-message")).to_have_text("")
+        expect(form.get_by_role("button", name="Upload", exact=True)).to_be_enabled()
+        assert page.evaluate("Object.keys(localStorage).length") == 0
+        page.wait_for_timeout(2500)  # past the first retries' back-off
+        assert puts == []
+        assert server.api("GET", f"/items/{item['id']}/videos")["videos"] == []
+    finally:
+        page.context.close()
