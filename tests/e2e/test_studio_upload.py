@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from tests.conftest import make_clip
 from tests.e2e.conftest import MOTPUB, PROJECT_ROOT, Server, stop_process
@@ -102,6 +102,15 @@ def part_puts(page: Page) -> list[int]:
 def choose_and_upload(page: Page, path: Path) -> None:
     page.locator("#upload-file").set_input_files(path)
     page.get_by_role("button", name="Upload", exact=True).click()
+
+
+def start_a_retrying_upload(page: Page, path: Path) -> Locator:
+    """An upload whose every part PUT fails, so that it stays in flight, retrying; the form."""
+    page.route(PART_PUT, lambda route: route.abort("connectionreset"))
+    choose_and_upload(page, path)
+    form = page.locator("#upload-form")
+    expect(form.locator(".upload-message")).to_contain_text("trying again")
+    return form
 
 
 def expect_uploaded(page: Page) -> None:
@@ -302,10 +311,7 @@ def test_cancel_stops_the_upload_and_deletes_the_video(browser: Browser, server:
     item = new_item(server, "Cancelled upload")
     page = studio_page(browser, server, item["id"])
     try:
-        page.route(PART_PUT, lambda route: route.abort("connectionreset"))
-        choose_and_upload(page, three_part_file)
-        form = page.locator("#upload-form")
-        expect(form.locator(".upload-message")).to_contain_text("trying again")
+        form = start_a_retrying_upload(page, three_part_file)
         expect(page.locator("#video-list .video")).to_have_count(1)
         form.get_by_role("button", name="Cancel").click()
         expect(form.locator(".upload-message")).to_have_text("Upload cancelled.")
@@ -329,10 +335,7 @@ def test_cancelling_a_replacement_keeps_the_video_ready_with_its_file(
         video_id = row.get_attribute("data-video-id")
 
         row.get_by_role("button", name="Replace").click()
-        page.route(PART_PUT, lambda route: route.abort("connectionreset"))
-        choose_and_upload(page, three_part_file)
-        form = page.locator("#upload-form")
-        expect(form.locator(".upload-message")).to_contain_text("trying again")
+        form = start_a_retrying_upload(page, three_part_file)
         expect(status).to_have_text("Uploading")
         with page.expect_response(lambda r: r.url.endswith("/upload")
                                   and r.request.method == "DELETE") as cancelled:
@@ -354,10 +357,7 @@ def test_deleting_the_video_in_the_list_stops_its_upload(browser: Browser, serve
     item = new_item(server, "Deleted while uploading")
     page = studio_page(browser, server, item["id"])
     try:
-        page.route(PART_PUT, lambda route: route.abort("connectionreset"))
-        choose_and_upload(page, three_part_file)
-        form = page.locator("#upload-form")
-        expect(form.locator(".upload-message")).to_contain_text("trying again")
+        form = start_a_retrying_upload(page, three_part_file)
         puts = part_puts(page)
         page.locator("#video-list .video").get_by_role("button", name="Delete").click()
         expect(page.locator("#video-list .video")).to_have_count(0)
