@@ -34,9 +34,9 @@ CRF = 21
 # inter sub-partitions (as superfast does; 5 to 8 % of the ladder's CPU time, for 0.15 dB
 # PSNR on each of them), the 8x8 intra blocks and weighted B-prediction (2 % more, for no
 # measurable loss), and with one quarter-pixel motion refinement instead of two (subme=1:
-# 8 % more, for 0.2 to 0.45 dB). This keeps the whole ladder within 1.5 times the time of
-# its top rung alone; mbtree and the lookahead stay on, so each rung still costs fewer bits
-# than the one above.
+# 8 to 10 % more, for 0.2 to 0.45 dB). This keeps the whole ladder within 1.5 times the time
+# of its top rung alone; mbtree and the lookahead stay on, so each rung still costs fewer
+# bits than the one above.
 LOWER_RUNG_X264_PARAMS = "partitions=i4x4:weightb=0:subme=1"
 GOP_S = 2  # keyframes every 2 s, at the same times in every rung, so players switch cleanly
 MAX_FRAME_RATE = 60
