@@ -19,7 +19,7 @@ from playwright.sync_api import Browser
 from tests.conftest import make_clip
 from tests.e2e.conftest import Server, _cli, running_server
 from tests.e2e.test_studio_upload import (choose_and_upload, console_errors, expect_uploaded,
-                                          new_item, studio_page)
+                                          item_in_studio)
 
 pytestmark = pytest.mark.browser
 
@@ -60,26 +60,25 @@ def s3_server(s3_endpoint, tmp_path_factory) -> Server:
 def test_studio_uploads_straight_to_the_bucket(browser: Browser, s3_server: Server,
                                                s3_endpoint, clip: Path):
     endpoint, client = s3_endpoint
-    item = new_item(s3_server, "Bronze ding on S3")
-    page = studio_page(browser, s3_server, item["id"])
-    errors = console_errors(page)
-    puts, answers = [], []
-    page.on("request", lambda request: puts.append(request.url)
-            if request.method == "PUT" else None)
-    page.on("response", lambda response: answers.append(response.headers)
-            if response.request.method == "PUT" else None)
+    with item_in_studio(browser, s3_server, "Bronze ding on S3") as (item, page):
+        errors = console_errors(page)
+        puts, answers = [], []
+        page.on("request", lambda request: puts.append(request.url)
+                if request.method == "PUT" else None)
+        page.on("response", lambda response: answers.append(response.headers)
+                if response.request.method == "PUT" else None)
 
-    choose_and_upload(page, clip)
-    expect_uploaded(page)
+        choose_and_upload(page, clip)
+        expect_uploaded(page)
 
-    # The part went to the bucket's presigned URL, never through the app.
-    assert len(puts) == 1 and puts[0].startswith(f"{endpoint}/{BUCKET}/e2e/sources/")
-    assert re.search(r"[?&]partNumber=1&", puts[0]) and "X-Amz-Signature=" in puts[0]
-    assert answers[0]["access-control-allow-origin"] == s3_server.url
-    assert "etag" in answers[0]["access-control-expose-headers"].lower()
-    [video] = s3_server.api("GET", f"/items/{item['id']}/videos")["videos"]
-    assert video["status"] == "queued"  # complete took the ETag the page read from S3
-    [source] = client.list_objects_v2(Bucket=BUCKET, Prefix="e2e/sources/")["Contents"]
-    assert source["Size"] == clip.stat().st_size and source["Key"].endswith("bronze-ding.mp4")
-    assert client.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
-    assert errors == []
+        # The part went to the bucket's presigned URL, never through the app.
+        assert len(puts) == 1 and puts[0].startswith(f"{endpoint}/{BUCKET}/e2e/sources/")
+        assert re.search(r"[?&]partNumber=1&", puts[0]) and "X-Amz-Signature=" in puts[0]
+        assert answers[0]["access-control-allow-origin"] == s3_server.url
+        assert "etag" in answers[0]["access-control-expose-headers"].lower()
+        [video] = s3_server.api("GET", f"/items/{item['id']}/videos")["videos"]
+        assert video["status"] == "queued"  # complete took the ETag the page read from S3
+        [source] = client.list_objects_v2(Bucket=BUCKET, Prefix="e2e/sources/")["Contents"]
+        assert source["Size"] == clip.stat().st_size and source["Key"].endswith("bronze-ding.mp4")
+        assert client.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+        assert errors == []

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,22 +63,24 @@ def three_part_file(tmp_path_factory) -> Path:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def new_item(server: Server, title: str) -> dict:
-    return server.api("POST", "/items", {"title": {"zh": "青铜鼎", "en": title}})
-
-
-def studio_page(browser: Browser, server: Server, item_id: int) -> Page:
-    """A logged-in editor on the item's page, in a fresh context, accepting every confirm()."""
+@contextmanager
+def item_in_studio(browser: Browser, server: Server, title: str) -> Iterator[tuple[dict, Page]]:
+    """A new item, and a logged-in editor on its page in a fresh context that accepts every
+    confirm(); the context is closed afterwards."""
+    item = server.api("POST", "/items", {"title": {"zh": "青铜鼎", "en": title}})
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{server.url}/studio/login")
-    page.get_by_label("Email").fill(server.email)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{server.url}/studio/")
-    page.goto(f"{server.url}/studio/items/{item_id}")
-    return page
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(f"{server.url}/studio/login")
+        page.get_by_label("Email").fill(server.email)
+        page.get_by_label("Password").fill(server.password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(f"{server.url}/studio/")
+        page.goto(f"{server.url}/studio/items/{item['id']}")
+        yield item, page
+    finally:
+        context.close()
 
 
 def console_errors(page: Page) -> list[str]:
@@ -134,10 +138,8 @@ def screenshot(page: Page, name: str) -> Path:
 
 def test_editor_uploads_a_clip_sees_it_processed_previews_it_and_adds_captions(
         browser: Browser, server: Server, worker, clip: Path, tmp_path: Path):
-    item = new_item(server, "Bronze ding")
-    page = studio_page(browser, server, item["id"])
-    errors = console_errors(page)
-    try:
+    with item_in_studio(browser, server, "Bronze ding") as (item, page):
+        errors = console_errors(page)
         expect(page.locator("#video-list .video")).to_have_count(0)
         page.get_by_label("Spoken language").select_option("en")
         with page.expect_response(lambda r: r.url.endswith("/complete")) as completed:
@@ -201,17 +203,13 @@ def test_editor_uploads_a_clip_sees_it_processed_previews_it_and_adds_captions(
         expect(page.locator("#video-list .video")).to_have_count(0)
         assert server.api("GET", f"/items/{item['id']}/videos")["videos"] == []
         assert errors == []
-    finally:
-        page.context.close()
 
 
 def test_a_file_that_is_no_video_fails_with_both_languages_and_can_be_retried(
         browser: Browser, server: Server, worker, tmp_path: Path):
     junk = tmp_path / "not-a-video.mp4"
     junk.write_bytes(b"this is not a video" * 1000)
-    item = new_item(server, "Junk")
-    page = studio_page(browser, server, item["id"])
-    try:
+    with item_in_studio(browser, server, "Junk") as (item, page):
         choose_and_upload(page, junk)
         expect_uploaded(page)
         row = page.locator("#video-list .video")
@@ -227,15 +225,11 @@ def test_a_file_that_is_no_video_fails_with_both_languages_and_can_be_retried(
         assert refreshed.value.status == 200
         expect(row.locator("[data-role=status]")).to_have_text("Failed",
                                                                timeout=READY_TIMEOUT_MS)
-    finally:
-        page.context.close()
 
 
 def test_a_reloaded_page_resumes_the_upload_with_only_the_missing_parts(
         browser: Browser, server: Server, worker, three_part_file: Path):
-    item = new_item(server, "Resumed upload")
-    page = studio_page(browser, server, item["id"])
-    try:
+    with item_in_studio(browser, server, "Resumed upload") as (item, page):
         # Part 1 gets through; the connection then fails for the others, and the editor
         # reloads the page while the script is still retrying them.
         def first_part_only(route: Route) -> None:
@@ -268,16 +262,12 @@ def test_a_reloaded_page_resumes_the_upload_with_only_the_missing_parts(
         assert video["status"] in ("queued", "processing", "ready", "failed")
         assert video["size_bytes"] == three_part_file.stat().st_size
         assert page.evaluate("Object.keys(localStorage).length") == 0
-    finally:
-        page.context.close()
 
 
 def test_upload_pauses_offline_and_carries_on_when_the_network_is_back(
         browser: Browser, server: Server, worker, three_part_file: Path):
-    item = new_item(server, "Flaky Wi-Fi")
-    page = studio_page(browser, server, item["id"])
-    context = page.context
-    try:
+    with item_in_studio(browser, server, "Flaky Wi-Fi") as (item, page):
+        context = page.context
         puts = part_puts(page)
         # The venue Wi-Fi drops while part 2 is on its way.
         def drop_at_part_two(route: Route) -> None:
@@ -303,15 +293,11 @@ def test_upload_pauses_offline_and_carries_on_when_the_network_is_back(
         assert urlsplit(page.url).path == f"/studio/items/{item['id']}"
         assert server.api("GET", f"/videos/{video_id}")["size_bytes"] == \
             three_part_file.stat().st_size
-    finally:
-        context.close()
 
 
 def test_cancel_stops_the_upload_and_deletes_the_video(browser: Browser, server: Server,
                                                        three_part_file: Path):
-    item = new_item(server, "Cancelled upload")
-    page = studio_page(browser, server, item["id"])
-    try:
+    with item_in_studio(browser, server, "Cancelled upload") as (item, page):
         form = start_a_retrying_upload(page, three_part_file)
         expect(page.locator("#video-list .video")).to_have_count(1)
         form.get_by_role("button", name="Cancel").click()
@@ -320,15 +306,11 @@ def test_cancel_stops_the_upload_and_deletes_the_video(browser: Browser, server:
         assert server.api("GET", f"/items/{item['id']}/videos")["videos"] == []
         assert page.evaluate("Object.keys(localStorage).length") == 0
         expect(form.get_by_role("button", name="Upload", exact=True)).to_be_enabled()
-    finally:
-        page.context.close()
 
 
 def test_cancelling_a_replacement_keeps_the_video_ready_with_its_file(
         browser: Browser, server: Server, worker, clip: Path, three_part_file: Path):
-    item = new_item(server, "Replacement cancelled")
-    page = studio_page(browser, server, item["id"])
-    try:
+    with item_in_studio(browser, server, "Replacement cancelled") as (item, page):
         choose_and_upload(page, clip)
         row = page.locator("#video-list .video")
         status = row.locator("[data-role=status]")
@@ -349,15 +331,11 @@ def test_cancelling_a_replacement_keeps_the_video_ready_with_its_file(
         expect(row.locator(".filename")).to_contain_text("bronze-ding.mp4")
         video = server.api("GET", f"/videos/{video_id}")
         assert video["status"] == "ready" and video["hls_url"]
-    finally:
-        page.context.close()
 
 
 def test_deleting_the_video_in_the_list_stops_its_upload(browser: Browser, server: Server,
                                                          three_part_file: Path):
-    item = new_item(server, "Deleted while uploading")
-    page = studio_page(browser, server, item["id"])
-    try:
+    with item_in_studio(browser, server, "Deleted while uploading") as (item, page):
         form = start_a_retrying_upload(page, three_part_file)
         page.locator("#video-list .video").get_by_role("button", name="Delete").click()
         expect(page.locator("#video-list .video")).to_have_count(0)
@@ -370,5 +348,3 @@ def test_deleting_the_video_in_the_list_stops_its_upload(browser: Browser, serve
         page.wait_for_timeout(2500)  # past the first retries' back-off
         assert puts == []
         assert server.api("GET", f"/items/{item['id']}/videos")["videos"] == []
-    finally:
-        page.context.close()
