@@ -15,17 +15,23 @@ from tests.web.test_api_videos import complete, run_jobs, upload
 pytestmark = pytest.mark.browser
 
 
-def test_visitor_page_plays_the_transcoded_video(server, browser, tmp_path):
-    # Upload and transcode in this process, against the server's own database and files.
+def published_with_video(server, clip) -> str:
+    """The code of a new published item with the clip as its video, transcoded in this
+    process against the server's own database and files."""
     app = create_app(Settings.from_env(server.env))
     client = app.test_client()
     api = Api(client, server.token)
     item, code = api.published_item_with_code(title={"zh": "青铜鼎", "en": "Bronze ding"})
-    clip = make_clip(tmp_path / "ding.mp4", seconds=6, size="640x360")
     plan = upload(api, client, item["id"], clip.read_bytes(), language="zh")
     complete(api, plan)
     assert run_jobs(app) == ["ready"]
     app.extensions["motpub"].engine.dispose()
+    return code
+
+
+def test_visitor_page_plays_the_transcoded_video(server, browser, tmp_path):
+    code = published_with_video(server, make_clip(tmp_path / "ding.mp4", seconds=6,
+                                                  size="640x360"))
 
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, locale="en-US")
@@ -55,5 +61,26 @@ def test_visitor_page_plays_the_transcoded_video(server, browser, tmp_path):
         assert any(".m4s" in url for url in requests), "segments were fetched"
         assert all(url.startswith(server.url) for url in requests), "no third-party request"
         assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_a_portrait_video_fits_the_phone_screen_with_its_controls(server, browser, tmp_path):
+    code = published_with_video(server, make_clip(tmp_path / "phone.mp4", seconds=2,
+                                                  size="360x640"))
+    # A phone's screen less the browser's bars, as in WeChat.
+    context = browser.new_context(viewport={"width": 390, "height": 700}, is_mobile=True,
+                                  has_touch=True, locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}/s/{code}")
+        video = page.locator("video#player")
+        first = video.bounding_box()
+        assert first["width"] == 390
+        assert first["height"] <= 0.75 * 700 + 1  # not 693 px: its full width's height
+        assert first["y"] + first["height"] <= 700  # the controls are on the first screen
+        page.wait_for_function("document.querySelector('video').poster !== ''")
+        page.wait_for_timeout(500)
+        assert video.bounding_box() == first  # sized before anything loads: nothing shifts
     finally:
         context.close()
