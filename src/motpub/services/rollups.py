@@ -14,6 +14,7 @@ twice, or a second worker repeating the same hours, gives the same rows.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 
 from sqlalchemy import (BigInteger, Integer, and_, case, cast, delete, false, func, insert,
@@ -35,6 +36,9 @@ GRACE = dt.timedelta(minutes=5)
 REROLL_HOURS = 2
 MAX_HOURS_PER_RUN = 24 * 7  # a backlog is rolled a week per transaction
 MAX_DAYS_PER_RUN = 8  # the week of a backlog's run and the day its re-rolled hours touch
+# Between a backlog's transactions: SQLite's busy handler retries at most every 100 ms, so
+# a writer that waited for one (a scan, a beacon, a rival job) gets in before the next.
+BACKLOG_PAUSE_S = 0.15
 DIMENSIONS = ("item_id", "exhibition_id", "language", "device_class", "os", "browser",
               "in_app", "country")
 
@@ -213,5 +217,7 @@ def roll_up_visits(session_factory: Callable[[], Session], *, now: dt.datetime,
     while remaining:
         with session_factory() as session, session.begin():
             remaining = roll_up(session, now=now)
+        if remaining:
+            time.sleep(BACKLOG_PAUSE_S)
     with session_factory() as session, session.begin():
         return delete_rolled_events(session, now=now, keep_days=keep_days)
