@@ -4,6 +4,8 @@ fallback when the browser has no HLS of its own (as desktop Chromium)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -29,19 +31,28 @@ def published_with_video(server, clip) -> str:
     return code
 
 
+@contextmanager
+def phone_page(browser, *, height: int) -> Iterator:
+    """A page in a fresh phone-sized context (390 px wide, touch), closed afterwards."""
+    context = browser.new_context(viewport={"width": 390, "height": height}, is_mobile=True,
+                                  has_touch=True, locale="en-US")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def test_visitor_page_plays_the_transcoded_video(server, browser, tmp_path):
     code = published_with_video(server, make_clip(tmp_path / "ding.mp4", seconds=6,
                                                   size="640x360"))
 
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, locale="en-US")
-    page = context.new_page()
-    requests, errors, beacons_sent = [], [], []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("request", lambda request: request.url.endswith("/e")
-            and beacons_sent.append(request.post_data))
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    try:
+    with phone_page(browser, height=844) as page:
+        requests, errors, beacons_sent = [], [], []
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("request", lambda request: request.url.endswith("/e")
+                and beacons_sent.append(request.post_data))
+        page.on("console", lambda message: message.type == "error"
+                and errors.append(message.text))
         page.goto(f"{server.url}/s/{code}")
         video = page.locator("video#player")
         assert video.get_attribute("preload") == "none"
@@ -61,18 +72,13 @@ def test_visitor_page_plays_the_transcoded_video(server, browser, tmp_path):
         assert any(".m4s" in url for url in requests), "segments were fetched"
         assert all(url.startswith(server.url) for url in requests), "no third-party request"
         assert not errors, errors
-    finally:
-        context.close()
 
 
 def test_a_portrait_video_fits_the_phone_screen_with_its_controls(server, browser, tmp_path):
     code = published_with_video(server, make_clip(tmp_path / "phone.mp4", seconds=2,
                                                   size="360x640"))
     # A phone's screen less the browser's bars, as in WeChat.
-    context = browser.new_context(viewport={"width": 390, "height": 700}, is_mobile=True,
-                                  has_touch=True, locale="en-US")
-    page = context.new_page()
-    try:
+    with phone_page(browser, height=700) as page:
         page.goto(f"{server.url}/s/{code}")
         video = page.locator("video#player")
         first = video.bounding_box()
@@ -82,5 +88,3 @@ def test_a_portrait_video_fits_the_phone_screen_with_its_controls(server, browse
         page.wait_for_function("document.querySelector('video').poster !== ''")
         page.wait_for_timeout(500)
         assert video.bounding_box() == first  # sized before anything loads: nothing shifts
-    finally:
-        context.close()
