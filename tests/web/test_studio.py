@@ -171,6 +171,48 @@ def test_login_redirects_only_to_local_paths(app, client):
     assert response.headers["Location"] == "/studio/"
 
 
+def forged_session_cookie(app, client, secret_key: str, email: str) -> str:
+    """A studio session cookie for `email`, signed with `secret_key` as Flask signs one."""
+    from flask import Flask
+    from flask_login.utils import _create_identifier
+    from sqlalchemy import select
+
+    from motpub.domain import User
+    from motpub.web.extensions import SessionUser
+
+    with app.extensions["motpub"].session_factory() as session:
+        user_id = SessionUser(session.scalar(select(User).where(User.email == email))).get_id()
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
+    signer = Flask("forger")
+    signer.secret_key = secret_key
+    serializer = app.session_interface.get_signing_serializer(signer)
+    return serializer.dumps({"_user_id": user_id, "_fresh": True, "_id": identifier})
+
+
+def test_a_cookie_signed_with_the_old_public_key_opens_no_studio_page(tmp_path):
+    from motpub.app import create_app
+    from motpub.config import PROJECT_ROOT, Settings
+    from motpub.database import upgrade
+
+    settings = Settings.from_env({"MOTPUB_DATA_DIR": str(tmp_path)}).replace(testing=True)
+    upgrade(settings.database_url, str(PROJECT_ROOT / "migrations"))
+    app = create_app(settings)
+    try:
+        add_user(app, "admin@example.org", "admin")
+        client = app.test_client()
+        client.set_cookie("motpub_session", forged_session_cookie(
+            app, client, "motpub-embedded-default-not-secret", "admin@example.org"))
+        assert client.get("/studio/users").status_code == 302
+        # The same cookie signed with the key of this data dir gets in: the forgery is sound.
+        client.set_cookie("motpub_session", forged_session_cookie(
+            app, client, settings.secret_key, "admin@example.org"))
+        assert client.get("/studio/users").status_code == 200
+    finally:
+        app.extensions["motpub"].target_cache.close()
+        app.extensions["motpub"].engine.dispose()
+
+
 def test_studio_csp_lets_the_browser_upload_parts_to_the_s3_endpoint(tmp_path, database_url):
     from motpub.app import create_app
     from tests.conftest import make_settings
