@@ -6,7 +6,7 @@ import re
 import pytest
 
 from motpub.domain import Item
-from tests.conftest import add_user, csrf_token, login
+from tests.conftest import PASSWORD, add_user, csrf_token, login
 
 
 @pytest.fixture
@@ -169,6 +169,36 @@ def test_login_redirects_only_to_local_paths(app, client):
         "email": "editor@example.org", "password": "correct horse battery",
         "csrf_token": csrf_token(page.text)})
     assert response.headers["Location"] == "/studio/"
+
+
+UNSAFE_NEXT = ["/studio/\r\nSet-Cookie: x=1", "/studio/\n", "/\t/evil.example/",
+               "//evil.example/", "/\\evil.example/", "/\\/evil.example/",
+               "https://evil.example/", "javascript:alert(1)", "/studio/\x7f", "/studio/\x00"]
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_login_with_a_control_character_or_another_host_in_next_goes_home(app, client,
+                                                                           target):
+    add_user(app, "editor@example.org", "editor")
+    page = client.get("/studio/login")
+    response = client.post("/studio/login", query_string={"next": target}, data={
+        "email": "editor@example.org", "password": PASSWORD,
+        "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/studio/"
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_language_switch_with_a_control_character_or_another_host_in_next_goes_home(
+        client, target):
+    response = client.get("/studio/language/zh", query_string={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/studio/"
+
+
+def test_language_switch_returns_to_a_local_page_with_its_query(client):
+    response = client.get("/studio/language/en", query_string={"next": "/studio/items/3?x=1"})
+    assert response.headers["Location"] == "/studio/items/3?x=1"
 
 
 def forged_session_cookie(app, client, secret_key: str, email: str) -> str:

@@ -49,8 +49,13 @@ admin_required = role_required(lambda role: role.can_manage_users)
 
 
 def _safe_next(target: str | None, *, home: str = "studio.items") -> str:
-    if target and target.startswith("/") and not target.startswith("//") \
-            and not urlsplit(target).netloc:
+    """`target` if it is a path on this site, else the home page. Browsers read a backslash
+    as a slash and drop tabs and newlines, so `/\\host` and `/<tab>/host` would leave the site;
+    and a control character cannot go into a Location header at all."""
+    if target and target.startswith("/") and "\\" not in target \
+            and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target) \
+            and not target.startswith("//") and not urlsplit(target).netloc \
+            and not urlsplit(target).scheme:
         return target
     return url_for(home)
 
