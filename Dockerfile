@@ -19,6 +19,8 @@ COPY static ./static
 COPY --from=assets /build/node_modules/hls.js/dist/hls.light.min.js ./static/vendor/
 COPY migrations ./migrations
 
+# On SQLite the first start writes a random secret key to /data/secret_key (mode 0600);
+# containers that do not share /data need one MOTPUB_SECRET_KEY.
 ENV MOTPUB_DATA_DIR=/data MOTPUB_BIND=0.0.0.0:8000 PYTHONUNBUFFERED=1
 RUN mkdir -p /data && chown motpub /data
 VOLUME /data

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import select
 
 from motpub.domain import ApiToken, User
@@ -29,7 +30,7 @@ def test_users_create_prompts_for_the_password_twice(app, runner):
 def test_users_create_rejects_bad_input_clearly(runner):
     short = runner.invoke(args=["users", "create", "a@example.org", "--role", "admin",
                                 "--password-stdin"], input="short\n")
-    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    assert short.exit_code == 1 and "at least 12 characters" in short.output
     role = runner.invoke(args=["users", "create", "a@example.org", "--role", "boss",
                                "--password-stdin"], input="a long password\n")
     assert role.exit_code == 2
@@ -101,3 +102,130 @@ def test_storage_cors_checks_origins_and_says_the_file_backend_needs_none(runner
     for bad in ("motpub.example.org", "https://motpub.example.org/studio", "ftp://x.org"):
         refused = runner.invoke(args=["storage", "cors", bad])
         assert refused.exit_code == 2 and "is not an origin" in refused.output
+
+
+STRONG = "violet kettle across the harbour"
+
+
+def create(runner, email: str, role: str = "editor", password: str = "a long password!"):
+    result = runner.invoke(args=["users", "create", email, "--role", role, "--password-stdin"],
+                           input=password + "\n")
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def new_token(runner, email: str) -> str:
+    result = runner.invoke(args=["tokens", "create", email])
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+@pytest.mark.parametrize("password, reason", [
+    ("eleven char", "at least 12 characters"),
+    (" " * 20, "must not be only spaces"),
+    ("password123456", "too easy to guess"),
+    ("qwertyuiopasdf", "too easy to guess"),
+    ("ed@example.org2026", "too easy to guess"),
+])
+def test_a_weak_password_is_refused_in_one_line_by_create_and_set_password(runner, password,
+                                                                           reason):
+    refused = runner.invoke(args=["users", "create", "ed@example.org", "--role", "editor",
+                                  "--password-stdin"], input=password + "\n")
+    assert refused.exit_code == 1
+    assert refused.output.count("\n") == 1 and reason in refused.output
+    create(runner, "ed@example.org")
+    refused = runner.invoke(args=["users", "set-password", "ed@example.org",
+                                  "--password-stdin"], input=password + "\n")
+    assert refused.exit_code == 1
+    assert refused.output.count("\n") == 1 and reason in refused.output
+
+
+def test_tokens_list_shows_prefixes_and_times_but_never_a_whole_token(app, runner, client):
+    create(runner, "ed@example.org")
+    used, unused = new_token(runner, "ed@example.org"), new_token(runner, "ed@example.org")
+    assert client.get("/api/v1/items",
+                      headers={"Authorization": f"Bearer {used}"}).status_code == 200
+    result = runner.invoke(args=["tokens", "list", "ed@example.org"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "prefix\tcreated\tlast used\tstate" and len(lines) == 3
+    assert used not in result.output and unused not in result.output
+    rows = {line.split("\t")[0]: line.split("\t") for line in lines[1:]}
+    assert set(rows) == {used[:12], unused[:12]}
+    assert rows[used[:12]][2].endswith("UTC") and rows[unused[:12]][2] == "never"
+    assert rows[used[:12]][3] == "active"
+    assert runner.invoke(args=["tokens", "list", "nobody@example.org"]).exit_code == 1
+
+
+@pytest.mark.parametrize("given", ["whole", "prefix"])
+def test_tokens_revoke_by_the_token_or_its_listed_prefix_stops_only_that_token(
+        runner, client, given):
+    create(runner, "ed@example.org")
+    token, other = new_token(runner, "ed@example.org"), new_token(runner, "ed@example.org")
+    result = runner.invoke(args=["tokens", "revoke", token if given == "whole" else token[:12]])
+    assert result.exit_code == 0, result.output
+    assert token[:12] in result.output and "ed@example.org" in result.output
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/items", headers=headers).status_code == 401
+    assert client.get("/api/v1/items",
+                      headers={"Authorization": f"Bearer {other}"}).status_code == 200
+    listed = runner.invoke(args=["tokens", "list", "ed@example.org"]).output
+    assert f"{token[:12]}\t" in listed and "\trevoked " in listed
+    for unknown in ("mpt_nothing-like-it", token[:11], token + "x"):
+        missing = runner.invoke(args=["tokens", "revoke", unknown])
+        assert missing.exit_code == 1 and "no such token" in missing.output
+
+
+def test_users_deactivate_stops_login_and_tokens_and_activate_brings_them_back(
+        app, runner, client):
+    from tests.conftest import login
+
+    create(runner, "ed@example.org", password=STRONG)
+    token = new_token(runner, "ed@example.org")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert login(client, "ed@example.org", STRONG).status_code == 302
+    result = runner.invoke(args=["users", "deactivate", "ed@example.org"])
+    assert result.exit_code == 0 and "deactivated ed@example.org" in result.output
+    assert client.get("/studio/").status_code == 302
+    assert client.get("/api/v1/items", headers=headers).status_code == 401
+    assert login(client, "ed@example.org", STRONG).status_code == 422
+    assert "ed@example.org\teditor\tdeactivated" in runner.invoke(args=["users", "list"]).output
+    assert runner.invoke(args=["users", "activate", "ed@example.org"]).exit_code == 0
+    assert client.get("/api/v1/items", headers=headers).status_code == 200
+    assert login(client, "ed@example.org", STRONG).status_code == 302
+
+
+def test_users_set_role_changes_what_the_user_may_do(runner, client):
+    create(runner, "ed@example.org")
+    headers = {"Authorization": f"Bearer {new_token(runner, 'ed@example.org')}"}
+    assert client.get("/api/v1/analytics/summary", headers=headers).status_code == 403
+    result = runner.invoke(args=["users", "set-role", "ed@example.org", "analyst"])
+    assert result.exit_code == 0 and "ed@example.org is now analyst" in result.output
+    assert client.get("/api/v1/analytics/summary", headers=headers).status_code == 200
+    assert runner.invoke(args=["users", "set-role", "ed@example.org", "boss"]).exit_code == 2
+
+
+def test_users_set_password_replaces_it_and_ends_the_users_sessions(runner, client):
+    from tests.conftest import login
+
+    create(runner, "ed@example.org", password=STRONG)
+    assert login(client, "ed@example.org", STRONG).status_code == 302
+    result = runner.invoke(args=["users", "set-password", "ed@example.org"],
+                           input="another strong passphrase\nanother strong passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert client.get("/studio/").status_code == 302
+    assert login(client, "ed@example.org", STRONG).status_code == 422
+    assert login(client, "ed@example.org", "another strong passphrase").status_code == 302
+    missing = runner.invoke(args=["users", "set-password", "nobody@example.org",
+                                  "--password-stdin"], input=STRONG + "\n")
+    assert missing.exit_code == 1 and "no user" in missing.output
+
+
+def test_the_last_active_admin_is_neither_demoted_nor_deactivated(runner):
+    create(runner, "root@example.org", role="admin")
+    for args in (["users", "set-role", "root@example.org", "editor"],
+                 ["users", "deactivate", "root@example.org"]):
+        refused = runner.invoke(args=args)
+        assert refused.exit_code == 1 and "last active admin" in refused.output
+    create(runner, "second@example.org", role="admin")
+    assert runner.invoke(args=["users", "deactivate", "root@example.org"]).exit_code == 0

@@ -17,6 +17,7 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from motpub.database import upgrade
 from motpub.domain import Role
 from motpub.services.errors import ServiceError
+from motpub.services import users as user_service
 from motpub.services.users import create_token, create_user, find_user
 from motpub.storage import StorageError
 
@@ -100,16 +101,24 @@ def users_group() -> None:
     pass
 
 
-@users_group.command("create", help="Create a user; the password is prompted for.")
+PASSWORD_RULES = ("At least 12 characters, not only spaces, and not a common password or "
+                  "close to one.")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_group.command("create", help="Create a user; the password is prompted for. "
+                     + PASSWORD_RULES)
 @click.argument("email")
 @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
 def users_create(email: str, role: str, password_stdin: bool) -> None:
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with _runtime().session_factory() as session:
         try:
             user = create_user(session, email=email, password=password, role=role)
@@ -117,6 +126,69 @@ def users_create(email: str, role: str, password_stdin: bool) -> None:
             _fail(error)
         session.commit()
         click.echo(f"created {user.role.value} {user.email}")
+
+
+def _change_user(email: str, change: Callable, done: str) -> None:
+    """Apply `change(session, user)` to the user with `email`, commit and say `done`."""
+    with _runtime().session_factory() as session:
+        try:
+            user = find_user(session, email)
+            change(session, user)
+        except ServiceError as error:
+            _fail(error)
+        session.commit()
+        click.echo(done.format(email=user.email, role=user.role.value))
+
+
+@users_group.command("list", help="List the users: email, role, active or deactivated.")
+@with_appcontext
+def users_list() -> None:
+    with _runtime().session_factory() as session:
+        for user in user_service.list_users(session):
+            state = "active" if user.is_active else "deactivated"
+            click.echo(f"{user.email}\t{user.role.value}\t{state}")
+
+
+@users_group.command("deactivate", help="Refuse the user's logins, end their sessions and "
+                     "stop their API tokens.")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email: str) -> None:
+    _change_user(email, lambda session, user: user_service.set_active(session, user, False),
+                 "deactivated {email}")
+
+
+@users_group.command("activate", help="Let a deactivated user log in again.")
+@click.argument("email")
+@with_appcontext
+def users_activate(email: str) -> None:
+    _change_user(email, lambda session, user: user_service.set_active(session, user, True),
+                 "activated {email}")
+
+
+@users_group.command("set-role", help="Change a user's role.")
+@click.argument("email")
+@click.argument("role", type=click.Choice([role.value for role in Role]))
+@with_appcontext
+def users_set_role(email: str, role: str) -> None:
+    _change_user(email, lambda session, user: user_service.set_role(session, user, role),
+                 "{email} is now {role}")
+
+
+@users_group.command("set-password", help="Set a user's password and end their sessions; "
+                     "the password is prompted for. " + PASSWORD_RULES)
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_set_password(email: str, password_stdin: bool) -> None:
+    with _runtime().session_factory() as session:
+        try:
+            find_user(session, email)  # before the prompt: no password typed for nobody
+        except ServiceError as error:
+            _fail(error)
+    password = _read_password(password_stdin)
+    _change_user(email, lambda session, user: user_service.set_password(
+        session, user, password), "password set for {email}; their sessions have ended")
 
 
 @click.group("tokens", help="API tokens.")
@@ -135,6 +207,42 @@ def tokens_create(email: str) -> None:
             _fail(error)
         session.commit()
     click.echo(token)
+
+
+@tokens_group.command("list", help="List a user's API tokens by prefix (the whole token "
+                      "is never stored), with when each was created, last used and revoked.")
+@click.argument("email")
+@with_appcontext
+def tokens_list(email: str) -> None:
+    with _runtime().session_factory() as session:
+        try:
+            tokens = user_service.list_tokens(session, find_user(session, email))
+        except ServiceError as error:
+            _fail(error)
+        click.echo("prefix\tcreated\tlast used\tstate")
+        for token in tokens:
+            state = f"revoked {_when(token.revoked_at)}" if token.revoked_at else "active"
+            click.echo(f"{token.prefix or '(none)'}\t{_when(token.created_at)}\t"
+                       f"{_when(token.last_used_at) if token.last_used_at else 'never'}\t"
+                       f"{state}")
+
+
+@tokens_group.command("revoke", help="Revoke an API token, given whole or by the prefix that "
+                      "`tokens list` shows.")
+@click.argument("token")
+@with_appcontext
+def tokens_revoke(token: str) -> None:
+    with _runtime().session_factory() as session:
+        try:
+            api_token = user_service.revoke_token(session, token)
+        except ServiceError as error:
+            _fail(error)
+        session.commit()
+        click.echo(f"revoked {api_token.prefix or 'the token'} of {api_token.user.email}")
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 @click.command("worker", help="Run a queue worker that processes jobs.")

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import secrets
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SECRET_KEY = "motpub-embedded-default-not-secret"
+MIN_SECRET_KEY_LENGTH = 32
+# The embedded default's key: random, made on first start, readable by its owner only.
+SECRET_KEY_FILE = "secret_key"
 
 
 class ConfigError(Exception):
@@ -51,6 +55,12 @@ class Settings:
     cjk_font_path: Path | None = None
     testing: bool = False
 
+    def __post_init__(self) -> None:
+        # Refused however the settings were made: a short key can be guessed offline from
+        # one signed cookie, and whoever has the key can sign in as anyone.
+        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError([_SHORT_SECRET_KEY])
+
     @property
     def is_embedded(self) -> bool:
         """The embedded default runs on SQLite; any other database means production."""
@@ -71,7 +81,7 @@ class Settings:
         data_dir = Path(get("MOTPUB_DATA_DIR", "var")).absolute()
         database_url = get("MOTPUB_DATABASE_URL", f"sqlite:///{data_dir / 'motpub.db'}")
         public_url = get("MOTPUB_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-        secret_key = get("MOTPUB_SECRET_KEY", DEFAULT_SECRET_KEY)
+        secret_key = get("MOTPUB_SECRET_KEY", "")
         queue_url = get("MOTPUB_QUEUE_URL", f"sqlite:///{data_dir / 'queue.db'}")
         storage_url = get("MOTPUB_STORAGE_URL", f"file://{data_dir / 'media'}")
         media_public_url = get("MOTPUB_MEDIA_PUBLIC_URL", "").rstrip("/") or None
@@ -90,11 +100,20 @@ class Settings:
             if value and not _is_http_url(value):
                 problems.append(f"{name} must be an absolute http(s) URL, got {value!r}")
         is_production = not database_url.startswith("sqlite")
-        if is_production and (secret_key == DEFAULT_SECRET_KEY or len(secret_key) < 32):
+        if secret_key and len(secret_key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(_SHORT_SECRET_KEY)
+        elif not secret_key and is_production:
             problems.append(
-                "MOTPUB_SECRET_KEY must be set to a random value of at least 32 characters "
-                "when MOTPUB_DATABASE_URL is not the embedded SQLite default"
+                "MOTPUB_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters when MOTPUB_DATABASE_URL is not the "
+                "embedded SQLite default"
             )
+        elif not secret_key:
+            try:
+                secret_key = embedded_secret_key(data_dir)
+            except (OSError, ValueError) as error:
+                problems.append(f"MOTPUB_SECRET_KEY is not set and the key kept in "
+                                f"{data_dir / SECRET_KEY_FILE} cannot be used: {error}")
         login_rate_limit = get("MOTPUB_LOGIN_RATE_LIMIT", "10 per minute")
         ratelimit_storage_url = get("MOTPUB_RATELIMIT_STORAGE_URL", "memory://")
         max_request_bytes = _int(env, "MOTPUB_MAX_REQUEST_BYTES", 1_048_576, problems)
@@ -134,6 +153,43 @@ class Settings:
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+_SHORT_SECRET_KEY = (f"MOTPUB_SECRET_KEY must be a random value of at least "
+                     f"{MIN_SECRET_KEY_LENGTH} characters, such as the output of "
+                     "`openssl rand -hex 32`")
+
+
+def embedded_secret_key(data_dir: Path) -> str:
+    """The embedded default's secret key, kept in `data_dir/secret_key` (mode 0600).
+
+    The first start writes a random key to a temporary file and links it into place: a link
+    never replaces an existing file, so when two processes start at once one link wins and
+    both read the winner's key, and a reader never sees a half-written file."""
+    path = data_dir / SECRET_KEY_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        temporary = data_dir / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32) + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+        finally:
+            temporary.unlink(missing_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ValueError(f"it may be read by other users (mode {mode:o}); "
+                         f"run `chmod 600 {path}`")
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ValueError(f"it holds fewer than {MIN_SECRET_KEY_LENGTH} characters")
+    return key
 
 
 def _is_http_url(value: str) -> bool:

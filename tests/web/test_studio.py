@@ -6,7 +6,7 @@ import re
 import pytest
 
 from motpub.domain import Item
-from tests.conftest import add_user, csrf_token, login
+from tests.conftest import PASSWORD, add_user, csrf_token, login
 
 
 @pytest.fixture
@@ -169,6 +169,78 @@ def test_login_redirects_only_to_local_paths(app, client):
         "email": "editor@example.org", "password": "correct horse battery",
         "csrf_token": csrf_token(page.text)})
     assert response.headers["Location"] == "/studio/"
+
+
+UNSAFE_NEXT = ["/studio/\r\nSet-Cookie: x=1", "/studio/\n", "/\t/evil.example/",
+               "//evil.example/", "/\\evil.example/", "/\\/evil.example/",
+               "https://evil.example/", "javascript:alert(1)", "/studio/\x7f", "/studio/\x00"]
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_login_with_a_control_character_or_another_host_in_next_goes_home(app, client,
+                                                                           target):
+    add_user(app, "editor@example.org", "editor")
+    page = client.get("/studio/login")
+    response = client.post("/studio/login", query_string={"next": target}, data={
+        "email": "editor@example.org", "password": PASSWORD,
+        "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/studio/"
+
+
+@pytest.mark.parametrize("target", UNSAFE_NEXT)
+def test_language_switch_with_a_control_character_or_another_host_in_next_goes_home(
+        client, target):
+    response = client.get("/studio/language/zh", query_string={"next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/studio/"
+
+
+def test_language_switch_returns_to_a_local_page_with_its_query(client):
+    response = client.get("/studio/language/en", query_string={"next": "/studio/items/3?x=1"})
+    assert response.headers["Location"] == "/studio/items/3?x=1"
+
+
+def forged_session_cookie(app, client, secret_key: str, email: str) -> str:
+    """A studio session cookie for `email`, signed with `secret_key` as Flask signs one."""
+    from flask import Flask
+    from flask_login.utils import _create_identifier
+    from sqlalchemy import select
+
+    from motpub.domain import User
+    from motpub.web.extensions import SessionUser
+
+    with app.extensions["motpub"].session_factory() as session:
+        user_id = SessionUser(session.scalar(select(User).where(User.email == email))).get_id()
+    with app.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
+    signer = Flask("forger")
+    signer.secret_key = secret_key
+    serializer = app.session_interface.get_signing_serializer(signer)
+    return serializer.dumps({"_user_id": user_id, "_fresh": True, "_id": identifier})
+
+
+def test_a_cookie_signed_with_the_old_public_key_opens_no_studio_page(tmp_path):
+    from motpub.app import create_app
+    from motpub.config import PROJECT_ROOT, Settings
+    from motpub.database import upgrade
+
+    settings = Settings.from_env({"MOTPUB_DATA_DIR": str(tmp_path)}).replace(testing=True)
+    upgrade(settings.database_url, str(PROJECT_ROOT / "migrations"))
+    app = create_app(settings)
+    try:
+        add_user(app, "admin@example.org", "admin")
+        client = app.test_client()
+        client.set_cookie("motpub_session", forged_session_cookie(
+            app, client, "motpub-embedded-default-not-secret", "admin@example.org"))
+        assert client.get("/studio/users").status_code == 302
+        # The same cookie signed with the key of this data dir gets in: the forgery is sound.
+        client.set_cookie("motpub_session", forged_session_cookie(
+            app, client, settings.secret_key, "admin@example.org"))
+        assert client.get("/studio/users").status_code == 200
+    finally:
+        app.extensions["motpub"].target_cache.close()
+        app.extensions["motpub"].engine.dispose()
 
 
 def test_studio_csp_lets_the_browser_upload_parts_to_the_s3_endpoint(tmp_path, database_url):

@@ -37,6 +37,9 @@ class User(Base):
         Enum(Role, name="role", values_callable=enum_values, native_enum=False, length=16)
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Carried by every studio session cookie, which counts only while it matches: a new
+    # password, a deactivation or a logout moves it on, and every earlier cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
@@ -50,6 +53,9 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token's first characters, to tell tokens apart in lists and revoke one by them;
+    # None for tokens made before prefixes were kept.
+    prefix: Mapped[str | None] = mapped_column(String(16), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

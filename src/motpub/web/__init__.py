@@ -47,7 +47,7 @@ def register_blueprints(app: Flask) -> None:
     # These add the exhibition pages to the public and studio blueprints: imported before
     # the blueprints are registered.
     from motpub.web import (exhibition_page, studio_bulk, studio_codes,  # noqa: F401
-                            studio_exhibitions)
+                            studio_exhibitions, studio_users)
 
     app.register_blueprint(public_bp)
     app.register_blueprint(studio_bp)

@@ -69,10 +69,20 @@ class SessionUser(UserMixin):
         self.email = user.email
         self.role = user.role
 
+    def get_id(self) -> str:
+        """What the session cookie holds: the user and their session version, so a cookie
+        stops working once the version moves on (logout, new password, deactivation)."""
+        return f"{self.user.id}:{self.user.session_version}"
 
-def _load_user(user_id: str) -> SessionUser | None:
-    user = db().get(User, int(user_id)) if user_id.isdigit() else None
-    return SessionUser(user) if user is not None and user.is_active else None
+
+def _load_user(session_id: str) -> SessionUser | None:
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db().get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return SessionUser(user)
 
 
 def _security_headers(response):

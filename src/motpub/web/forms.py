@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, SelectField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from motpub.domain import LANGUAGES, Role
 
@@ -82,7 +82,26 @@ class PlacementForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[SelectChoice(role.value, role.value) for role in Role])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    # InputRequired, not DataRequired: a password of spaces reaches the policy, which says why.
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1024)])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[SelectChoice(role.value, role.value) for role in Role])
+
+
+class SetPasswordForm(FlaskForm):
+    """A new password, typed twice; the services judge whether it is strong enough."""
+
+    password = PasswordField(_l("New password"),
+                             validators=[InputRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("New password again"), validators=[
+        InputRequired(), EqualTo("password", message=_l("The two new passwords differ."))])
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=1024)])
 
 
 class ButtonForm(FlaskForm):

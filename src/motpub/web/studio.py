@@ -10,21 +10,20 @@ from flask import (Blueprint, abort, flash, make_response, redirect, render_temp
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from motpub.domain import Role, User
+from motpub.domain import Role
 from motpub.services import codes as code_service
 from motpub.services import items as item_service
 from motpub.services import videos as video_service
 from motpub.services.errors import Invalid, ServiceError
 from motpub.services.language import normalize_language
 from motpub.services.scans import item_stats
-from motpub.services.users import authenticate, create_user
+from motpub.services.users import authenticate, end_sessions
 from motpub.web.api.codes import qr_download
 from motpub.web.api.videos import video_json
 from motpub.web.context import db, runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE, SessionUser, limiter
-from motpub.web.forms import ButtonForm, CodeForm, ImportForm, ItemForm, LoginForm, UserForm
+from motpub.web.forms import ButtonForm, CodeForm, ImportForm, ItemForm, LoginForm
 from motpub.web.public import _media_sources, public_csp, render_item_html
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -49,8 +48,13 @@ admin_required = role_required(lambda role: role.can_manage_users)
 
 
 def _safe_next(target: str | None, *, home: str = "studio.items") -> str:
-    if target and target.startswith("/") and not target.startswith("//") \
-            and not urlsplit(target).netloc:
+    """`target` if it is a path on this site, else the home page. Browsers read a backslash
+    as a slash and drop tabs and newlines, so `/\\host` and `/<tab>/host` would leave the site;
+    and a control character cannot go into a Location header at all."""
+    if target and target.startswith("/") and "\\" not in target \
+            and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target) \
+            and not target.startswith("//") and not urlsplit(target).netloc \
+            and not urlsplit(target).scheme:
         return target
     return url_for(home)
 
@@ -76,6 +80,9 @@ def login():
 @login_required
 def logout():
     if ButtonForm().validate_on_submit():
+        # The version moves on, so a copy of this session's cookie stops working too.
+        end_sessions(current_user.user)
+        db().commit()
         logout_user()
     return redirect(url_for("studio.login"))
 
@@ -241,23 +248,3 @@ def new_code(item_id: int):
 @editor_required
 def code_qr(value: str, extension: str):
     return qr_download(value, extension)
-
-
-@bp.route("/users", methods=["GET", "POST"])
-@admin_required
-def users():
-    form = UserForm()
-    if form.validate_on_submit():
-        try:
-            create_user(db(), email=form.email.data, password=form.password.data,
-                        role=form.role.data)
-        except ServiceError as error:
-            db().rollback()
-            form.form_errors.append(error.message)
-        else:
-            db().commit()
-            flash(_("User created."), "ok")
-            return redirect(url_for("studio.users"))
-    people = db().scalars(select(User).order_by(User.email)).all()
-    return render_template("studio/users.html", form=form, users=people), \
-        422 if form.errors or form.form_errors else 200
