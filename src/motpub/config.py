@@ -44,6 +44,9 @@ class Settings:
     ratelimit_storage_url: str = "memory://"
     login_rate_limit: str = "10 per minute"
     max_request_bytes: int = 1_048_576
+    # PostgreSQL: how long to wait for a connection, and for a statement (server and client).
+    db_connect_timeout_s: float = 5.0
+    db_statement_timeout_s: float = 30.0
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
@@ -103,6 +106,8 @@ class Settings:
         max_media_seconds = _int(env, "MOTPUB_MAX_MEDIA_SECONDS", 900, problems)
         job_lease_s = _int(env, "MOTPUB_JOB_LEASE_S", 60, problems)
         raw_event_days = _int(env, "MOTPUB_RAW_EVENT_DAYS", 90, problems, minimum=2)
+        db_connect_timeout_s = _int(env, "MOTPUB_DB_CONNECT_TIMEOUT_S", 5, problems)
+        db_statement_timeout_s = _int(env, "MOTPUB_DB_STATEMENT_TIMEOUT_S", 30, problems)
         geoip_path = Path(raw) if (raw := get("MOTPUB_GEOIP_PATH", "")) else None
         if geoip_path and not geoip_path.is_file():
             problems.append(f"MOTPUB_GEOIP_PATH must name a .mmdb file, got {raw!r}")
@@ -128,6 +133,8 @@ class Settings:
             max_media_seconds=float(max_media_seconds),
             job_lease_s=float(job_lease_s),
             raw_event_days=raw_event_days,
+            db_connect_timeout_s=float(db_connect_timeout_s),
+            db_statement_timeout_s=float(db_statement_timeout_s),
             geoip_path=geoip_path,
             cjk_font_path=cjk_font_path,
         )
