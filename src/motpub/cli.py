@@ -176,7 +176,8 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
                                         env=os.environ.copy())
     try:
         run_server(click.get_current_context().ensure_object(ScriptInfo).create_app,
-                   host=host, port=port, workers=workers, threads=threads)
+                   host=host, port=port, workers=workers, threads=threads,
+                   access_log_full=settings.access_log_full)
     finally:
         if queue_worker is not None:
             queue_worker.send_signal(signal.SIGTERM)

@@ -44,6 +44,8 @@ class Settings:
     ratelimit_storage_url: str = "memory://"
     login_rate_limit: str = "10 per minute"
     max_request_bytes: int = 1_048_576
+    # The access log carries addresses, user agents, referrers and query strings only if set.
+    access_log_full: bool = False
     # PostgreSQL: how long to wait for a connection, and for a statement (server and client).
     db_connect_timeout_s: float = 5.0
     db_statement_timeout_s: float = 30.0
@@ -106,6 +108,7 @@ class Settings:
         max_media_seconds = _int(env, "MOTPUB_MAX_MEDIA_SECONDS", 900, problems)
         job_lease_s = _int(env, "MOTPUB_JOB_LEASE_S", 60, problems)
         raw_event_days = _int(env, "MOTPUB_RAW_EVENT_DAYS", 90, problems, minimum=2)
+        access_log_full = _bool(env, "MOTPUB_ACCESS_LOG_FULL", False, problems)
         db_connect_timeout_s = _int(env, "MOTPUB_DB_CONNECT_TIMEOUT_S", 5, problems)
         db_statement_timeout_s = _int(env, "MOTPUB_DB_STATEMENT_TIMEOUT_S", 30, problems)
         geoip_path = Path(raw) if (raw := get("MOTPUB_GEOIP_PATH", "")) else None
@@ -133,6 +136,7 @@ class Settings:
             max_media_seconds=float(max_media_seconds),
             job_lease_s=float(job_lease_s),
             raw_event_days=raw_event_days,
+            access_log_full=access_log_full,
             db_connect_timeout_s=float(db_connect_timeout_s),
             db_statement_timeout_s=float(db_statement_timeout_s),
             geoip_path=geoip_path,
@@ -161,3 +165,15 @@ def _int(env: Mapping[str, str], name: str, default: int, problems: list[str], *
     if value < minimum:
         problems.append(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool, problems: list[str]) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    problems.append(f"{name} must be 1 or 0, got {raw!r}")
+    return default
