@@ -3,7 +3,10 @@ and the queue worker it supervises."""
 
 from __future__ import annotations
 
+import http.cookiejar
+import re
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from tests.e2e.conftest import Server, running_server
@@ -53,3 +56,29 @@ def test_access_log_full_on_request_keeps_everything(tmp_path):
         [line] = access_lines(server, "/s/no-such-code")
     assert line.startswith("127.0.0.1 ")
     assert "utm_source=poster" in line and "ProbeAgent" in line and "social.example" in line
+
+
+def login_attempts(server: Server, count: int) -> list[int]:
+    """`count` wrong logins, each with a valid CSRF token, on fresh connections (so gunicorn
+    hands them to whichever worker accepts first); their statuses."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{server.url}/studio/login", timeout=10) as page:
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          page.read().decode()).group(1)
+    statuses = []
+    for _ in range(count):
+        form = urllib.parse.urlencode({"email": server.email, "password": "wrong password!",
+                                       "csrf_token": token}).encode()
+        try:
+            with opener.open(f"{server.url}/studio/login", data=form, timeout=10) as answer:
+                statuses.append(answer.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    return statuses
+
+
+def test_login_limit_is_counted_once_across_two_web_workers(tmp_path):
+    with running_server(tmp_path, web_workers=2) as server:
+        statuses = login_attempts(server, 25)
+    assert statuses.count(422) == 10 and statuses.count(429) == 15, statuses

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SECRET_KEY = "motpub-embedded-default-not-secret"
+RATELIMIT_SCHEMES = ("sqlite:///", "redis://", "rediss://", "redis+sentinel://",
+                     "redis+cluster://", "memcached://", "mongodb://", "memory://")
 
 
 class ConfigError(Exception):
@@ -101,7 +103,15 @@ class Settings:
                 "when MOTPUB_DATABASE_URL is not the embedded SQLite default"
             )
         login_rate_limit = get("MOTPUB_LOGIN_RATE_LIMIT", "10 per minute")
-        ratelimit_storage_url = get("MOTPUB_RATELIMIT_STORAGE_URL", "memory://")
+        # Counters shared by every process: Redis when the queue is there, else a file in
+        # the data folder (memory:// counts per process, so per gunicorn worker).
+        ratelimit_storage_url = get(
+            "MOTPUB_RATELIMIT_STORAGE_URL",
+            queue_url if queue_url.startswith(("redis://", "rediss://"))
+            else f"sqlite:///{data_dir / 'ratelimits.db'}")
+        if not ratelimit_storage_url.startswith(RATELIMIT_SCHEMES):
+            problems.append("MOTPUB_RATELIMIT_STORAGE_URL must be a sqlite:///, redis:// or "
+                            f"memory:// URL, got {ratelimit_storage_url!r}")
         max_request_bytes = _int(env, "MOTPUB_MAX_REQUEST_BYTES", 1_048_576, problems)
         max_upload_bytes = _int(env, "MOTPUB_MAX_UPLOAD_BYTES", 4 * 1024**3, problems)
         trusted_proxies = _int(env, "MOTPUB_TRUSTED_PROXIES", 0, problems, minimum=0)
