@@ -4,10 +4,15 @@ and the queue worker it supervises."""
 from __future__ import annotations
 
 import http.cookiejar
+import os
 import re
+import signal
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+from pathlib import Path
 
 from tests.e2e.conftest import Server, running_server
 
@@ -82,3 +87,50 @@ def test_login_limit_is_counted_once_across_two_web_workers(tmp_path):
     with running_server(tmp_path, web_workers=2) as server:
         statuses = login_attempts(server, 25)
     assert statuses.count(422) == 10 and statuses.count(429) == 15, statuses
+
+
+def queue_workers(parent: int) -> list[int]:
+    """The living `motpub worker` processes whose parent is `parent`."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (proc / "stat").read_text()
+            command = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        state, ppid = stat[stat.rindex(")") + 2:].split()[:2]
+        if int(ppid) == parent and state not in ("Z", "X") \
+                and command[-3:-1] == [b"motpub", b"worker"]:
+            found.append(int(proc.name))
+    return found
+
+
+def is_running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+def wait_for(predicate, *, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_serve_starts_its_worker_again_and_takes_it_along_when_killed(tmp_path):
+    with running_server(tmp_path, queue_worker=True) as server:
+        [first] = wait_for(lambda: queue_workers(server.pid), timeout_s=10,
+                           what="serve to start its queue worker")
+        os.kill(first, signal.SIGKILL)
+        [second] = wait_for(lambda: [pid for pid in queue_workers(server.pid) if pid != first],
+                            timeout_s=5, what="serve to start another queue worker")
+        os.kill(server.pid, signal.SIGKILL)
+        wait_for(lambda: not is_running(second), timeout_s=3,
+                 what="the queue worker to die with its server")
+    log = (tmp_path / "server.log").read_text()
+    assert "the queue worker exited with status -9; starting another in 1 s" in log

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -16,6 +14,7 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from motpub.database import upgrade
 from motpub.domain import Role
+from motpub.processes import Supervisor
 from motpub.services.errors import ServiceError
 from motpub.services.users import create_token, create_user, find_user
 from motpub.storage import StorageError
@@ -172,13 +171,20 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
     click.echo("first admin: motpub users create you@example.org --role admin")
     queue_worker = None
     if not no_worker:
-        queue_worker = subprocess.Popen([sys.executable, "-m", "motpub", "worker"],
-                                        env=os.environ.copy())
+        # Supervised: started again when it dies (a job is taken up again once its lease
+        # runs out), and never outliving this server, or a restart would run two consumers.
+        queue_worker = Supervisor([sys.executable, "-m", "motpub", "worker"],
+                                  env=os.environ.copy(), on_exit=_worker_exited)
+        queue_worker.start()
     try:
         run_server(click.get_current_context().ensure_object(ScriptInfo).create_app,
                    host=host, port=port, workers=workers, threads=threads,
                    access_log_full=settings.access_log_full)
     finally:
         if queue_worker is not None:
-            queue_worker.send_signal(signal.SIGTERM)
-            queue_worker.wait(timeout=30)
+            queue_worker.stop(timeout_s=30)
+
+
+def _worker_exited(returncode: int, delay_s: float) -> None:
+    click.echo(f"motpub: the queue worker exited with status {returncode}; "
+               f"starting another in {delay_s:g} s", err=True)

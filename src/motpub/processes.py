@@ -13,7 +13,10 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 
 PR_SET_PDEATHSIG = 1
@@ -35,3 +38,62 @@ def die_with_parent() -> Callable[[], None]:
             os.kill(os.getpid(), signal.SIGKILL)
 
     return arm
+
+
+class Supervisor:
+    """Keeps one child process running: started again, after a pause that grows while it
+    keeps failing, whenever it exits; stopped with SIGTERM by stop(). The child dies with
+    this process, however it ends (the supervising thread lives as long as the process)."""
+
+    def __init__(self, command: list[str], *, env: dict[str, str] | None = None,
+                 on_exit: Callable[[int, float], None] | None = None,
+                 first_delay_s: float = 1.0, max_delay_s: float = 30.0,
+                 healthy_after_s: float = 60.0):
+        self.command, self.env, self.on_exit = command, env, on_exit
+        self.first_delay_s, self.max_delay_s = first_delay_s, max_delay_s
+        self.healthy_after_s = healthy_after_s
+        self.process: subprocess.Popen | None = None
+        self._owner = os.getpid()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="motpub-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        if os.getpid() != self._owner:
+            # A forked copy (a gunicorn worker leaving through the code that forked it):
+            # the child is not ours to stop.
+            return
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        delay = self.first_delay_s
+        while True:
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                started = time.monotonic()
+                self.process = subprocess.Popen(self.command, env=self.env,
+                                                preexec_fn=die_with_parent())
+            returncode = self.process.wait()
+            if self._stopping.is_set():
+                return
+            lived = time.monotonic() - started
+            if lived >= self.healthy_after_s:
+                delay = self.first_delay_s
+            if self.on_exit is not None:
+                self.on_exit(returncode, delay)
+            self._stopping.wait(delay)
+            delay = min(delay * 2, self.max_delay_s)
