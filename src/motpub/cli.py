@@ -11,8 +11,10 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from sqlalchemy import exc
 
-from motpub.database import upgrade
+from motpub.config import ConfigError
+from motpub.database import check_database, upgrade
 from motpub.domain import Role
 from motpub.processes import Supervisor
 from motpub.services.errors import ServiceError
@@ -22,9 +24,52 @@ from motpub.storage import StorageError
 
 def build_cli(create_app: Callable[[], Flask]) -> click.Group:
     """The `motpub` console script: Flask's CLI over an app whose commands are registered."""
-    return FlaskGroup(name="motpub", create_app=lambda: create_app(),
-                      add_default_commands=True, load_dotenv=False,
-                      help="motpub: bilingual media pages for physical things.")
+    return _MotpubGroup(name="motpub", create_app=lambda: create_app(),
+                        add_default_commands=True, load_dotenv=False,
+                        help="motpub: bilingual media pages for physical things.")
+
+
+class CommandFailed(click.ClickException):
+    """A problem an operator can fix (a setting, the database), said in one line:
+    `motpub: <problem>` on standard error, exit status 1, no traceback."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"motpub: {self.format_message()}", err=True)
+
+
+def _explain(error: Exception) -> str | None:
+    """One line for an error an operator can fix; None for anything else (a bug)."""
+    if isinstance(error, ConfigError):
+        return "invalid configuration: " + "; ".join(error.problems)
+    if isinstance(error, exc.DBAPIError):
+        reason = str(error.orig or error).strip().splitlines()
+        return f"database error: {reason[0] if reason else type(error.orig).__name__}"
+    if isinstance(error, exc.TimeoutError):
+        return "the database did not answer in time"
+    return None
+
+
+class _MotpubGroup(FlaskGroup):
+    """Flask's group, with the operator's errors in one line (loading the app included)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            if (message := _explain(error)) is None:
+                raise
+            raise CommandFailed(message) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        names = set(click.Group.list_commands(self, ctx))
+        try:
+            names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
+        except Exception as error:
+            if (message := _explain(error)) is None:
+                raise
+            click.echo(f"motpub: {message}", err=True)
+        return sorted(names)
 
 
 @click.group("jobs", help="Transcode jobs.")
@@ -142,6 +187,7 @@ def tokens_create(email: str) -> None:
 def worker(workers: int) -> None:
     from motpub.jobs import run_worker
 
+    check_database(_runtime().engine)
     run_worker(current_app._get_current_object(), workers=workers)
 
 
@@ -158,6 +204,8 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
     settings = _runtime().settings
     if settings.is_embedded:
         upgrade(settings.database_url, str(settings.migrations_dir))
+    else:
+        check_database(_runtime().engine)  # a server that cannot reach it says so at once
     if not os.environ.get("MOTPUB_PUBLIC_URL"):
         # Codes must point at this server; the web workers read the variable when they start.
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host

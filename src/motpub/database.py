@@ -231,6 +231,12 @@ def ping(session: Session) -> None:
     session.execute(text("SELECT 1"))
 
 
+def check_database(engine: Engine) -> None:
+    """Connect once and run a trivial query: raises if the database cannot be used."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
 def alembic_config(database_url: str, migrations_dir: str):
     from alembic.config import Config
 
