@@ -100,7 +100,7 @@ class StatementWatchdog:
 
     def __init__(self, *, default_s: float | None):
         self.default_s = default_s
-        self._deadlines: dict[int, tuple[float, int]] = {}  # id(dbapi conn) -> (deadline, fd)
+        self._deadlines: dict[int, tuple[float, int]] = {}  # id(key) -> (deadline, fd)
         self._lock = threading.Condition()
         self._pid: int | None = None
         self._wake_at = 0.0  # when the watching thread looks next
@@ -110,13 +110,14 @@ class StatementWatchdog:
 
     @contextlib.contextmanager
     def guard(self, dbapi_connection) -> Iterator[None]:
-        self.start(dbapi_connection)
+        self.start(dbapi_connection, dbapi_connection)
         try:
             yield
         finally:
             self.stop(dbapi_connection)
 
-    def start(self, dbapi_connection) -> None:
+    def start(self, key: object, dbapi_connection) -> None:
+        """Watch what runs on `dbapi_connection` until stop(key)."""
         seconds = self.limit_s()
         fd = _socket_fd(dbapi_connection)
         if seconds is None or fd is None:
@@ -128,27 +129,28 @@ class StatementWatchdog:
                 threading.Thread(target=self._run, name="motpub-db-watchdog",
                                  daemon=True).start()
             deadline = time.monotonic() + seconds
-            self._deadlines[id(dbapi_connection)] = (deadline, fd)
+            self._deadlines[id(key)] = (deadline, fd)
             if deadline < self._wake_at:  # most statements need no wake-up: spares a switch
                 self._lock.notify()
 
-    def stop(self, dbapi_connection) -> None:
+    def stop(self, key: object) -> None:
         with self._lock:
-            self._deadlines.pop(id(dbapi_connection), None)
+            self._deadlines.pop(id(key), None)
 
-    def before_execute(self, connection, _cursor, _statement, _parameters, _context,
+    # Statements are watched by their cursor, which the error event also knows.
+    def before_execute(self, connection, cursor, _statement, _parameters, _context,
                        _executemany) -> None:
-        self.start(connection.connection.dbapi_connection)
+        self.start(cursor, connection.connection.dbapi_connection)
 
-    def after_execute(self, connection, _cursor, _statement, _parameters, _context,
+    def after_execute(self, _connection, cursor, _statement, _parameters, _context,
                       _executemany) -> None:
-        self.stop(connection.connection.dbapi_connection)
+        self.stop(cursor)
 
     def on_error(self, context) -> None:
-        if context.connection is not None and context.connection.connection is not None:
-            dbapi_connection = context.connection.connection.dbapi_connection
-            if dbapi_connection is not None:
-                self.stop(dbapi_connection)
+        execution = context.execution_context  # None for an error while connecting
+        cursor = getattr(execution, "cursor", None)
+        if cursor is not None:
+            self.stop(cursor)
 
     def _run(self) -> None:
         with self._lock:

@@ -14,9 +14,10 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import func, select as sql_select
+from sqlalchemy import exc, func, select as sql_select, text
 
 from motpub.app import create_app
+from motpub.database import make_engine, time_limit
 from motpub.domain import Scan
 from tests.conftest import Api, _truncate, add_user, make_settings
 
@@ -165,3 +166,24 @@ def test_a_frozen_database_gets_quick_503s_with_retry_after_and_livez_stays_up(
     finally:
         runtime.target_cache.close()
         runtime.engine.dispose()
+
+
+def test_a_statement_past_its_time_limit_is_cut_off_and_a_failed_one_leaves_no_deadline(
+        postgres_url):
+    engine = make_engine(postgres_url)  # no server-side statement timeout: the client's only
+    try:
+        with engine.connect() as connection:
+            with time_limit(1), pytest.raises(exc.DataError):
+                connection.execute(text("SELECT 1 / 0"))
+            connection.rollback()
+            time.sleep(1.5)  # past the failed statement's deadline: nothing fires
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+        started = time.monotonic()
+        with engine.connect() as connection, time_limit(1), \
+                pytest.raises(exc.OperationalError):
+            connection.execute(text("SELECT pg_sleep(10)"))
+        assert time.monotonic() - started < 3
+        with engine.connect() as connection:  # the pool dropped the cut-off connection
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
