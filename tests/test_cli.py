@@ -229,3 +229,50 @@ def test_the_last_active_admin_is_neither_demoted_nor_deactivated(runner):
         assert refused.exit_code == 1 and "last active admin" in refused.output
     create(runner, "second@example.org", role="admin")
     assert runner.invoke(args=["users", "deactivate", "root@example.org"]).exit_code == 0
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed again when the test connects to it
+
+
+def motpub(tmp_path, *args: str, stdin: str = "", **settings: str):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MOTPUB_")}
+    env.update(MOTPUB_DATA_DIR=str(tmp_path / "data"), **settings)
+    return subprocess.run([sys.executable, "-m", "motpub", *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+COMMANDS = [("db", "upgrade"), ("users", "create", "a@example.org", "--role", "admin",
+                                "--password-stdin"),
+            ("tokens", "create", "a@example.org"), ("jobs", "sweep"), ("worker",),
+            ("serve", "--port", "1", "--no-worker")]
+
+
+def assert_one_line(result, *expected: str) -> None:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("motpub: ")
+    for text in expected:
+        assert text in line
+
+
+def test_every_command_reports_a_malformed_setting_in_one_line_without_a_traceback(tmp_path):
+    for command in COMMANDS:
+        result = motpub(tmp_path, *command, stdin="a long password\n",
+                        MOTPUB_JOB_LEASE_S="soon", MOTPUB_PUBLIC_URL="scan.example.org")
+        assert_one_line(result, "invalid configuration", "MOTPUB_JOB_LEASE_S",
+                        "MOTPUB_PUBLIC_URL")
+    help_page = motpub(tmp_path, "--help", MOTPUB_JOB_LEASE_S="soon")
+    assert "Traceback" not in help_page.stderr
+    assert help_page.stderr.startswith("motpub: invalid configuration")
+
+
+def test_every_command_reports_an_unreachable_database_in_one_line(tmp_path):
+    url = f"postgresql://motpub@127.0.0.1:{closed_port()}/motpub"
+    for command in COMMANDS:
+        result = motpub(tmp_path, *command, stdin="a long password\n",
+                        MOTPUB_DATABASE_URL=url, MOTPUB_SECRET_KEY="s" * 40)
+        assert_one_line(result, "database error", "Connection refused")

@@ -9,7 +9,7 @@ from motpub import web
 from motpub.changes import TargetCache, announce_content_changes, make_change_stamp
 from motpub.cli import build_cli, register_commands
 from motpub.config import Settings
-from motpub.database import make_engine, make_session_factory
+from motpub.database import make_engine, make_session_factory, postgres_connect_args
 from motpub.jobs import register_tasks
 from motpub.queue import make_queue
 from motpub.services.scans import ScanRecorder
@@ -44,9 +44,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
                                 x_proto=settings.trusted_proxies)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url,
+                         connect_timeout_s=settings.db_connect_timeout_s,
+                         statement_timeout_s=settings.db_statement_timeout_s)
     session_factory = make_session_factory(engine)
-    change_stamp = make_change_stamp(settings.database_url, settings.data_dir)
+    change_stamp = make_change_stamp(settings.database_url, settings.data_dir,
+                                     connect_args=postgres_connect_args(
+                                         connect_timeout_s=settings.db_connect_timeout_s))
     announce_content_changes(session_factory, change_stamp)
     app.extensions["motpub"] = web.Runtime(
         settings=settings,

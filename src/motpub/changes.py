@@ -74,8 +74,10 @@ class PostgresChangeStamp(ChangeStamp):
 
     RECONNECT_S = 1.0
 
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, *, connect_args: dict | None = None):
         self.conninfo = database_url.replace("postgresql+psycopg://", "postgresql://")
+        # Timeouts and keepalives: a frozen server must not hold the listener forever.
+        self.connect_args = connect_args or {}
         self._counter = itertools.count(1)  # next() is atomic; `+= 1` across threads is not
         self._count = 0
         self._listening = False
@@ -112,7 +114,8 @@ class PostgresChangeStamp(ChangeStamp):
     def _listen(self) -> None:
         while not self._stopped.is_set():
             try:
-                with psycopg.connect(self.conninfo, autocommit=True) as connection:
+                with psycopg.connect(self.conninfo, autocommit=True,
+                                     **self.connect_args) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
                     self._count = next(self._counter)  # whatever was cached before listening may be stale
                     self._listening = True
@@ -126,10 +129,11 @@ class PostgresChangeStamp(ChangeStamp):
             self._stopped.wait(self.RECONNECT_S)
 
 
-def make_change_stamp(database_url: str, data_dir: Path) -> ChangeStamp:
+def make_change_stamp(database_url: str, data_dir: Path, *,
+                      connect_args: dict | None = None) -> ChangeStamp:
     if database_url.startswith("sqlite"):
         return FileChangeStamp(data_dir / "content.stamp")
-    return PostgresChangeStamp(database_url)
+    return PostgresChangeStamp(database_url, connect_args=connect_args)
 
 
 def announce_content_changes(session_factory: sessionmaker, stamp: ChangeStamp) -> None:

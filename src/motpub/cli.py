@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -13,9 +11,12 @@ from urllib.parse import urlsplit
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from sqlalchemy import exc
 
-from motpub.database import upgrade
+from motpub.config import ConfigError
+from motpub.database import check_database, upgrade
 from motpub.domain import Role
+from motpub.processes import Supervisor
 from motpub.services.errors import ServiceError
 from motpub.services import users as user_service
 from motpub.services.users import create_token, create_user, find_user
@@ -24,9 +25,52 @@ from motpub.storage import StorageError
 
 def build_cli(create_app: Callable[[], Flask]) -> click.Group:
     """The `motpub` console script: Flask's CLI over an app whose commands are registered."""
-    return FlaskGroup(name="motpub", create_app=lambda: create_app(),
-                      add_default_commands=True, load_dotenv=False,
-                      help="motpub: bilingual media pages for physical things.")
+    return _MotpubGroup(name="motpub", create_app=lambda: create_app(),
+                        add_default_commands=True, load_dotenv=False,
+                        help="motpub: bilingual media pages for physical things.")
+
+
+class CommandFailed(click.ClickException):
+    """A problem an operator can fix (a setting, the database), said in one line:
+    `motpub: <problem>` on standard error, exit status 1, no traceback."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"motpub: {self.format_message()}", err=True)
+
+
+def _explain(error: Exception) -> str | None:
+    """One line for an error an operator can fix; None for anything else (a bug)."""
+    if isinstance(error, ConfigError):
+        return "invalid configuration: " + "; ".join(error.problems)
+    if isinstance(error, exc.DBAPIError):
+        reason = str(error.orig or error).strip().splitlines()
+        return f"database error: {reason[0] if reason else type(error.orig).__name__}"
+    if isinstance(error, exc.TimeoutError):
+        return "the database did not answer in time"
+    return None
+
+
+class _MotpubGroup(FlaskGroup):
+    """Flask's group, with the operator's errors in one line (loading the app included)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            if (message := _explain(error)) is None:
+                raise
+            raise CommandFailed(message) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        names = set(click.Group.list_commands(self, ctx))
+        try:
+            names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
+        except Exception as error:
+            if (message := _explain(error)) is None:
+                raise
+            click.echo(f"motpub: {message}", err=True)
+        return sorted(names)
 
 
 @click.group("jobs", help="Transcode jobs.")
@@ -251,6 +295,7 @@ def _when(moment) -> str:
 def worker(workers: int) -> None:
     from motpub.jobs import run_worker
 
+    check_database(_runtime().engine)
     run_worker(current_app._get_current_object(), workers=workers)
 
 
@@ -267,6 +312,8 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
     settings = _runtime().settings
     if settings.is_embedded:
         upgrade(settings.database_url, str(settings.migrations_dir))
+    else:
+        check_database(_runtime().engine)  # a server that cannot reach it says so at once
     if not os.environ.get("MOTPUB_PUBLIC_URL"):
         # Codes must point at this server; the web workers read the variable when they start.
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -280,12 +327,20 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
     click.echo("first admin: motpub users create you@example.org --role admin")
     queue_worker = None
     if not no_worker:
-        queue_worker = subprocess.Popen([sys.executable, "-m", "motpub", "worker"],
-                                        env=os.environ.copy())
+        # Supervised: started again when it dies (a job is taken up again once its lease
+        # runs out), and never outliving this server, or a restart would run two consumers.
+        queue_worker = Supervisor([sys.executable, "-m", "motpub", "worker"],
+                                  env=os.environ.copy(), on_exit=_worker_exited)
+        queue_worker.start()
     try:
         run_server(click.get_current_context().ensure_object(ScriptInfo).create_app,
-                   host=host, port=port, workers=workers, threads=threads)
+                   host=host, port=port, workers=workers, threads=threads,
+                   access_log_full=settings.access_log_full)
     finally:
         if queue_worker is not None:
-            queue_worker.send_signal(signal.SIGTERM)
-            queue_worker.wait(timeout=30)
+            queue_worker.stop(timeout_s=30)
+
+
+def _worker_exited(returncode: int, delay_s: float) -> None:
+    click.echo(f"motpub: the queue worker exited with status {returncode}; "
+               f"starting another in {delay_s:g} s", err=True)

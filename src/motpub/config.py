@@ -18,6 +18,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIN_SECRET_KEY_LENGTH = 32
 # The embedded default's key: random, made on first start, readable by its owner only.
 SECRET_KEY_FILE = "secret_key"
+RATELIMIT_SCHEMES = ("sqlite:///", "redis://", "rediss://", "redis+sentinel://",
+                     "redis+cluster://", "memcached://", "mongodb://", "memory://")
 
 
 class ConfigError(Exception):
@@ -48,6 +50,11 @@ class Settings:
     ratelimit_storage_url: str = "memory://"
     login_rate_limit: str = "10 per minute"
     max_request_bytes: int = 1_048_576
+    # The access log carries addresses, user agents, referrers and query strings only if set.
+    access_log_full: bool = False
+    # PostgreSQL: how long to wait for a connection, and for a statement (server and client).
+    db_connect_timeout_s: float = 5.0
+    db_statement_timeout_s: float = 30.0
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
     migrations_dir: Path = PROJECT_ROOT / "migrations"
@@ -115,13 +122,24 @@ class Settings:
                 problems.append(f"MOTPUB_SECRET_KEY is not set and the key kept in "
                                 f"{data_dir / SECRET_KEY_FILE} cannot be used: {error}")
         login_rate_limit = get("MOTPUB_LOGIN_RATE_LIMIT", "10 per minute")
-        ratelimit_storage_url = get("MOTPUB_RATELIMIT_STORAGE_URL", "memory://")
+        # Counters shared by every process: Redis when the queue is there, else a file in
+        # the data folder (memory:// counts per process, so per gunicorn worker).
+        ratelimit_storage_url = get(
+            "MOTPUB_RATELIMIT_STORAGE_URL",
+            queue_url if queue_url.startswith(("redis://", "rediss://"))
+            else f"sqlite:///{data_dir / 'ratelimits.db'}")
+        if not ratelimit_storage_url.startswith(RATELIMIT_SCHEMES):
+            problems.append("MOTPUB_RATELIMIT_STORAGE_URL must be a sqlite:///, redis:// or "
+                            f"memory:// URL, got {ratelimit_storage_url!r}")
         max_request_bytes = _int(env, "MOTPUB_MAX_REQUEST_BYTES", 1_048_576, problems)
         max_upload_bytes = _int(env, "MOTPUB_MAX_UPLOAD_BYTES", 4 * 1024**3, problems)
         trusted_proxies = _int(env, "MOTPUB_TRUSTED_PROXIES", 0, problems, minimum=0)
         max_media_seconds = _int(env, "MOTPUB_MAX_MEDIA_SECONDS", 900, problems)
         job_lease_s = _int(env, "MOTPUB_JOB_LEASE_S", 60, problems)
         raw_event_days = _int(env, "MOTPUB_RAW_EVENT_DAYS", 90, problems, minimum=2)
+        access_log_full = _bool(env, "MOTPUB_ACCESS_LOG_FULL", False, problems)
+        db_connect_timeout_s = _int(env, "MOTPUB_DB_CONNECT_TIMEOUT_S", 5, problems)
+        db_statement_timeout_s = _int(env, "MOTPUB_DB_STATEMENT_TIMEOUT_S", 30, problems)
         geoip_path = Path(raw) if (raw := get("MOTPUB_GEOIP_PATH", "")) else None
         if geoip_path and not geoip_path.is_file():
             problems.append(f"MOTPUB_GEOIP_PATH must name a .mmdb file, got {raw!r}")
@@ -147,6 +165,9 @@ class Settings:
             max_media_seconds=float(max_media_seconds),
             job_lease_s=float(job_lease_s),
             raw_event_days=raw_event_days,
+            access_log_full=access_log_full,
+            db_connect_timeout_s=float(db_connect_timeout_s),
+            db_statement_timeout_s=float(db_statement_timeout_s),
             geoip_path=geoip_path,
             cjk_font_path=cjk_font_path,
         )
@@ -210,3 +231,15 @@ def _int(env: Mapping[str, str], name: str, default: int, problems: list[str], *
     if value < minimum:
         problems.append(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool, problems: list[str]) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    problems.append(f"{name} must be 1 or 0, got {raw!r}")
+    return default

@@ -2,23 +2,188 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import os
+import socket
+import threading
 import time
+import weakref
+from collections.abc import Iterator
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
+# How long a statement may run on PostgreSQL beyond its server-side statement_timeout before
+# the client gives up on the server itself (see StatementWatchdog).
+CLIENT_GRACE_S = 5.0
+_watchdogs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-def make_engine(url: str) -> Engine:
+
+def make_engine(url: str, *, connect_timeout_s: float = 10.0,
+                statement_timeout_s: float | None = None) -> Engine:
+    """An engine tuned for its backend. On PostgreSQL no call waits forever on a server that
+    stopped answering: connecting gives up after `connect_timeout_s`, a checkout from a full
+    pool after as long, and a statement after `statement_timeout_s` (on the server; and on the
+    client a few seconds later, for a server too frozen to enforce its own timeout)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800)
+    engine = create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800,
+                           pool_timeout=connect_timeout_s,
+                           connect_args=postgres_connect_args(
+                               connect_timeout_s=connect_timeout_s,
+                               statement_timeout_s=statement_timeout_s))
+    watchdog = StatementWatchdog(
+        default_s=statement_timeout_s + CLIENT_GRACE_S if statement_timeout_s else None)
+    _watchdogs[engine] = watchdog  # insert_rows guards its COPY with it
     event.listen(engine, "checkin", _note_checkin)
-    event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
+    event.listen(engine, "checkout", _ping_if_idle(engine.dialect, watchdog))
+    event.listen(engine, "before_cursor_execute", watchdog.before_execute)
+    event.listen(engine, "after_cursor_execute", watchdog.after_execute)
+    event.listen(engine, "handle_error", watchdog.on_error)
+    event.listen(engine, "do_connect", _connect_within_limit)
     return engine
+
+
+def _connect_within_limit(_dialect, _record, _cargs, cparams) -> None:
+    # Under a time_limit() a new connection must not take longer than the limit either.
+    limit = _limit_s.get()
+    if limit is not None:
+        cparams["connect_timeout"] = max(1, min(cparams.get("connect_timeout", limit),
+                                                round(limit)))
+
+
+def postgres_connect_args(*, connect_timeout_s: float,
+                          statement_timeout_s: float | None = None) -> dict:
+    """libpq parameters that bound every wait on the network: the connect timeout, TCP
+    keepalives and a user timeout (a dead host or a cut cable is noticed in about 30 s), and
+    the server-side statement timeout."""
+    args = {"connect_timeout": max(1, round(connect_timeout_s)),
+            "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+            "keepalives_count": 3, "tcp_user_timeout": 30_000}
+    if statement_timeout_s:
+        args["options"] = f"-c statement_timeout={round(statement_timeout_s * 1000)}"
+    return args
+
+
+# A tighter limit than the engine's default for the statements of this context (a request):
+# see time_limit().
+_limit_s: contextvars.ContextVar[float | None] = contextvars.ContextVar("motpub_db_limit",
+                                                                       default=None)
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Give every PostgreSQL statement run inside at most `seconds` (on the client side):
+    a health check or a visitor page answers 503 quickly rather than wait on a frozen server."""
+    token = _limit_s.set(seconds)
+    try:
+        yield
+    finally:
+        _limit_s.reset(token)
+
+
+class StatementWatchdog:
+    """Ends the statements a PostgreSQL server no longer answers.
+
+    A server that is frozen (stopped, swapping, behind a stalled proxy or firewall) keeps its
+    TCP connections open and acknowledged, so neither statement_timeout (the server must run
+    to enforce it) nor TCP keepalives ever fire, and psycopg would wait forever. One thread
+    per process watches the deadlines of the statements in flight and shuts down the socket
+    of one that overran: psycopg then raises OperationalError at once and SQLAlchemy drops
+    the connection from the pool.
+    """
+
+    def __init__(self, *, default_s: float | None):
+        self.default_s = default_s
+        self._deadlines: dict[int, tuple[float, int]] = {}  # id(key) -> (deadline, fd)
+        self._lock = threading.Condition()
+        self._pid: int | None = None
+        self._wake_at = 0.0  # when the watching thread looks next
+
+    def limit_s(self) -> float | None:
+        return _limit_s.get() or self.default_s
+
+    @contextlib.contextmanager
+    def guard(self, dbapi_connection) -> Iterator[None]:
+        self.start(dbapi_connection, dbapi_connection)
+        try:
+            yield
+        finally:
+            self.stop(dbapi_connection)
+
+    def start(self, key: object, dbapi_connection) -> None:
+        """Watch what runs on `dbapi_connection` until stop(key)."""
+        seconds = self.limit_s()
+        fd = _socket_fd(dbapi_connection)
+        if seconds is None or fd is None:
+            return
+        with self._lock:
+            if self._pid != os.getpid():  # a thread does not survive the web server's fork
+                self._pid = os.getpid()
+                self._deadlines, self._wake_at = {}, 0.0
+                threading.Thread(target=self._run, name="motpub-db-watchdog",
+                                 daemon=True).start()
+            deadline = time.monotonic() + seconds
+            self._deadlines[id(key)] = (deadline, fd)
+            if deadline < self._wake_at:  # most statements need no wake-up: spares a switch
+                self._lock.notify()
+
+    def stop(self, key: object) -> None:
+        with self._lock:
+            self._deadlines.pop(id(key), None)
+
+    # Statements are watched by their cursor, which the error event also knows.
+    def before_execute(self, connection, cursor, _statement, _parameters, _context,
+                       _executemany) -> None:
+        self.start(cursor, connection.connection.dbapi_connection)
+
+    def after_execute(self, _connection, cursor, _statement, _parameters, _context,
+                      _executemany) -> None:
+        self.stop(cursor)
+
+    def on_error(self, context) -> None:
+        execution = context.execution_context  # None for an error while connecting
+        cursor = getattr(execution, "cursor", None)
+        if cursor is not None:
+            self.stop(cursor)
+
+    def _run(self) -> None:
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                for key, (deadline, fd) in list(self._deadlines.items()):
+                    if deadline <= now:
+                        del self._deadlines[key]
+                        _shut_down(fd)
+                self._wake_at = min((deadline for deadline, _fd in self._deadlines.values()),
+                                    default=now + 60)
+                self._lock.wait(max(0.05, self._wake_at - now))
+
+
+def _socket_fd(dbapi_connection) -> int | None:
+    pgconn = getattr(dbapi_connection, "pgconn", None)  # psycopg; None for other drivers
+    try:
+        return pgconn.socket if pgconn is not None else None
+    except Exception:  # a closed or broken connection has no socket
+        return None
+
+
+def _shut_down(fd: int) -> None:
+    try:
+        sock = socket.socket(fileno=os.dup(fd))
+    except OSError:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # the socket itself, so psycopg's fd sees it too
+    except OSError:
+        pass
+    finally:
+        sock.close()
 
 
 # A connection used a moment ago is alive; pinging it on every checkout would add a round
@@ -32,13 +197,14 @@ def _note_checkin(_dbapi_connection, record) -> None:
     record.info["checked_in_at"] = time.monotonic()
 
 
-def _ping_if_idle(dialect):
+def _ping_if_idle(dialect, watchdog: StatementWatchdog):
     def ping(dbapi_connection, record, _proxy) -> None:
         checked_in_at = record.info.get("checked_in_at")
         if checked_in_at is not None and time.monotonic() - checked_in_at < PING_AFTER_IDLE_S:
             return
         try:
-            alive = dialect.do_ping(dbapi_connection)  # leaves no transaction open
+            with watchdog.guard(dbapi_connection):
+                alive = dialect.do_ping(dbapi_connection)  # leaves no transaction open
         except Exception as error:
             raise exc.DisconnectionError() from error
         if not alive:
@@ -65,6 +231,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def ping(session: Session) -> None:
     session.execute(text("SELECT 1"))
+
+
+def check_database(engine: Engine) -> None:
+    """Connect once and run a trivial query: raises if the database cannot be used."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 def alembic_config(database_url: str, migrations_dir: str):
@@ -102,9 +274,11 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     quote = connection.dialect.identifier_preparer
     statement = (f"COPY {quote.format_table(table)} "
                  f"({', '.join(quote.quote(name) for name in columns)}) FROM STDIN")
+    driver_connection = connection.connection.driver_connection
+    watchdog = _watchdogs.get(connection.engine)
     try:
-        with connection.connection.driver_connection.cursor() as cursor, \
-                cursor.copy(statement) as copy:
+        with watchdog.guard(driver_connection) if watchdog else contextlib.nullcontext(), \
+                driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row([convert(row[name]) if convert else row[name]
                                 for name, convert in zip(columns, converters, strict=True)])

@@ -44,6 +44,7 @@ class Server:
     email: str
     password: str
     token: str
+    pid: int = 0  # of the `motpub serve` process
 
     def api(self, method: str, path: str, payload: dict | None = None) -> dict:
         """Call the JSON API with the editor's token; return the decoded answer."""
@@ -108,9 +109,11 @@ def stop_process(process: subprocess.Popen, name: str, log_path: Path) -> None:
 
 
 @contextlib.contextmanager
-def running_server(root: Path, **settings: str) -> Iterator[Server]:
+def running_server(root: Path, *, web_workers: int = 1, queue_worker: bool = False,
+                   **settings: str) -> Iterator[Server]:
     """`motpub serve` on a free loopback port with a data directory under `root`, its
-    environment's MOTPUB_* replaced by `settings`, and an editor with an API token."""
+    environment's MOTPUB_* replaced by `settings`, and an editor with an API token; with
+    `web_workers` gunicorn workers, and its queue worker only if `queue_worker`."""
     if not MOTPUB.exists():
         pytest.fail(f"{MOTPUB} is missing: install the project into .venv first")
     data_dir = root / "data"
@@ -125,8 +128,8 @@ def running_server(root: Path, **settings: str) -> Iterator[Server]:
     log_path = root / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(MOTPUB), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "1"],
+            [str(MOTPUB), "serve", *([] if queue_worker else ["--no-worker"]),
+             "--host", "127.0.0.1", "--port", str(port), "--workers", str(web_workers)],
             env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
     try:
@@ -143,7 +146,7 @@ def running_server(root: Path, **settings: str) -> Iterator[Server]:
              stdin=EDITOR_PASSWORD + "\n")
         token = _api_token(data_dir, EDITOR_EMAIL)
         yield Server(url=url, port=port, data_dir=data_dir, env=env, email=EDITOR_EMAIL,
-                     password=EDITOR_PASSWORD, token=token)
+                     password=EDITOR_PASSWORD, token=token, pid=process.pid)
     finally:
         stop_process(process, "motpub serve", log_path)
 

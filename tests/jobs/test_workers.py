@@ -158,3 +158,77 @@ def test_two_workers_on_one_redis_run_each_job_exactly_once(tmp_path, clean_post
     with runtime.session_factory() as session:
         assert all(session.get(Video, vid).status is VideoStatus.READY for vid in video_ids)
     runtime.engine.dispose()
+
+
+def child_processes(parent: int, name: str) -> list[int]:
+    """The pids of the living children of `parent` whose command is `name` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        command = text[text.index("(") + 1:text.rindex(")")]
+        state, ppid = text[text.rindex(")") + 2:].split()[:2]
+        if command == name and int(ppid) == parent and state not in ("Z", "X"):
+            found.append(int(stat.parent.name))
+    return found
+
+
+def is_running(pid: int) -> bool:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return text[text.rindex(")") + 2] not in "ZX"
+
+
+def test_a_killed_worker_takes_its_ffmpeg_along_and_the_next_worker_sweeps_its_scratch(
+        tmp_path):
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    env = environment(tmp_path, MOTPUB_JOB_LEASE_S="2", TMPDIR=str(scratch_root))
+    settings = Settings.from_env(env)
+    upgrade(settings.database_url, str(PROJECT_ROOT / "migrations"))
+    app = create_app(settings)
+    runtime = app.extensions["motpub"]
+    client = app.test_client()
+    api = Api(client, add_user(app, "editor@example.org", "editor"))
+    clip = make_clip(tmp_path / "long.mp4", seconds=12, size="854x480",
+                     extra=("-vf", "noise=alls=20:allf=t"))
+    plan = upload(api, client, api.create_item()["id"], clip.read_bytes())
+    complete(api, plan)
+
+    def job():
+        with runtime.session_factory() as session:
+            return session.query(TranscodeJob).filter_by(video_id=plan["video_id"]).one()
+
+    worker = start_worker(env)
+    try:
+        # Early in the ladder: its ffmpeg has seconds of work left. (ffmpeg ignores the
+        # closed progress pipe of a dead worker and would run to the end.)
+        wait_for(lambda: job().stage == "ladder" and job().progress > 0.12, timeout_s=120,
+                 what="the worker to be in the ladder")
+        [ffmpeg] = child_processes(worker.pid, "ffmpeg")
+        os.kill(worker.pid, signal.SIGKILL)  # the worker alone, not its process group
+        worker.wait(timeout=10)
+        wait_for(lambda: not is_running(ffmpeg), timeout_s=2,
+                 what="ffmpeg to die with its worker")
+    finally:
+        stop(worker, signal.SIGKILL)  # whatever is left of its process group
+    [left] = scratch_root.glob("motpub-worker-*")
+    assert any(path.is_file() for path in left.rglob("*")), "the transcode's files were there"
+    unrelated = scratch_root / "motpub-worker-notes"
+    unrelated.mkdir()
+
+    second = start_worker(env)
+    try:
+        wait_for(lambda: not left.exists(), timeout_s=30,
+                 what="the next worker to remove the dead worker's scratch folder")
+        assert unrelated.exists()
+        [own] = scratch_root.glob("motpub-worker-*[0-9]")
+        assert own.name.startswith(f"motpub-worker-{second.pid}-")
+    finally:
+        stop(second)
+    assert not own.exists(), "a worker that stops cleanly removes its scratch folder"
+    runtime.engine.dispose()

@@ -85,6 +85,9 @@ def register_tasks(app: Flask) -> Tasks:
 
 
 def run_worker(app: Flask, *, workers: int) -> None:
+    from motpub.jobs.scratch import use_scratch_folder
+
+    use_scratch_folder()
     queue = app.extensions["motpub"].queue
     consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()

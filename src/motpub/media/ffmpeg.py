@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from motpub.media.errors import FFmpegError
+from motpub.processes import die_with_parent
 
 FFMPEG = "ffmpeg"
 STDERR_TAIL_LINES = 40
@@ -39,8 +40,10 @@ def run_ffmpeg(args: list[str], *, duration_s: float | None,
     """
     command = [FFMPEG, "-hide_banner", "-nostdin", "-progress", "pipe:1", "-nostats",
                *_without_program(args)]
+    # Killed with its worker: an orphaned ffmpeg would burn a core for a job already handed
+    # to another worker.
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, preexec_fn=die_with_parent())
     # Both pipes are drained by threads so ffmpeg never blocks on a full pipe.
     blocks: queue.SimpleQueue[dict[str, str] | None] = queue.SimpleQueue()
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from motpub.media.errors import MediaError
+from motpub.processes import die_with_parent
 
 FFPROBE = "ffprobe"
 PROBE_TIMEOUT_S = 60
@@ -66,7 +67,8 @@ def probe(path: Path) -> MediaInfo:
         result = subprocess.run(
             [FFPROBE, "-v", "error", "-print_format", "json", "-show_streams", "-show_format",
              str(path)],
-            stdin=subprocess.DEVNULL, capture_output=True, timeout=PROBE_TIMEOUT_S, check=False)
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=PROBE_TIMEOUT_S, check=False,
+            preexec_fn=die_with_parent())
     except subprocess.TimeoutExpired:
         raise MediaError("the file could not be read in time",
                          "读取文件超时，文件可能已损坏") from None

@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from motpub.web import errors
+    from motpub.web import errors, outage
 
     errors.init_app(app)
+    outage.init_app(app)

@@ -9,7 +9,7 @@ from motpub.services.exhibition_pages import (build_exhibition_page, default_lan
                                               load_exhibition)
 from motpub.web.context import db, runtime, settings
 from motpub.web.public import (bp, not_found_response, page_response, page_style,
-                               visitor_language)
+                               visitor_language, visitor_page)
 
 
 def exhibition_response(exhibition: Exhibition) -> tuple[Response, str, LanguageSource]:
@@ -28,6 +28,7 @@ def exhibition_response(exhibition: Exhibition) -> tuple[Response, str, Language
 
 
 @bp.get("/x/<slug>")
+@visitor_page
 def exhibition_page(slug: str):
     exhibition = load_exhibition(db(), slug)
     if exhibition is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import threading
 from functools import cache
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import escape
 
+from motpub.database import time_limit
 from motpub.domain import Item, LanguageSource
 from motpub.services.codes import resolve_code
 from motpub.services.exhibition_pages import load_exhibition
@@ -27,6 +29,20 @@ limiter.exempt(bp)  # nothing here is limited; spares the scan page the limiter'
 PAGE_CACHE_SIZE = 2048
 CODE_SLOT = 'data-code=""'  # in the item page, filled with the code a scan opened it through
 _cache_lock = threading.Lock()
+# During a database outage a visitor page waits at most this long before the outage page
+# (web.outage); the health check a little less, to answer before a load balancer gives up.
+VISITOR_LIMIT_S = 5.0
+HEALTH_CHECK_LIMIT_S = 3.0
+
+
+def visitor_page(view):
+    """A visitor's page: its database work is limited to VISITOR_LIMIT_S."""
+    @functools.wraps(view)
+    def limited(*args, **kwargs):
+        with time_limit(VISITOR_LIMIT_S):
+            return view(*args, **kwargs)
+
+    return limited
 
 
 @cache
@@ -178,6 +194,7 @@ def _query(resolve, key: str) -> Target | None:
 
 
 @bp.get("/s/<code>")
+@visitor_page
 def scan(code: str):
     target = read_target(resolve_code, code)
     if target is None or target.is_orphan:
@@ -197,6 +214,7 @@ def scan(code: str):
 
 
 @bp.get("/i/<slug>")
+@visitor_page
 def item_page(slug: str):
     return _serve(read_target(resolve_slug, slug))
 
@@ -217,9 +235,11 @@ def healthz():
     from motpub.database import ping
 
     try:
-        ping(db())
+        with time_limit(HEALTH_CHECK_LIMIT_S):
+            ping(db())
     except Exception as error:  # the probe must answer, whatever the database does
-        return jsonify({"status": "unavailable", "database": type(error).__name__}), 503
+        return jsonify({"status": "unavailable", "database": type(error).__name__}), 503, \
+            {"Retry-After": "30", "Cache-Control": "no-store"}
     return jsonify({"status": "ok"})
 
 
