@@ -1,5 +1,5 @@
 """Guards on what every request brings, in one place for all routes: ids in paths, control
-characters in paths and query strings, JSON bodies.
+characters in paths and query strings, JSON bodies, and the host of redirects.
 
 PostgreSQL refuses NUL and ids past 2^31 - 1 where SQLite takes them; a parser recursing
 through nested JSON runs out of stack. Each is refused here before a handler sees it.
@@ -8,13 +8,15 @@ through nested JSON runs out of stack. Each is refused here before a handler see
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, redirect, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, RequestRedirect
 
 from motpub.services.errors import Invalid, ServiceError
 from motpub.services.inputs import CONTROL_MESSAGE, MAX_ID, has_control_character
+from motpub.web.context import settings
 
 MAX_JSON_DEPTH = 32
 
@@ -101,9 +103,23 @@ def _refuse_control_characters():
             abort(400)
 
 
+def _redirect_from_public_url():
+    """Werkzeug's own redirects (a missing trailing slash, merged slashes) name the host the
+    request gave; they are answered here from the public URL instead, like every other URL."""
+    exception = request.routing_exception
+    if isinstance(exception, RequestRedirect):
+        target = urlsplit(exception.new_url)
+        location = settings().public_url.rstrip("/") + target.path
+        if target.query:
+            location += "?" + target.query
+        return redirect(location, exception.code)
+    return None
+
+
 def init_app(app: Flask) -> None:
     """Before the blueprints are registered: their routes compile with the converter."""
     app.url_map.converters["int"] = IdConverter
     app.url_map.converters["id"] = IdConverter
     app.json = GuardedJSONProvider(app)
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_control_characters)
+    app.before_request_funcs[None].insert(1, _redirect_from_public_url)
