@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -42,9 +42,20 @@ def _service_error(error: ServiceError):
 def _http_error(error: HTTPException):
     status = error.code or 500
     if is_api_request():
-        return api_error(status, error.description or error.name)
-    template = "errors/not_found.html" if status == 404 else "errors/error.html"
-    return render_template(template, status=status, message=error.description), status
+        response = make_response(api_error(status, error.description or error.name))
+    else:
+        template = "errors/not_found.html" if status == 404 else "errors/error.html"
+        response = make_response(
+            render_template(template, status=status, message=error.description), status)
+    # The exception's own headers say what to do next: Allow on 405, Content-Range on 416,
+    # Retry-After on 429, WWW-Authenticate on 401. Only the body is ours.
+    headers = [(name, value) for name, value in error.get_headers()
+               if name.lower() != "content-type"]
+    for name in {name for name, _value in headers}:
+        response.headers.pop(name, None)
+    for name, value in headers:
+        response.headers.add(name, value)
+    return response
 
 
 def _csrf_error(error: CSRFError):
