@@ -24,7 +24,8 @@ class FlaskForm(_FlaskForm):
             if isinstance(field.data, str) and has_control_character(
                     field.data, multiline=isinstance(field, TextAreaField)):
                 field.errors = [*field.errors,
-                                _("Remove the control characters (such as NUL) from this field.")]
+                                _("Remove the control characters (such as NUL) "
+                                  "from this field.")]
                 is_valid = False
         return is_valid
 
