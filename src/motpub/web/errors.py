@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from motpub.services.errors import ServiceError
+from motpub.services.errors import Conflict, ServiceError
+from motpub.web.context import db
 
 _CODES = {
     400: "bad_request",
@@ -63,6 +66,25 @@ def _csrf_error(error: CSRFError):
                            message=error.description), 400
 
 
+# SQLSTATEs of PostgreSQL and messages of SQLite for a row another request removed or took
+# between our read and our write: a foreign key to it, or a unique value.
+_RACE_STATES = {"23503", "23505"}
+_RACE_MESSAGES = ("FOREIGN KEY constraint failed", "UNIQUE constraint failed")
+
+
+def _changed_meanwhile(error: Exception):
+    """A write that lost a race (the row was deleted, or changed so a constraint now fails
+    between our read and our write) is a conflict the client can retry, not a server error."""
+    db().rollback()
+    if isinstance(error, IntegrityError):
+        state = getattr(error.orig, "sqlstate", None)
+        if state not in _RACE_STATES and not str(error.orig).startswith(_RACE_MESSAGES):
+            current_app.logger.error("integrity error", exc_info=error)
+            return _server_error(error)
+    return _service_error(Conflict(
+        "it was changed or deleted by another request meanwhile; reload it and try again"))
+
+
 def _server_error(error: Exception):
     if is_api_request():
         return api_error(500, "internal error; it has been logged", "internal")
@@ -73,4 +95,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    for race in (StaleDataError, ObjectDeletedError, IntegrityError):
+        app.register_error_handler(race, _changed_meanwhile)
     app.register_error_handler(500, _server_error)
