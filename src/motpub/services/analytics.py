@@ -22,6 +22,7 @@ from motpub.domain import LANGUAGES, Code, CodeHourRollup, Item, ItemHourRollup
 from motpub.services.analytics_plan import EPOCH_WEEKDAY, Plan
 from motpub.services.analytics_sources import engagement, human_figures, human_scans, scans_apart
 from motpub.services.errors import Invalid
+from motpub.services.inputs import parse_id
 
 T = TypeVar("T")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -75,10 +76,10 @@ def parse_filters(args: Mapping[str, str], *, timezone: str = DEFAULT_TIMEZONE,
 
 
 def _whole(args: Mapping[str, str], field: str) -> int | None:
-    value = args.get(field) or None
-    if value is not None and not (str(value).isdigit() and len(str(value)) < 10):
-        raise Invalid(f"{field} must be a whole number", field=field)
-    return int(value) if value is not None else None
+    try:
+        return parse_id(args.get(field), field)
+    except ValueError as error:
+        raise Invalid(str(error), field=field) from None
 
 
 def _date(value: str | None, field: str) -> dt.date | None:

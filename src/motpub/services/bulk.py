@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motpub.domain import LANGUAGES, Code, Item, ItemStatus
 from motpub.services.codes import issue_code
 from motpub.services.errors import Invalid, ServiceError
+from motpub.services.inputs import Id, Input
 from motpub.services.items import ItemInput, create_item, parse, publish_item, \
     unpublish_item, update_item
 
@@ -23,10 +23,9 @@ MAX_ROWS = 5000
 MAX_CODES_PER_ITEM = 50
 
 
-class CodeBatchInput(BaseModel):
+class CodeBatchInput(Input):
     model_config = ConfigDict(extra="forbid")
-    item_ids: list[Annotated[int, Field(strict=True, ge=1)]] = Field(min_length=1,
-                                                                     max_length=500)
+    item_ids: list[Id] = Field(min_length=1, max_length=500)
     count: int = Field(default=1, ge=1, le=MAX_CODES_PER_ITEM)
     label: str = Field(default="", max_length=200)
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import secrets
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import ConfigDict, Field, StrictBool
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from motpub.domain import Code, CodeChange, Exhibition, ExhibitionItem, Item, ItemStatus
 from motpub.domain.code import CODE_ALPHABET, CODE_LENGTH
 from motpub.services.errors import Invalid, NotFound
+from motpub.services.inputs import Id, Input
 from motpub.services.pages import Target
 
 MAX_LABEL_LENGTH = 200
@@ -54,11 +55,11 @@ def record_change(session: Session, code: Code) -> None:
                            is_enabled=code.is_enabled))
 
 
-class CodePatch(BaseModel):
+class CodePatch(Input):
     """What an editor may change on a printed code; absent fields stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
-    item_id: StrictInt | None = Field(default=None, description="retarget to this item")
+    item_id: Id | None = Field(default=None, description="retarget to this item")
     label: str | None = Field(default=None, max_length=MAX_LABEL_LENGTH)
     enabled: StrictBool | None = None
 

@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, \
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, \
     model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,13 +15,14 @@ from motpub.domain import Code, Exhibition, ExhibitionItem, Item
 from motpub.domain.exhibition import DEFAULT_TIMEZONE
 from motpub.services.codes import issue_code
 from motpub.services.errors import Invalid, NotFound
+from motpub.services.inputs import Id, Input
 from motpub.services.items import Slug, Summary, Title, ensure_free
 
 MAX_EXHIBITION_ITEMS = 500
 Venue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
-class ExhibitionPatch(BaseModel):
+class ExhibitionPatch(Input):
     """Fields an editor may change; absent fields stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
@@ -61,10 +62,9 @@ class ExhibitionInput(ExhibitionPatch):
     title: Title  # type: ignore[valid-type]
 
 
-class ExhibitionItemsInput(BaseModel):
+class ExhibitionItemsInput(Input):
     model_config = ConfigDict(extra="forbid")
-    item_ids: list[Annotated[int, Field(strict=True, ge=1)]] = Field(
-        max_length=MAX_EXHIBITION_ITEMS)
+    item_ids: list[Id] = Field(max_length=MAX_EXHIBITION_ITEMS)
 
     @field_validator("item_ids")
     @classmethod

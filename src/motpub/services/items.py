@@ -24,19 +24,21 @@ from motpub.domain.base import utcnow
 from motpub.domain.item import SLUG_MAX_LENGTH, SLUG_PATTERN
 from motpub.services.errors import Conflict, Invalid, NotFound
 from motpub.services.gs1 import normalize_gtin
+from motpub.services.inputs import Input
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 PATTERN_HINTS = {SLUG_PATTERN: "use only lowercase letters a-z, digits and single hyphens "
                                "between them, such as bronze-ding-2"}
 
 
-def _localized(max_length: int) -> type[BaseModel]:
+def _localized(max_length: int, *, is_multiline: bool = False) -> type[BaseModel]:
     bounded = Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length)]
 
-    class LocalizedText(BaseModel):
+    class LocalizedText(Input):
         model_config = ConfigDict(extra="forbid")
         zh: bounded | None = None
         en: bounded | None = None
+        multiline = frozenset(LANGUAGES if is_multiline else ())
 
         def as_dict(self) -> dict[str, str]:
             return {lang: value for lang in LANGUAGES if (value := getattr(self, lang))}
@@ -45,8 +47,8 @@ def _localized(max_length: int) -> type[BaseModel]:
 
 
 Title = _localized(200)
-Summary = _localized(1000)
-Body = _localized(100_000)
+Summary = _localized(1000, is_multiline=True)
+Body = _localized(100_000, is_multiline=True)
 LinkTitle = _localized(200)
 
 Slug = Annotated[
@@ -56,7 +58,7 @@ Slug = Annotated[
 ]
 
 
-class LinkInput(BaseModel):
+class LinkInput(Input):
     model_config = ConfigDict(extra="forbid")
     url: AnyHttpUrl
     title: LinkTitle  # type: ignore[valid-type]
@@ -68,7 +70,7 @@ class LinkInput(BaseModel):
         return self
 
 
-class ItemPatch(BaseModel):
+class ItemPatch(Input):
     """Fields an editor may change; absent fields stay as they are."""
 
     model_config = ConfigDict(extra="forbid")

@@ -31,8 +31,9 @@ class Runtime:
 
 
 def register_extensions(app: Flask) -> None:
-    from motpub.web import extensions
+    from motpub.web import extensions, guards
 
+    guards.init_app(app)
     extensions.init_app(app)
 
 

@@ -6,7 +6,6 @@ so anything that goes wrong while keeping it is logged and answered 204.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -16,8 +15,11 @@ from sqlalchemy import select
 
 from motpub.domain import LANGUAGES, EngagementKind, Item, ItemStatus, Video
 from motpub.services.codes import resolve_code
+from motpub.services.errors import ServiceError
+from motpub.services.inputs import MAX_ID
 from motpub.web.context import db, runtime
 from motpub.web.extensions import csrf, limiter
+from motpub.web.guards import load_json
 from motpub.web.public import read_target
 
 log = logging.getLogger(__name__)
@@ -40,9 +42,11 @@ def beacon():
     if (request.content_length or 0) > MAX_BEACON_BYTES:
         return _bad(f"a beacon is at most {MAX_BEACON_BYTES} bytes")
     try:
-        data = json.loads(request.get_data(cache=False)[:MAX_BEACON_BYTES + 1] or b"null")
+        data = load_json(request.get_data(cache=False)[:MAX_BEACON_BYTES + 1] or b"null")
     except ValueError:
         return _bad("a beacon is a JSON object")
+    except ServiceError as error:  # nested too deep, or control characters
+        return _bad(error.message)
     try:
         fields = _validate(data)
     except ValueError as error:
@@ -70,6 +74,10 @@ def _placement(fields: dict) -> dict:
     return {**fields, "code_id": None, "exhibition_id": None}
 
 
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
 def _validate(data: object) -> dict:
     if not isinstance(data, dict):
         raise ValueError("a beacon is a JSON object")
@@ -79,9 +87,9 @@ def _validate(data: object) -> dict:
         raise ValueError("k must be one of " + ", ".join(k.value for k in EngagementKind)) \
             from None
     item_id, video_id, value = data.get("i"), data.get("m"), data.get("v")
-    if not isinstance(item_id, int) or isinstance(item_id, bool) or item_id <= 0:
+    if not _is_id(item_id):
         raise ValueError("i must be an item id")
-    if video_id is not None and (not isinstance(video_id, int) or isinstance(video_id, bool)):
+    if video_id is not None and not _is_id(video_id):
         raise ValueError("m must be a video id or absent")
     session = data.get("s")
     if not isinstance(session, str) or not _SESSION.match(session):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from motpub.services.errors import ServiceError
+from motpub.services.errors import Conflict, ServiceError
+from motpub.web.context import db
 
 _CODES = {
     400: "bad_request",
@@ -42,14 +45,44 @@ def _service_error(error: ServiceError):
 def _http_error(error: HTTPException):
     status = error.code or 500
     if is_api_request():
-        return api_error(status, error.description or error.name)
-    template = "errors/not_found.html" if status == 404 else "errors/error.html"
-    return render_template(template, status=status, message=error.description), status
+        response = make_response(api_error(status, error.description or error.name))
+    else:
+        template = "errors/not_found.html" if status == 404 else "errors/error.html"
+        response = make_response(
+            render_template(template, status=status, message=error.description), status)
+    # The exception's own headers say what to do next: Allow on 405, Content-Range on 416,
+    # Retry-After on 429, WWW-Authenticate on 401. Only the body is ours.
+    headers = [(name, value) for name, value in error.get_headers()
+               if name.lower() != "content-type"]
+    for name in {name for name, _value in headers}:
+        response.headers.pop(name, None)
+    for name, value in headers:
+        response.headers.add(name, value)
+    return response
 
 
 def _csrf_error(error: CSRFError):
     return render_template("errors/error.html", status=400,
                            message=error.description), 400
+
+
+# SQLSTATEs of PostgreSQL and messages of SQLite for a row another request removed or took
+# between our read and our write: a foreign key to it, or a unique value.
+_RACE_STATES = {"23503", "23505"}
+_RACE_MESSAGES = ("FOREIGN KEY constraint failed", "UNIQUE constraint failed")
+
+
+def _changed_meanwhile(error: Exception):
+    """A write that lost a race (the row was deleted, or changed so a constraint now fails
+    between our read and our write) is a conflict the client can retry, not a server error."""
+    db().rollback()
+    if isinstance(error, IntegrityError):
+        state = getattr(error.orig, "sqlstate", None)
+        if state not in _RACE_STATES and not str(error.orig).startswith(_RACE_MESSAGES):
+            current_app.logger.error("integrity error", exc_info=error)
+            return _server_error(error)
+    return _service_error(Conflict(
+        "it was changed or deleted by another request meanwhile; reload it and try again"))
 
 
 def _server_error(error: Exception):
@@ -62,4 +95,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    for race in (StaleDataError, ObjectDeletedError, IntegrityError):
+        app.register_error_handler(race, _changed_meanwhile)
     app.register_error_handler(500, _server_error)

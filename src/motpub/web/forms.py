@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask_wtf import FlaskForm as _FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from motpub.domain import LANGUAGES, Role
+from motpub.services.inputs import has_control_character
+
+
+class FlaskForm(_FlaskForm):
+    """Every studio form: no field may hold a control character (NUL and the like), which
+    PostgreSQL refuses; text areas may hold tabs and line breaks."""
+
+    def validate(self, extra_validators=None) -> bool:
+        is_valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and has_control_character(
+                    field.data, multiline=isinstance(field, TextAreaField)):
+                field.errors = [*field.errors,
+                                _("Remove the control characters (such as NUL) "
+                                  "from this field.")]
+                is_valid = False
+        return is_valid
 
 
 class LoginForm(FlaskForm):

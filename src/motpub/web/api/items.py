@@ -5,6 +5,7 @@ from flask import jsonify, request
 from motpub.domain import Item
 from motpub.services import items as item_service
 from motpub.services.gs1 import digital_link_uri
+from motpub.services.inputs import MAX_ID
 from motpub.services.scans import item_stats
 from motpub.web.api import bp, can_edit, can_see_stats, json_body, requires
 from motpub.web.context import db, runtime, settings
@@ -43,7 +44,7 @@ def create_item():
 @requires(can_edit)
 def list_items():
     limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
-    offset = max(request.args.get("offset", 0, type=int), 0)
+    offset = min(max(request.args.get("offset", 0, type=int), 0), MAX_ID)
     found = item_service.list_items(db(), limit=limit, offset=offset)
     return jsonify({"items": [item_json(item) for item in found],
                     "total": item_service.count_items(db())})

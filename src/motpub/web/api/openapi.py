@@ -9,6 +9,7 @@ from flask import jsonify
 
 from motpub.services.items import ItemInput, ItemPatch
 from motpub.web.api import bp, openapi_gs1
+from motpub.web.api.openapi_bounds import bound_integers
 
 
 def _ref(name: str) -> dict:
@@ -245,7 +246,7 @@ def build_document() -> dict:
     }
     paths.update(exhibition_parts.paths())
     paths.update(openapi_gs1.paths())
-    return {
+    return bound_integers({
         "openapi": "3.1.0",
         "info": {"title": "motpub API", "version": "1"},
         "servers": [{"url": "/api/v1"}],
@@ -256,7 +257,7 @@ def build_document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "responses": {"Error": {"description": "an error", **_json(_ref("Error"))}},
         },
-    }
+    })
 
 
 @bp.get("/openapi.json")
