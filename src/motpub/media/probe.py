@@ -17,6 +17,9 @@ PROBE_TIMEOUT_S = 60
 _NOT_MEDIA_FORMATS = {"tty", "image2", "gif"}
 
 HDR_TRANSFERS = {"smpte2084", "arib-std-b67"}
+# The smallest picture we take. Below it there is nothing to see, and the ladder's encoders
+# refuse it after minutes of work, on every attempt: refused at probe time, for good.
+MIN_SIDE = 16
 
 __all__ = ["MediaError", "MediaInfo", "check_media", "probe"]
 
@@ -97,6 +100,11 @@ def _media_info(data: dict) -> MediaInfo:
     if duration_s <= 0:
         raise MediaError("the length of the file could not be read", "无法读取文件的时长")
     width, height, rotation = _display_size(video) if video else (0, 0, 0)
+    if video and min(width, height) < MIN_SIDE:
+        raise MediaError(
+            f"the picture is {width}×{height} pixels; a video must be at least "
+            f"{MIN_SIDE}×{MIN_SIDE}. Replace the file with a real video",
+            f"视频画面只有 {width}×{height} 像素，至少需要 {MIN_SIDE}×{MIN_SIDE}。请更换为正常的视频文件")
     return MediaInfo(
         kind="video" if video else "audio",
         duration_s=duration_s,

@@ -27,6 +27,7 @@ from motpub.media.preview import make_first_playable
 from motpub.media.probe import check_media, probe
 from motpub.services.captions import subtitle_tracks
 from motpub.services.jobs import claim_job, fail_attempt, finish_job, owned_job, renew_lease
+from motpub.storage import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +126,20 @@ def transcode_video(worker: Worker, job_id: int) -> str:
         log.exception("job %s failed", job_id)
         worker.storage.delete_prefix(prefix)
         detail = error.stderr_tail if isinstance(error, FFmpegError) else repr(error)
-        return _record_failure(
-            worker, job_id, detail,
-            "Processing failed; it will be retried. If it keeps failing, replace the file.",
-            "处理失败，系统将重试。如果一直失败，请更换文件。", is_final=False)
+        # Shown only once no attempt is left: while one is, the video is simply queued again.
+        if isinstance(error, StorageError):  # the server's disk or bucket, not the file
+            reason_en, reason_zh = (
+                "The server's storage failed on every attempt (it may be full). Retry later; "
+                "if it fails again, ask the operator to check the server's storage.",
+                "服务器存储多次出错（可能已满）。请稍后重试；如果仍然失败，请联系管理员检查服务器存储。")
+        else:
+            reason_en, reason_zh = (
+                "Processing failed on every attempt. Retry it; if it fails again, replace the "
+                "file with another export (MP4, H.264), or ask the operator to check the server "
+                "if other files fail too.",
+                "多次尝试处理均失败。请重试；如果仍然失败，请换一个导出的文件（MP4，H.264），"
+                "如果其他文件也失败，请联系管理员检查服务器。")
+        return _record_failure(worker, job_id, detail, reason_en, reason_zh, is_final=False)
 
 
 def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, kind: MediaKind,

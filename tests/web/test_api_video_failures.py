@@ -1,0 +1,72 @@
+"""How uploads that cannot become a playable video fail: once, for good, with a reason an
+editor can act on, in both languages. Real ffmpeg on media made by each test."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from motpub.domain import JobStatus, TranscodeJob, Video
+from motpub.services.transcoding import Worker, transcode_video
+from tests.conftest import make_clip
+from tests.web.test_api_videos import complete, run_jobs, upload
+
+
+def jobs_of(app, video_id: int) -> list[TranscodeJob]:
+    with app.extensions["motpub"].session_factory() as session:
+        return session.query(TranscodeJob).filter_by(video_id=video_id).all()
+
+
+def test_a_one_pixel_video_is_refused_at_probe_time_without_a_retry(app, api, client, tmp_path):
+    tiny = make_clip(tmp_path / "tiny.mp4", size="32x32", extra=("-vf", "scale=1:1",
+                                                                 "-pix_fmt", "yuv444p"))
+    item = api.create_item()
+    plan = upload(api, client, item["id"], tiny.read_bytes())
+    complete(api, plan)
+    assert run_jobs(app) == ["failed"]
+    [job] = jobs_of(app, plan["video_id"])
+    assert job.status is JobStatus.FAILED and job.attempts == 1
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert video["status"] == "failed"
+    assert "1×1" in video["error"]["en"] and "16×16" in video["error"]["en"]
+    assert "1×1" in video["error"]["zh"] and "retried" not in video["error"]["en"]
+
+
+def test_a_video_that_failed_on_every_attempt_says_what_to_do_not_that_it_will_be_retried(
+        app, api, client, clip):
+    item = api.create_item()
+    plan = upload(api, client, item["id"], clip.read_bytes())
+    complete(api, plan)
+    runtime = app.extensions["motpub"]
+    # A real failure of the server, not of the file: a plain file where the renditions'
+    # directory must go, so every attempt fails to store its output.
+    media_root = Path(runtime.storage.root)
+    (media_root / "videos").write_bytes(b"in the way")
+    worker = Worker(session_factory=runtime.session_factory, storage=runtime.storage,
+                    worker_id="test-worker")
+    [job] = jobs_of(app, plan["video_id"])
+    outcomes = [transcode_video(worker, job.id) for _ in range(job.max_attempts)]
+    assert outcomes == ["retry"] * (job.max_attempts - 1) + ["failed"]
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert video["status"] == "failed"
+    assert "retried" not in video["error"]["en"] and "将重试" not in video["error"]["zh"]
+    assert "storage" in video["error"]["en"] and "operator" in video["error"]["en"]
+    assert "管理员" in video["error"]["zh"]
+    with runtime.session_factory() as session:
+        assert session.get(Video, plan["video_id"]).status.value == "failed"
+
+
+def test_a_file_with_no_audio_or_video_stream_is_refused_once(app, api, client, tmp_path):
+    subtitles_only = tmp_path / "subs.mkv"
+    srt = tmp_path / "subs.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:02,000\nhello\n")
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(srt),
+                    "-c:s", "srt", str(subtitles_only)], check=True)
+    item = api.create_item()
+    plan = upload(api, client, item["id"], subtitles_only.read_bytes(),
+                  content_type="video/x-matroska", filename="subs.mkv")
+    complete(api, plan)
+    assert run_jobs(app) == ["failed"]
+    assert [job.attempts for job in jobs_of(app, plan["video_id"])] == [1]
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert "no decodable video or audio" in video["error"]["en"] and video["error"]["zh"]
