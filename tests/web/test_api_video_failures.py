@@ -70,3 +70,18 @@ def test_a_file_with_no_audio_or_video_stream_is_refused_once(app, api, client, 
     assert [job.attempts for job in jobs_of(app, plan["video_id"])] == [1]
     video = api.get(f"/videos/{plan['video_id']}").get_json()
     assert "no decodable video or audio" in video["error"]["en"] and video["error"]["zh"]
+
+
+def test_a_truncated_mp4_fails_for_good_as_incomplete_instead_of_becoming_a_shorter_video(
+        app, api, client, tmp_path):
+    whole = make_clip(tmp_path / "whole.mp4", seconds=4, extra=("-movflags", "+faststart"))
+    data = whole.read_bytes()
+    item = api.create_item()
+    plan = upload(api, client, item["id"], data[:len(data) * 45 // 100])
+    complete(api, plan)
+    assert run_jobs(app) == ["failed"]
+    assert [job.attempts for job in jobs_of(app, plan["video_id"])] == [1]
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert video["status"] == "failed" and video["hls_url"] is None
+    assert "incomplete" in video["error"]["en"] and "upload it again" in video["error"]["en"]
+    assert "不完整" in video["error"]["zh"]
