@@ -85,3 +85,41 @@ def test_a_truncated_mp4_fails_for_good_as_incomplete_instead_of_becoming_a_shor
     assert video["status"] == "failed" and video["hls_url"] is None
     assert "incomplete" in video["error"]["en"] and "upload it again" in video["error"]["en"]
     assert "不完整" in video["error"]["zh"]
+
+
+def test_an_mp4_declared_as_audio_is_published_as_a_video_and_the_editor_is_told(
+        app, api, client, clip):
+    item, code = api.published_item_with_code()
+    plan = upload(api, client, item["id"], clip.read_bytes(), content_type="audio/mpeg",
+                  filename="guide.mp3")
+    complete(api, plan)
+    assert run_jobs(app) == ["ready"]
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert video["kind"] == "video" and video["width"] == 320
+    assert [r["height"] for r in video["renditions"]] == [180] and video["poster_url"]
+    assert "holds a video" in video["notice"]["en"] and "视频" in video["notice"]["zh"]
+    page = client.get(f"/s/{code}").text
+    assert "<video" in page and '<audio id="audio-guide"' not in page
+    assert api.get(f"/items/{item['id']}/videos").get_json()["videos"][0]["notice"]
+
+
+def test_a_sound_only_file_declared_as_video_becomes_an_audio_guide_with_a_notice(
+        app, api, client, tmp_path):
+    sound = make_clip(tmp_path / "sound.m4a", extra=("-vn",))
+    item, code = api.published_item_with_code()
+    plan = upload(api, client, item["id"], sound.read_bytes(), content_type="video/mp4",
+                  filename="talk.mp4")
+    complete(api, plan)
+    assert run_jobs(app) == ["ready"]
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert video["kind"] == "audio" and video["renditions"][0]["codecs"] == "mp4a.40.2"
+    assert "sound only" in video["notice"]["en"] and video["notice"]["zh"]
+    assert '<audio id="audio-guide"' in client.get(f"/s/{code}").text
+
+
+def test_a_file_declared_as_what_it_is_has_no_notice(app, api, client, clip):
+    item = api.create_item()
+    plan = upload(api, client, item["id"], clip.read_bytes())
+    complete(api, plan)
+    assert run_jobs(app) == ["ready"]
+    assert api.get(f"/videos/{plan['video_id']}").get_json()["notice"] is None

@@ -105,16 +105,16 @@ def transcode_video(worker: Worker, job_id: int) -> str:
         if not claim_job(session, job_id, worker.worker_id, lease_s=worker.lease_s):
             return "lost"
         job = owned_job(session, job_id, worker.worker_id)
-        video_id, kind, source_key = job.video_id, job.video.kind, job.video.source_key
+        video_id, source_key = job.video_id, job.video.source_key
         job.video.status = VideoStatus.PROCESSING
     prefix = f"videos/{video_id}/v{secrets.token_hex(6)}/"
     try:
         with Heartbeat(worker, job_id) as heartbeat:
-            variants, poster_key = _process(worker, heartbeat, video_id, kind, source_key,
-                                            prefix)
+            kind, variants, poster_key = _process(worker, heartbeat, video_id, source_key,
+                                                  prefix)
             if heartbeat.is_lost:
                 raise JobLost(f"job {job_id} was taken over")
-        return _publish(worker, job_id, prefix, variants, poster_key)
+        return _publish(worker, job_id, prefix, kind, variants, poster_key)
     except JobLost:
         worker.storage.delete_prefix(prefix)
         return "lost"
@@ -142,21 +142,24 @@ def transcode_video(worker: Worker, job_id: int) -> str:
         return _record_failure(worker, job_id, detail, reason_en, reason_zh, is_final=False)
 
 
-def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, kind: MediaKind,
-             source_key: str, prefix: str) -> tuple[list, str | None]:
-    """Probe, transcode and store every object under `prefix`; returns variants and poster."""
+def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: str,
+             prefix: str) -> tuple[MediaKind, list, str | None]:
+    """Probe, transcode and store every object under `prefix`; returns what the file turned
+    out to be, the variants and the poster.
+
+    The probe decides, not the content type the upload declared: a file with a picture is a
+    video, one with sound only an audio guide (the API tells the editor when they differ).
+    """
     with tempfile.TemporaryDirectory(prefix="motpub-") as tmp, \
             worker.storage.local_path(source_key) as source:
         work = Path(tmp)
         heartbeat.stage = "probe"
         info = probe(source)
-        if kind is MediaKind.VIDEO and info.kind != "video":
-            raise MediaError("the file has no video stream", "文件中没有视频画面")
         check_media(info, max_seconds=worker.max_media_seconds)
         with worker.session_factory() as session, session.begin():
             video = session.get(Video, video_id)
             video.duration_s, video.width, video.height = info.duration_s, info.width, info.height
-        if kind is MediaKind.AUDIO or info.kind == "audio":
+        if info.kind == "audio":
             variants = [transcode_audio(source, work, info, stall_timeout_s=worker.stall_timeout_s,
                                         on_progress=heartbeat.tracker("audio", 0.0, 0.9))]
             poster = None
@@ -186,10 +189,11 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, kind: MediaKin
                                  master_playlist(variants, tracks).encode(),
                                  content_type=CONTENT_TYPES[".m3u8"])
         heartbeat.progress = 0.99
-        return variants, (prefix + poster.name if poster is not None else None)
+        return (MediaKind(info.kind), variants,
+                prefix + poster.name if poster is not None else None)
 
 
-def _publish(worker: Worker, job_id: int, prefix: str, variants: list,
+def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants: list,
              poster_key: str | None) -> str:
     """Switch the video to the new version in one transaction, then drop the old one."""
     with worker.session_factory() as session, session.begin():
@@ -197,6 +201,7 @@ def _publish(worker: Worker, job_id: int, prefix: str, variants: list,
         if job is None:
             raise JobLost(f"job {job_id} was taken over")
         video = job.video
+        video.kind = kind  # switched with the renditions, so a page never mixes the two
         video.version = prefix
         video.master_key = prefix + "master.m3u8"
         video.poster_key = poster_key

@@ -57,6 +57,31 @@ def _check_file(filename: object, size_bytes: object, content_type: object,
                   "(MP4, MOV, MKV, WebM) or audio (MP3, M4A, AAC, WAV)", field="content_type")
 
 
+def declared_kind(content_type: str) -> MediaKind | None:
+    """What the upload said the file was, by its content type."""
+    if content_type in VIDEO_TYPES:
+        return MediaKind.VIDEO
+    if content_type in AUDIO_TYPES:
+        return MediaKind.AUDIO
+    return None
+
+
+def kind_notice(video: Video) -> tuple[str, str] | None:
+    """A note for the editor when the file turned out to be other than it was declared:
+    the probe decides, so a video sent as audio/mpeg is published as a video."""
+    declared = declared_kind(video.content_type)
+    if declared is None or declared is video.kind or not video.version:
+        return None
+    if video.kind is MediaKind.VIDEO:
+        return (f"The file was sent as audio ({video.content_type}) but holds a video: "
+                "it is published as a video, not as an audio guide.",
+                f"该文件以音频（{video.content_type}）上传，但其中含有视频画面："
+                "已作为视频发布，而不是语音导览。")
+    return (f"The file was sent as a video ({video.content_type}) but holds sound only: "
+            "it is published as an audio guide.",
+            f"该文件以视频（{video.content_type}）上传，但其中只有声音：已作为语音导览发布。")
+
+
 def _start_multipart(storage, video: Video, size_bytes: int,
                      app_part_url: Callable[[Video, int], str], url_expires_s: int) -> UploadPlan:
     video.size_bytes = size_bytes

@@ -29,6 +29,8 @@ def video_json(video: Video) -> dict:
         "status": video.status.value,
         "progress": round(video.progress or 0.0, 4),
         "error": ({"en": video.error_en, "zh": video.error_zh} if video.error_en else None),
+        "notice": ({"en": notice[0], "zh": notice[1]}
+                   if (notice := video_service.kind_notice(video)) else None),
         "filename": video.filename,
         "size_bytes": video.size_bytes,
         "duration_s": video.duration_s,
