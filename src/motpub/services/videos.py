@@ -15,7 +15,7 @@ from motpub.domain import (ACTIVE_JOB_STATUSES, LANGUAGES, Item, MediaKind, Tran
                            Video, VideoStatus)
 from motpub.domain.base import utcnow
 from motpub.services.errors import Conflict, Invalid, NotFound
-from motpub.storage import StorageError
+from motpub.storage import StorageError, StorageUnavailable
 
 MIN_PART_BYTES = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part but the last
 MAX_PARTS = 10_000                # S3's limit on parts per upload
@@ -183,6 +183,8 @@ def complete_upload(session: Session, storage, video: Video,
         raise Invalid(f"expected parts 1 to {expected}, each once", field="parts")
     try:
         storage.complete_multipart(video.source_key, video.upload_id, parts)
+    except StorageUnavailable:
+        raise  # the server's storage, not the parts: 507/503, and completing again resumes
     except StorageError as error:
         raise Invalid(str(error), field="parts") from None
     video.upload_id = None

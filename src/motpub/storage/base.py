@@ -21,6 +21,15 @@ class StorageError(Exception):
     """A storage operation failed; the message says which object and why."""
 
 
+class StorageUnavailable(StorageError):
+    """The storage itself failed (a disk error, a bucket's server error or no connection),
+    not the request: nothing the editor sent was wrong, and trying later may work."""
+
+
+class StorageFull(StorageUnavailable):
+    """The storage has no room left (ENOSPC, a quota)."""
+
+
 @dataclass(frozen=True)
 class Part:
     number: int

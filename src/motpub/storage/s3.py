@@ -21,6 +21,8 @@ from motpub.storage.base import (
     Part,
     Storage,
     StorageError,
+    StorageFull,
+    StorageUnavailable,
     check_completion,
     check_key,
     check_part_number,
@@ -32,6 +34,10 @@ DEFAULT_URL_EXPIRES_S = 3600
 CORS_RULE_ID = "motpub"
 _MISSING_OBJECT = {"404", "NoSuchKey", "NotFound"}
 _DELETE_BATCH = 1000  # the most keys DeleteObjects takes at once
+# Refusals that are the server's, not the request's: its credentials or its room.
+_SERVER_SIDE = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "SlowDown",
+                "ServiceUnavailable", "InternalError", "RequestTimeout", "NoSuchBucket"}
+_FULL = {"XMinioStorageFull", "QuotaExceeded", "XMinioAdminBucketQuotaExceeded"}
 
 
 def make_client(endpoint_url: str | None) -> Any:
@@ -258,6 +264,12 @@ def _translated(action: str, key: str) -> Iterator[None]:
         if code == "NoSuchUpload":
             raise _UploadGone(f"no multipart upload for {key!r}") from None
         reason = details.get("Message") or code
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code in _FULL:
+            raise StorageFull(f"cannot {action} {key!r}: {code}: {reason}") from error
+        if status >= 500 or code in _SERVER_SIDE:
+            raise StorageUnavailable(f"cannot {action} {key!r}: {code}: {reason}") from error
         raise StorageError(f"cannot {action} {key!r}: {code}: {reason}") from error
     except (BotoCoreError, S3UploadFailedError) as error:
-        raise StorageError(f"cannot {action} {key!r}: {error}") from error
+        # No connection, a timeout, or a transfer that failed after boto3's own retries.
+        raise StorageUnavailable(f"cannot {action} {key!r}: {error}") from error

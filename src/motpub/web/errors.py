@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from motpub.services.errors import ServiceError
+from motpub.services.errors import ServiceError, storage_failure
+from motpub.storage import StorageFull, StorageUnavailable
 
 _CODES = {
     400: "bad_request",
@@ -47,6 +48,11 @@ def _http_error(error: HTTPException):
     return render_template(template, status=status, message=error.description), status
 
 
+def _storage_error(error: StorageUnavailable):
+    current_app.logger.error("storage failed: %s", error)
+    return _service_error(storage_failure(isinstance(error, StorageFull)))
+
+
 def _csrf_error(error: CSRFError):
     return render_template("errors/error.html", status=400,
                            message=error.description), 400
@@ -60,6 +66,7 @@ def _server_error(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(StorageUnavailable, _storage_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _server_error)

@@ -11,7 +11,7 @@ from motpub.services import captions as caption_service
 from motpub.services import videos as video_service
 from motpub.services.errors import Invalid, NotFound, Unauthorized
 from motpub.services.items import get_item
-from motpub.storage import StorageError
+from motpub.storage import StorageError, StorageUnavailable
 from motpub.web.api import bp, can_edit, json_body, requires
 from motpub.web.context import db, runtime, settings
 
@@ -113,6 +113,8 @@ def put_part(video_id: int, number: int):
     try:
         part = runtime().storage.write_part(video.source_key, video.upload_id, number,
                                             request.stream, max_bytes=video.part_size_bytes)
+    except StorageUnavailable:
+        raise  # the server's disk: 507 or 503 (web.errors), never the editor's part
     except StorageError as error:
         raise Invalid(str(error)) from None
     response = Response(status=200)
