@@ -26,6 +26,7 @@ from motpub.media.poster import make_poster
 from motpub.media.preview import make_first_playable
 from motpub.media.probe import check_media, probe
 from motpub.services.captions import subtitle_tracks
+from motpub.services.media_access import sync_visibility
 from motpub.services.jobs import claim_job, fail_attempt, finish_job, owned_job, renew_lease
 from motpub.storage import StorageError
 
@@ -114,7 +115,10 @@ def transcode_video(worker: Worker, job_id: int) -> str:
                                                   prefix)
             if heartbeat.is_lost:
                 raise JobLost(f"job {job_id} was taken over")
-        return _publish(worker, job_id, prefix, kind, variants, poster_key)
+        outcome = _publish(worker, job_id, prefix, kind, variants, poster_key)
+        # The new objects were written private; public now if the item is published.
+        sync_visibility(worker.storage, worker.session_factory, [video_id])
+        return outcome
     except JobLost:
         worker.storage.delete_prefix(prefix)
         return "lost"

@@ -101,6 +101,13 @@ class Storage(ABC):
     def abandoned_uploads(self, older_than_s: int) -> list[tuple[str, str]]:
         """(key, upload_id) of uploads started longer ago than older_than_s."""
 
+    def set_public(self, prefix: str, public: bool) -> None:
+        """Make the objects under prefix readable by anyone at `url(key)`, or not.
+
+        Nothing to do where the app serves the media itself (it checks every request) or
+        where every URL is presigned anyway."""
+        return None
+
     def allow_origins(self, origins: list[str]) -> list[dict] | None:
         """Let pages at `origins` upload parts straight to the storage and stream media from
         it; returns the rules now in place, or None when the app serves the storage itself

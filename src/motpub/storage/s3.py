@@ -7,6 +7,7 @@ import hashlib
 import mimetypes
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ DEFAULT_URL_EXPIRES_S = 3600
 CORS_RULE_ID = "motpub"
 _MISSING_OBJECT = {"404", "NoSuchKey", "NotFound"}
 _DELETE_BATCH = 1000  # the most keys DeleteObjects takes at once
+_ACL_WORKERS = 16
 # Refusals that are the server's, not the request's: its credentials or its room.
 _SERVER_SIDE = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "SlowDown",
                 "ServiceUnavailable", "InternalError", "RequestTimeout", "NoSuchBucket"}
@@ -150,6 +152,23 @@ class S3Storage(Storage):
         if expires_s is None and self._media_public_url:
             return join_url(self._media_public_url, check_key(key))
         return self._presign("get_object", key, expires_s or DEFAULT_URL_EXPIRES_S)
+
+    def set_public(self, prefix: str, public: bool) -> None:
+        """Behind a public address (a CDN, the bucket's public URL) objects are private when
+        written; those of published items get the public-read ACL, and lose it again when
+        the item is unpublished. The bucket must accept ACLs and have no policy that makes
+        every object public (docs/storage.md)."""
+        if not self._media_public_url:
+            return  # every URL is presigned: nothing is public
+        acl = "public-read" if public else "private"
+
+        def put_acl(key: str) -> None:
+            with _translated("set the ACL of", key):
+                self._client.put_object_acl(Bucket=self.bucket, Key=self._key(key), ACL=acl)
+
+        # One request per object, and a video has hundreds of segments: in parallel.
+        with ThreadPoolExecutor(max_workers=_ACL_WORKERS) as pool:
+            list(pool.map(put_acl, self.list_keys(prefix)))
 
     def create_multipart(self, key: str, *, content_type: str) -> str:
         with _translated("start an upload of", key):
