@@ -209,3 +209,20 @@ def test_a_full_disk_is_507_naming_the_servers_storage_not_the_editors_file(disk
     assert api.get(f"/videos/{video_id}").get_json()["status"] == "uploading"
     resize(disk, 32)
     assert api.post(f"/videos/{video_id}/complete", json={"parts": etags}).status_code == 202
+
+
+def test_a_second_completion_while_one_runs_is_refused_and_the_object_stays_whole(tmp_path):
+    import fcntl
+
+    storage = FileStorage(tmp_path / "media", public_url="http://motpub.test")
+    parts = [os.urandom(MIN_PART_BYTES), b"tail"]
+    key = "sources/1/a/clip.mp4"
+    upload_id = storage.create_multipart(key, content_type="video/mp4")
+    etags = write(storage, key, upload_id, parts)
+    state = tmp_path / "media" / ".multipart" / upload_id / "upload.json"
+    with open(state, "rb") as running:  # what a completion in progress holds
+        fcntl.flock(running.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(StorageError, match="already being completed"):
+            storage.complete_multipart(key, upload_id, etags)
+    storage.complete_multipart(key, upload_id, etags)
+    assert storage.get_bytes(key) == b"".join(parts)

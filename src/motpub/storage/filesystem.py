@@ -8,6 +8,7 @@ Layout under the root: objects at their keys; multipart uploads under
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -221,6 +222,12 @@ class FileStorage(Storage):
     def complete_multipart(self, key: str, upload_id: str,
                            parts: list[tuple[int, str]]) -> None:
         directory = self._upload(key, upload_id)
+        with _completing(directory, key):
+            self._complete(key, upload_id, directory, parts)
+        self._remove_upload(directory)
+
+    def _complete(self, key: str, upload_id: str, directory: Path,
+                  parts: list[tuple[int, str]]) -> None:
         chosen = check_completion(parts, self.list_parts(key, upload_id))
         assembly = directory / ASSEMBLY_FILE
         try:
@@ -240,7 +247,6 @@ class FileStorage(Storage):
             os.replace(assembly, target)
         except OSError as error:
             raise _failure(f"cannot complete {key!r}", error) from error
-        self._remove_upload(directory)
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         try:
@@ -304,6 +310,23 @@ def _failure(message: str, error: OSError) -> StorageError:
     if error.errno in _FULL_ERRNOS:
         return StorageFull(f"{message}: {error.strerror or error}")
     return StorageUnavailable(f"{message}: {error.strerror or error}")
+
+
+@contextmanager
+def _completing(directory: Path, key: str) -> Iterator[None]:
+    """One completion of an upload at a time: two would append the same parts twice."""
+    try:
+        state = open(directory / UPLOAD_STATE, "rb")  # noqa: SIM115 (closed below)
+    except FileNotFoundError:
+        raise _UploadGone(f"no multipart upload for {key!r}") from None
+    with state:
+        try:
+            fcntl.flock(state.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StorageError(f"the upload of {key!r} is already being completed") from None
+        if not (directory / UPLOAD_STATE).exists():  # completed while we opened it
+            raise _UploadGone(f"no multipart upload for {key!r}")
+        yield
 
 
 def _read_assembly(directory: Path) -> list[Part] | None:
