@@ -100,10 +100,11 @@ def _check_complete(path: Path, info: MediaInfo) -> None:
     probes as whole and would become a shorter video. Reading the packets costs one pass
     over the file without decoding anything.
     """
-    stream = "v:0" if info.kind == "video" else "a:0"
+    # Every stream's packets: the declared duration is the longest stream's, and a track
+    # may run on after the picture (a longer soundtrack).
     try:
         result = subprocess.run(
-            [FFPROBE, "-v", "quiet", "-select_streams", stream, "-show_entries",
+            [FFPROBE, "-v", "quiet", "-show_entries",
              "packet=pts_time,duration_time", "-of", "csv=p=0", str(path)],
             stdin=subprocess.DEVNULL, capture_output=True, timeout=PACKET_SCAN_TIMEOUT_S,
             check=False)
