@@ -4,6 +4,7 @@ backend (the app's /media route) and on S3 behind a public address (moto over HT
 from __future__ import annotations
 
 import re
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -36,6 +37,10 @@ def test_draft_media_is_served_only_through_a_signed_url_covering_the_video(app,
     master = urlsplit(video["hls_url"]).path
     poster = urlsplit(video["poster_url"]).path
     assert master.startswith("/media/~") and poster.startswith("/media/~")
+    # The same URL for a few minutes, so a page and the API agree and the browser caches it.
+    assert api.get(f"/videos/{plan['video_id']}").get_json()["hls_url"] == video["hls_url"]
+    expires = int(master.split("/")[2].removeprefix("~").partition("-")[0])
+    assert 3300 <= expires - time.time() <= 3600
 
     # The signed master, and through its relative URLs a variant and a segment.
     response = client.get(master, buffered=True)
@@ -58,7 +63,7 @@ def test_draft_media_is_served_only_through_a_signed_url_covering_the_video(app,
 
     with app.test_request_context():
         expired = urlsplit(signed_media_url(unsigned(master).removeprefix("/media/"),
-                                            expires_s=-1)).path
+                                            expires_s=-600)).path
         other_video = urlsplit(signed_media_url("videos/999/v1/master.m3u8",
                                                 expires_s=60)).path
     assert client.get(expired, buffered=True).status_code == 404

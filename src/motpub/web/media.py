@@ -37,7 +37,10 @@ MIMETYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segmen
              ".vtt": "text/vtt"}
 # Long enough for an editor to watch a preview through; short enough that a link copied out
 # of the studio stops working within the hour.
-DRAFT_MEDIA_URL_EXPIRES_S = 3600
+DRAFT_MEDIA_URL_EXPIRES_S = 3300
+# Expiry times are rounded up to this step, so every page and API answer of the same few
+# minutes gives the same URL, which the browser then has cached.
+_EXPIRY_STEP_S = 300
 _REDIRECT_EXPIRES_S = 300
 
 
@@ -50,7 +53,7 @@ def media_url_for(item: Item) -> Callable[[str], str]:
 
 
 def signed_media_url(key: str, *, expires_s: int) -> str:
-    expires = int(time.time()) + expires_s
+    expires = -(-(int(time.time()) + expires_s) // _EXPIRY_STEP_S) * _EXPIRY_STEP_S
     token = f"{expires}-{_signature(_scope(key), expires)}"
     return f"{settings().public_url.rstrip('/')}/media/~{token}/{key}"
 
