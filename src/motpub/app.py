@@ -12,6 +12,7 @@ from motpub.config import Settings
 from motpub.database import make_engine, make_session_factory, postgres_connect_args
 from motpub.jobs import register_tasks
 from motpub.queue import make_queue
+from motpub.services.media_access import follow_publication
 from motpub.services.scans import ScanRecorder
 from motpub.services.visitors import country_lookup
 from motpub.storage import make_storage
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                              media_public_url=settings.media_public_url,
                              s3_endpoint_url=settings.s3_endpoint_url),
     )
+    follow_publication(session_factory, app.extensions["motpub"].storage)
     app.extensions["motpub"].tasks = register_tasks(app)
     web.register_extensions(app)
     web.register_blueprints(app)

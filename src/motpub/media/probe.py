@@ -18,6 +18,16 @@ PROBE_TIMEOUT_S = 60
 _NOT_MEDIA_FORMATS = {"tty", "image2", "gif"}
 
 HDR_TRANSFERS = {"smpte2084", "arib-std-b67"}
+# Containers whose header declares the duration before the data: a file cut short still
+# probes as whole, so its packets are checked against the declared length.
+_INDEXED_FORMATS = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm"}
+PACKET_SCAN_TIMEOUT_S = 600
+# How much shorter than declared a file's packets may end: muxers round, and an edit list
+# may trim the start. Beyond it the file was cut short.
+INCOMPLETE_TOLERANCE_S = 0.5
+# The smallest picture we take. Below it there is nothing to see, and the ladder's encoders
+# refuse it after minutes of work, on every attempt: refused at probe time, for good.
+MIN_SIDE = 16
 
 __all__ = ["MediaError", "MediaInfo", "check_media", "probe"]
 
@@ -79,7 +89,42 @@ def probe(path: Path) -> MediaInfo:
     if result.returncode != 0 or "format" not in data:
         raise MediaError("the file is not a video or audio format we can read",
                          "无法识别文件格式：这不是可读取的视频或音频文件")
-    return _media_info(data)
+    info = _media_info(data)
+    if any(name in _INDEXED_FORMATS for name in info.format_name.split(",")):
+        _check_complete(path, info)
+    return info
+
+
+def _check_complete(path: Path, info: MediaInfo) -> None:
+    """MediaError when the file's data ends well before the duration its header declares.
+
+    An MP4 cut short (an upload or export that stopped) keeps its index at the front, so it
+    probes as whole and would become a shorter video. Reading the packets costs one pass
+    over the file without decoding anything.
+    """
+    # Every stream's packets: the declared duration is the longest stream's, and a track
+    # may run on after the picture (a longer soundtrack).
+    try:
+        result = subprocess.run(
+            [FFPROBE, "-v", "quiet", "-show_entries",
+             "packet=pts_time,duration_time", "-of", "csv=p=0", str(path)],
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=PACKET_SCAN_TIMEOUT_S,
+            check=False)
+    except subprocess.TimeoutExpired:
+        raise MediaError("the file could not be read in time",
+                         "读取文件超时，文件可能已损坏") from None
+    end = 0.0
+    for line in result.stdout.decode(errors="replace").splitlines():
+        pts, _, duration = line.partition(",")
+        if (start := _number(pts)) is not None:
+            end = max(end, start + (_number(duration.strip(",")) or 0.0))
+    missing = info.duration_s - end
+    if missing > max(INCOMPLETE_TOLERANCE_S, info.duration_s * 0.02):
+        declared, held = _clock(math.ceil(info.duration_s)), _clock(end)
+        raise MediaError(
+            f"the file is incomplete or damaged: it should last {declared} but its data ends "
+            f"at {held}. Export or upload it again",
+            f"文件不完整或已损坏：应有 {declared}，但数据在 {held} 处中断。请重新导出或上传")
 
 
 def _media_info(data: dict) -> MediaInfo:
@@ -99,6 +144,11 @@ def _media_info(data: dict) -> MediaInfo:
     if duration_s <= 0:
         raise MediaError("the length of the file could not be read", "无法读取文件的时长")
     width, height, rotation = _display_size(video) if video else (0, 0, 0)
+    if video and min(width, height) < MIN_SIDE:
+        raise MediaError(
+            f"the picture is {width}×{height} pixels; a video must be at least "
+            f"{MIN_SIDE}×{MIN_SIDE}. Replace the file with a real video",
+            f"视频画面只有 {width}×{height} 像素，至少需要 {MIN_SIDE}×{MIN_SIDE}。请更换为正常的视频文件")
     return MediaInfo(
         kind="video" if video else "audio",
         duration_s=duration_s,

@@ -36,3 +36,30 @@ class Unauthorized(ServiceError):
 class Forbidden(ServiceError):
     status = 403
     code = "forbidden"
+
+
+class StorageFailed(ServiceError):
+    """The server's storage failed (a disk error, an unreachable bucket), not the request."""
+
+    status = 503
+    code = "storage_unavailable"
+
+
+class InsufficientStorage(StorageFailed):
+    """The server's storage is full."""
+
+    status = 507
+    code = "insufficient_storage"
+
+
+def storage_failure(full: bool) -> StorageFailed:
+    """What an editor is told when the server's storage fails: never that their file is."""
+    if full:
+        return InsufficientStorage(
+            "the server's storage is full, so nothing was saved; your file is fine. Ask the "
+            "operator to free space, then try again / 服务器存储空间已满，未保存任何内容；"
+            "您的文件没有问题。请联系管理员释放空间后重试")
+    return StorageFailed(
+        "the server's storage is not working right now, so nothing was saved; your file is "
+        "fine. Try again later, or ask the operator / 服务器存储暂时无法使用，未保存任何内容；"
+        "您的文件没有问题。请稍后重试或联系管理员")

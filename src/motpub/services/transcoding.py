@@ -26,7 +26,9 @@ from motpub.media.poster import make_poster
 from motpub.media.preview import make_first_playable
 from motpub.media.probe import check_media, probe
 from motpub.services.captions import subtitle_tracks
+from motpub.services.media_access import sync_visibility
 from motpub.services.jobs import claim_job, fail_attempt, finish_job, owned_job, renew_lease
+from motpub.storage import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -104,16 +106,19 @@ def transcode_video(worker: Worker, job_id: int) -> str:
         if not claim_job(session, job_id, worker.worker_id, lease_s=worker.lease_s):
             return "lost"
         job = owned_job(session, job_id, worker.worker_id)
-        video_id, kind, source_key = job.video_id, job.video.kind, job.video.source_key
+        video_id, source_key = job.video_id, job.video.source_key
         job.video.status = VideoStatus.PROCESSING
     prefix = f"videos/{video_id}/v{secrets.token_hex(6)}/"
     try:
         with Heartbeat(worker, job_id) as heartbeat:
-            variants, poster_key = _process(worker, heartbeat, video_id, kind, source_key,
-                                            prefix)
+            kind, variants, poster_key = _process(worker, heartbeat, video_id, source_key,
+                                                  prefix)
             if heartbeat.is_lost:
                 raise JobLost(f"job {job_id} was taken over")
-        return _publish(worker, job_id, prefix, variants, poster_key)
+        outcome = _publish(worker, job_id, prefix, kind, variants, poster_key)
+        # The new objects were written private; public now if the item is published.
+        sync_visibility(worker.storage, worker.session_factory, [video_id])
+        return outcome
     except JobLost:
         worker.storage.delete_prefix(prefix)
         return "lost"
@@ -125,27 +130,40 @@ def transcode_video(worker: Worker, job_id: int) -> str:
         log.exception("job %s failed", job_id)
         worker.storage.delete_prefix(prefix)
         detail = error.stderr_tail if isinstance(error, FFmpegError) else repr(error)
-        return _record_failure(
-            worker, job_id, detail,
-            "Processing failed; it will be retried. If it keeps failing, replace the file.",
-            "处理失败，系统将重试。如果一直失败，请更换文件。", is_final=False)
+        # Shown only once no attempt is left: while one is, the video is simply queued again.
+        if isinstance(error, StorageError):  # the server's disk or bucket, not the file
+            reason_en, reason_zh = (
+                "The server's storage failed on every attempt (it may be full). Retry later; "
+                "if it fails again, ask the operator to check the server's storage.",
+                "服务器存储多次出错（可能已满）。请稍后重试；如果仍然失败，请联系管理员检查服务器存储。")
+        else:
+            reason_en, reason_zh = (
+                "Processing failed on every attempt. Retry it; if it fails again, replace the "
+                "file with another export (MP4, H.264), or ask the operator to check the server "
+                "if other files fail too.",
+                "多次尝试处理均失败。请重试；如果仍然失败，请换一个导出的文件（MP4，H.264），"
+                "如果其他文件也失败，请联系管理员检查服务器。")
+        return _record_failure(worker, job_id, detail, reason_en, reason_zh, is_final=False)
 
 
-def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, kind: MediaKind,
-             source_key: str, prefix: str) -> tuple[list, str | None]:
-    """Probe, transcode and store every object under `prefix`; returns variants and poster."""
+def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: str,
+             prefix: str) -> tuple[MediaKind, list, str | None]:
+    """Probe, transcode and store every object under `prefix`; returns what the file turned
+    out to be, the variants and the poster.
+
+    The probe decides, not the content type the upload declared: a file with a picture is a
+    video, one with sound only an audio guide (the API tells the editor when they differ).
+    """
     with tempfile.TemporaryDirectory(prefix="motpub-") as tmp, \
             worker.storage.local_path(source_key) as source:
         work = Path(tmp)
         heartbeat.stage = "probe"
         info = probe(source)
-        if kind is MediaKind.VIDEO and info.kind != "video":
-            raise MediaError("the file has no video stream", "文件中没有视频画面")
         check_media(info, max_seconds=worker.max_media_seconds)
         with worker.session_factory() as session, session.begin():
             video = session.get(Video, video_id)
             video.duration_s, video.width, video.height = info.duration_s, info.width, info.height
-        if kind is MediaKind.AUDIO or info.kind == "audio":
+        if info.kind == "audio":
             variants = [transcode_audio(source, work, info, stall_timeout_s=worker.stall_timeout_s,
                                         on_progress=heartbeat.tracker("audio", 0.0, 0.9))]
             poster = None
@@ -175,10 +193,11 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, kind: MediaKin
                                  master_playlist(variants, tracks).encode(),
                                  content_type=CONTENT_TYPES[".m3u8"])
         heartbeat.progress = 0.99
-        return variants, (prefix + poster.name if poster is not None else None)
+        return (MediaKind(info.kind), variants,
+                prefix + poster.name if poster is not None else None)
 
 
-def _publish(worker: Worker, job_id: int, prefix: str, variants: list,
+def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants: list,
              poster_key: str | None) -> str:
     """Switch the video to the new version in one transaction, then drop the old one."""
     with worker.session_factory() as session, session.begin():
@@ -186,6 +205,7 @@ def _publish(worker: Worker, job_id: int, prefix: str, variants: list,
         if job is None:
             raise JobLost(f"job {job_id} was taken over")
         video = job.video
+        video.kind = kind  # switched with the renditions, so a page never mixes the two
         video.version = prefix
         video.master_key = prefix + "master.m3u8"
         video.poster_key = poster_key

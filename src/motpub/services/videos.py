@@ -15,7 +15,7 @@ from motpub.domain import (ACTIVE_JOB_STATUSES, LANGUAGES, Item, MediaKind, Tran
                            Video, VideoStatus)
 from motpub.domain.base import utcnow
 from motpub.services.errors import Conflict, Invalid, NotFound
-from motpub.storage import StorageError
+from motpub.storage import StorageError, StorageUnavailable
 
 MIN_PART_BYTES = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part but the last
 MAX_PARTS = 10_000                # S3's limit on parts per upload
@@ -55,6 +55,31 @@ def _check_file(filename: object, size_bytes: object, content_type: object,
         return MediaKind.AUDIO, content_type, filename.strip()
     raise Invalid(f"unsupported content_type {content_type!r}: upload a video "
                   "(MP4, MOV, MKV, WebM) or audio (MP3, M4A, AAC, WAV)", field="content_type")
+
+
+def declared_kind(content_type: str) -> MediaKind | None:
+    """What the upload said the file was, by its content type."""
+    if content_type in VIDEO_TYPES:
+        return MediaKind.VIDEO
+    if content_type in AUDIO_TYPES:
+        return MediaKind.AUDIO
+    return None
+
+
+def kind_notice(video: Video) -> tuple[str, str] | None:
+    """A note for the editor when the file turned out to be other than it was declared:
+    the probe decides, so a video sent as audio/mpeg is published as a video."""
+    declared = declared_kind(video.content_type)
+    if declared is None or declared is video.kind or not video.version:
+        return None
+    if video.kind is MediaKind.VIDEO:
+        return (f"The file was sent as audio ({video.content_type}) but holds a video: "
+                "it is published as a video, not as an audio guide.",
+                f"该文件以音频（{video.content_type}）上传，但其中含有视频画面："
+                "已作为视频发布，而不是语音导览。")
+    return (f"The file was sent as a video ({video.content_type}) but holds sound only: "
+            "it is published as an audio guide.",
+            f"该文件以视频（{video.content_type}）上传，但其中只有声音：已作为语音导览发布。")
 
 
 def _start_multipart(storage, video: Video, size_bytes: int,
@@ -158,6 +183,8 @@ def complete_upload(session: Session, storage, video: Video,
         raise Invalid(f"expected parts 1 to {expected}, each once", field="parts")
     try:
         storage.complete_multipart(video.source_key, video.upload_id, parts)
+    except StorageUnavailable:
+        raise  # the server's storage, not the parts: 507/503, and completing again resumes
     except StorageError as error:
         raise Invalid(str(error), field="parts") from None
     video.upload_id = None

@@ -10,10 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from motpub.storage.base import MIN_PART_BYTES, Part, Storage, StorageError
+from motpub.storage.base import (MIN_PART_BYTES, Part, Storage, StorageError, StorageFull,
+                                 StorageUnavailable)
 from motpub.storage.filesystem import FileStorage
 
-__all__ = ["MIN_PART_BYTES", "FileStorage", "Part", "Storage", "StorageError", "make_storage"]
+__all__ = ["MIN_PART_BYTES", "FileStorage", "Part", "Storage", "StorageError", "StorageFull",
+           "StorageUnavailable", "make_storage"]
 
 
 def make_storage(url: str, *, public_url: str, media_public_url: str | None = None,

@@ -21,6 +21,15 @@ class StorageError(Exception):
     """A storage operation failed; the message says which object and why."""
 
 
+class StorageUnavailable(StorageError):
+    """The storage itself failed (a disk error, a bucket's server error or no connection),
+    not the request: nothing the editor sent was wrong, and trying later may work."""
+
+
+class StorageFull(StorageUnavailable):
+    """The storage has no room left (ENOSPC, a quota)."""
+
+
 @dataclass(frozen=True)
 class Part:
     number: int
@@ -91,6 +100,13 @@ class Storage(ABC):
     @abstractmethod
     def abandoned_uploads(self, older_than_s: int) -> list[tuple[str, str]]:
         """(key, upload_id) of uploads started longer ago than older_than_s."""
+
+    def set_public(self, prefix: str, public: bool) -> None:
+        """Make the objects under prefix readable by anyone at `url(key)`, or not.
+
+        Nothing to do where the app serves the media itself (it checks every request) or
+        where every URL is presigned anyway."""
+        return None
 
     def allow_origins(self, origins: list[str]) -> list[dict] | None:
         """Let pages at `origins` upload parts straight to the storage and stream media from

@@ -7,6 +7,8 @@ Layout under the root: objects at their keys; multipart uploads under
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -23,6 +25,8 @@ from motpub.storage.base import (
     Part,
     Storage,
     StorageError,
+    StorageFull,
+    StorageUnavailable,
     check_completion,
     check_key,
     check_part_number,
@@ -32,6 +36,13 @@ from motpub.storage.base import (
 
 CHUNK_BYTES = 1024 * 1024
 UPLOAD_STATE = "upload.json"
+# Completion appends the parts, in order, to the first part's file and deletes each once it
+# is in, so it needs room for one part more, not for a second copy of the whole file. The
+# journal names the parts being assembled, so a completion that failed (a full disk) can be
+# run again and goes on where it stopped.
+ASSEMBLY_STATE = "assembly.json"
+ASSEMBLY_FILE = "assembly.data"
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _PART_FILE = re.compile(r"(\d{5})\.([0-9a-f]{32})\.part")
 
@@ -49,7 +60,11 @@ class FileStorage(Storage):
     def put_file(self, key: str, path: Path, *, content_type: str | None = None) -> None:
         target = self._path(key)
         try:
-            with open(path, "rb") as source:
+            source = open(path, "rb")  # noqa: SIM115 (closed below)
+        except OSError as error:
+            raise StorageError(f"cannot store {key!r} from {path}: {error.strerror}") from None
+        try:
+            with source:
                 _write_atomically(target, lambda out: shutil.copyfileobj(source, out, CHUNK_BYTES))
         except OSError as error:
             raise _failure(f"cannot store {key!r} from {path}", error) from error
@@ -150,6 +165,9 @@ class FileStorage(Storage):
                    max_bytes: int) -> Part:
         check_part_number(number)
         directory = self._upload(key, upload_id)
+        if (directory / ASSEMBLY_STATE).exists():
+            raise StorageError(f"part {number}: the upload is being completed; complete it "
+                               "again with the same parts, or abort it")
         try:
             temp, out = _open_temp(directory, f"{number:05d}")
         except OSError as error:
@@ -181,6 +199,8 @@ class FileStorage(Storage):
 
     def list_parts(self, key: str, upload_id: str) -> list[Part]:
         directory = self._upload(key, upload_id)
+        if (assembly := _read_assembly(directory)) is not None:
+            return assembly  # all received; some already inside the assembled file
         newest: dict[int, tuple[int, Part]] = {}
         try:
             entries = list(os.scandir(directory))
@@ -202,18 +222,31 @@ class FileStorage(Storage):
     def complete_multipart(self, key: str, upload_id: str,
                            parts: list[tuple[int, str]]) -> None:
         directory = self._upload(key, upload_id)
+        with _completing(directory, key):
+            self._complete(key, upload_id, directory, parts)
+        self._remove_upload(directory)
+
+    def _complete(self, key: str, upload_id: str, directory: Path,
+                  parts: list[tuple[int, str]]) -> None:
         chosen = check_completion(parts, self.list_parts(key, upload_id))
-
-        def concatenate(out: BinaryIO) -> None:
-            for part in chosen:
-                with open(_part_path(directory, part.number, part.etag), "rb") as source:
-                    shutil.copyfileobj(source, out, CHUNK_BYTES)
-
+        assembly = directory / ASSEMBLY_FILE
         try:
-            _write_atomically(self._path(key), concatenate)
+            if _read_assembly(directory) is None:
+                _check_room(directory, max((part.size_bytes for part in chosen[1:]), default=0))
+                state = [[part.number, part.etag, part.size_bytes] for part in chosen]
+                _write_atomically(directory / ASSEMBLY_STATE,
+                                  lambda out: out.write(json.dumps(state).encode()))
+                first = chosen[0]
+                os.replace(_part_path(directory, first.number, first.etag), assembly)
+            elif [part.number for part in chosen] != [p.number for p in _read_assembly(directory)]:
+                raise StorageError("the upload is being completed with other parts; complete "
+                                   "it with the same parts, or abort it")
+            _append_parts(directory, assembly, chosen)
+            target = self._path(key)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(assembly, target)
         except OSError as error:
             raise _failure(f"cannot complete {key!r}", error) from error
-        self._remove_upload(directory)
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         try:
@@ -273,7 +306,79 @@ class _UploadGone(StorageError):
 
 
 def _failure(message: str, error: OSError) -> StorageError:
-    return StorageError(f"{message}: {error.strerror or error}")
+    """An OS error as the storage's failure: the disk's, never the caller's data."""
+    if error.errno in _FULL_ERRNOS:
+        return StorageFull(f"{message}: {error.strerror or error}")
+    return StorageUnavailable(f"{message}: {error.strerror or error}")
+
+
+@contextmanager
+def _completing(directory: Path, key: str) -> Iterator[None]:
+    """One completion of an upload at a time: two would append the same parts twice."""
+    try:
+        state = open(directory / UPLOAD_STATE, "rb")  # noqa: SIM115 (closed below)
+    except FileNotFoundError:
+        raise _UploadGone(f"no multipart upload for {key!r}") from None
+    with state:
+        try:
+            fcntl.flock(state.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StorageError(f"the upload of {key!r} is already being completed") from None
+        if not (directory / UPLOAD_STATE).exists():  # completed while we opened it
+            raise _UploadGone(f"no multipart upload for {key!r}")
+        yield
+
+
+def _read_assembly(directory: Path) -> list[Part] | None:
+    """The parts of a completion in progress, or None when none has started."""
+    try:
+        state = json.loads((directory / ASSEMBLY_STATE).read_text())
+    except FileNotFoundError:
+        return None
+    return [Part(number, etag, size) for number, etag, size in state]
+
+
+def _check_room(directory: Path, needed: int) -> None:
+    """StorageFull before anything changes when the disk cannot take one more part."""
+    stat = os.statvfs(directory)
+    free = stat.f_bavail * stat.f_frsize
+    if free < needed + CHUNK_BYTES:
+        raise StorageFull(f"cannot complete the upload: {free} bytes free, "
+                          f"{needed + CHUNK_BYTES} needed to assemble its parts")
+
+
+def _append_parts(directory: Path, assembly: Path, parts: list[Part]) -> None:
+    """Append each part not yet in `assembly` and delete it once it is safely there.
+
+    The assembled file's size says how far an earlier run got: the bytes of a part it was
+    appending when it failed are cut off again, and that part is appended anew.
+    """
+    ends, total = [], 0
+    for part in parts:
+        total += part.size_bytes
+        ends.append(total)
+    with open(assembly, "r+b") as out:
+        size = os.fstat(out.fileno()).st_size
+        done = sum(1 for end in ends if end <= size)
+        if done == 0:
+            raise StorageError(f"the assembled file is shorter than part {parts[0].number}; "
+                               "abort the upload and start again")
+        for part in parts[:done]:
+            _part_path(directory, part.number, part.etag).unlink(missing_ok=True)
+        for index in range(done, len(parts)):
+            start = ends[index - 1]
+            part = parts[index]
+            path = _part_path(directory, part.number, part.etag)
+            try:
+                out.truncate(start)
+                out.seek(start)
+                with open(path, "rb") as source:
+                    shutil.copyfileobj(source, out, CHUNK_BYTES)
+                _sync(out)
+            except OSError:
+                out.truncate(start)  # the part stays in its own file; nothing half-written
+                raise
+            path.unlink()
 
 
 def _part_path(directory: Path, number: int, etag: str) -> Path:

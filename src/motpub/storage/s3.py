@@ -7,6 +7,7 @@ import hashlib
 import mimetypes
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,8 @@ from motpub.storage.base import (
     Part,
     Storage,
     StorageError,
+    StorageFull,
+    StorageUnavailable,
     check_completion,
     check_key,
     check_part_number,
@@ -32,6 +35,11 @@ DEFAULT_URL_EXPIRES_S = 3600
 CORS_RULE_ID = "motpub"
 _MISSING_OBJECT = {"404", "NoSuchKey", "NotFound"}
 _DELETE_BATCH = 1000  # the most keys DeleteObjects takes at once
+_ACL_WORKERS = 16
+# Refusals that are the server's, not the request's: its credentials or its room.
+_SERVER_SIDE = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "SlowDown",
+                "ServiceUnavailable", "InternalError", "RequestTimeout", "NoSuchBucket"}
+_FULL = {"XMinioStorageFull", "QuotaExceeded", "XMinioAdminBucketQuotaExceeded"}
 
 
 def make_client(endpoint_url: str | None) -> Any:
@@ -144,6 +152,23 @@ class S3Storage(Storage):
         if expires_s is None and self._media_public_url:
             return join_url(self._media_public_url, check_key(key))
         return self._presign("get_object", key, expires_s or DEFAULT_URL_EXPIRES_S)
+
+    def set_public(self, prefix: str, public: bool) -> None:
+        """Behind a public address (a CDN, the bucket's public URL) objects are private when
+        written; those of published items get the public-read ACL, and lose it again when
+        the item is unpublished. The bucket must accept ACLs and have no policy that makes
+        every object public (docs/storage.md)."""
+        if not self._media_public_url:
+            return  # every URL is presigned: nothing is public
+        acl = "public-read" if public else "private"
+
+        def put_acl(key: str) -> None:
+            with _translated("set the ACL of", key):
+                self._client.put_object_acl(Bucket=self.bucket, Key=self._key(key), ACL=acl)
+
+        # One request per object, and a video has hundreds of segments: in parallel.
+        with ThreadPoolExecutor(max_workers=_ACL_WORKERS) as pool:
+            list(pool.map(put_acl, self.list_keys(prefix)))
 
     def create_multipart(self, key: str, *, content_type: str) -> str:
         with _translated("start an upload of", key):
@@ -258,6 +283,12 @@ def _translated(action: str, key: str) -> Iterator[None]:
         if code == "NoSuchUpload":
             raise _UploadGone(f"no multipart upload for {key!r}") from None
         reason = details.get("Message") or code
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code in _FULL:
+            raise StorageFull(f"cannot {action} {key!r}: {code}: {reason}") from error
+        if status >= 500 or code in _SERVER_SIDE:
+            raise StorageUnavailable(f"cannot {action} {key!r}: {code}: {reason}") from error
         raise StorageError(f"cannot {action} {key!r}: {code}: {reason}") from error
     except (BotoCoreError, S3UploadFailedError) as error:
-        raise StorageError(f"cannot {action} {key!r}: {error}") from error
+        # No connection, a timeout, or a transfer that failed after boto3's own retries.
+        raise StorageUnavailable(f"cannot {action} {key!r}: {error}") from error

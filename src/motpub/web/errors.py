@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from motpub.services.errors import Conflict, ServiceError
+from motpub.services.errors import Conflict, ServiceError, storage_failure
+from motpub.storage import StorageFull, StorageUnavailable
 from motpub.web.context import db
 
 _CODES = {
@@ -61,6 +62,11 @@ def _http_error(error: HTTPException):
     return response
 
 
+def _storage_error(error: StorageUnavailable):
+    current_app.logger.error("storage failed: %s", error)
+    return _service_error(storage_failure(isinstance(error, StorageFull)))
+
+
 def _csrf_error(error: CSRFError):
     return render_template("errors/error.html", status=400,
                            message=error.description), 400
@@ -93,6 +99,7 @@ def _server_error(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(StorageUnavailable, _storage_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     for race in (StaleDataError, ObjectDeletedError, IntegrityError):

@@ -21,6 +21,7 @@ from motpub.services.language import negotiate_language, normalize_language
 from motpub.services.pages import Target, build_item_page, resolve_slug
 from motpub.web.context import db, runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE, csrf, limiter
+from motpub.web.media import media_url_for
 
 bp = Blueprint("public", __name__)
 csrf.exempt(bp)
@@ -93,7 +94,7 @@ def render_item_html(item: Item, language: str, *, switch_url: str | None = None
     other_language = "en" if language == "zh" else "zh"
     return render_template(
         "public/item.html",
-        page=build_item_page(item, language, media_url=runtime().storage.url),
+        page=build_item_page(item, language, media_url=media_url_for(item)),
         page_css=css,
         other_language=other_language,
         switch_url=switch_url or f"/i/{item.slug}?lang={other_language}",

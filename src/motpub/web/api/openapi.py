@@ -142,6 +142,11 @@ def build_document() -> dict:
             "progress": {"type": "number", "minimum": 0, "maximum": 1},
             "error": {"type": ["object", "null"], "properties": {
                 "en": {"type": "string"}, "zh": {"type": "string"}}},
+            "notice": {"type": ["object", "null"], "description": (
+                "set when the file turned out to be other than its declared content_type: "
+                "the probe decides, so a file with a picture becomes a video and one with "
+                "sound only an audio guide, whatever the upload said; `kind` is what it "
+                "became"), "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}},
             "duration_s": {"type": ["number", "null"]},
             "width": {"type": ["integer", "null"]}, "height": {"type": ["integer", "null"]},
             "renditions": {"type": "array", "items": {"type": "object", "properties": {

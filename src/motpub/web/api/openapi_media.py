@@ -49,7 +49,7 @@ def paths() -> dict:
                     "requestBody": {"required": True, "content": {
                         "application/octet-stream": {}}},
                     "responses": {"200": {"description": "stored; the ETag header names it"},
-                                  **_errors(401, 404, 413, 422)}},
+                                  **_errors(401, 404, 413, 422, 503, 507)}},
         },
         "/videos/{video_id}/complete": {
             "post": {"summary": "Assemble the parts and queue the transcode",
@@ -61,7 +61,9 @@ def paths() -> dict:
                                  "properties": {"number": {"type": "integer"},
                                                 "etag": {"type": "string"}}}}}})},
                      "responses": {**_ok("queued", _ref("Video"), "202"),
-                                   **_errors(400, 401, 403, 404, 409, 422)}},
+                                   # 507/503: the server's storage failed; completing again
+                                   # goes on where the assembly stopped.
+                                   **_errors(400, 401, 403, 404, 409, 422, 503, 507)}},
         },
         "/videos/{video_id}/retry": {
             "post": {"summary": "Transcode again", "parameters": [_VIDEO_ID],

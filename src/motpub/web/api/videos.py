@@ -11,15 +11,17 @@ from motpub.services import captions as caption_service
 from motpub.services import videos as video_service
 from motpub.services.errors import Invalid, NotFound, Unauthorized
 from motpub.services.items import get_item
-from motpub.storage import StorageError
+from motpub.services.media_access import sync_visibility
+from motpub.storage import StorageError, StorageUnavailable
 from motpub.web.api import bp, can_edit, json_body, requires
 from motpub.web.context import db, runtime, settings
+from motpub.web.media import media_url_for
 
 PART_URL_EXPIRES_S = 24 * 3600
 
 
 def video_json(video: Video) -> dict:
-    storage = runtime().storage
+    url = media_url_for(video.item)  # signed and short-lived while the item is a draft
     return {
         "id": video.id,
         "video_id": video.id,
@@ -29,6 +31,8 @@ def video_json(video: Video) -> dict:
         "status": video.status.value,
         "progress": round(video.progress or 0.0, 4),
         "error": ({"en": video.error_en, "zh": video.error_zh} if video.error_en else None),
+        "notice": ({"en": notice[0], "zh": notice[1]}
+                   if (notice := video_service.kind_notice(video)) else None),
         "filename": video.filename,
         "size_bytes": video.size_bytes,
         "duration_s": video.duration_s,
@@ -37,10 +41,10 @@ def video_json(video: Video) -> dict:
         "renditions": [{"name": r.name, "width": r.width, "height": r.height,
                         "bandwidth": r.bandwidth, "average_bandwidth": r.average_bandwidth,
                         "codecs": r.codecs} for r in video.renditions],
-        "hls_url": storage.url(video.master_key) if video.master_key else None,
-        "preview_url": storage.url(video.preview_key) if video.preview_key else None,
-        "poster_url": storage.url(video.poster_key) if video.poster_key else None,
-        "captions": [{"language": c.language, "url": storage.url(c.vtt_key)}
+        "hls_url": url(video.master_key) if video.master_key else None,
+        "preview_url": url(video.preview_key) if video.preview_key else None,
+        "poster_url": url(video.poster_key) if video.poster_key else None,
+        "captions": [{"language": c.language, "url": url(c.vtt_key)}
                      for c in video.captions],
     }
 
@@ -111,6 +115,8 @@ def put_part(video_id: int, number: int):
     try:
         part = runtime().storage.write_part(video.source_key, video.upload_id, number,
                                             request.stream, max_bytes=video.part_size_bytes)
+    except StorageUnavailable:
+        raise  # the server's disk: 507 or 503 (web.errors), never the editor's part
     except StorageError as error:
         raise Invalid(str(error)) from None
     response = Response(status=200)
@@ -216,8 +222,9 @@ def add_caption(video_id: int):
     db().commit()
     for key in old_keys:
         runtime().storage.delete(key)
+    sync_visibility(runtime().storage, runtime().session_factory, [video.id])
     return jsonify({"language": caption.language,
-                    "url": runtime().storage.url(caption.vtt_key)}), 201
+                    "url": media_url_for(video.item)(caption.vtt_key)}), 201
 
 
 @bp.delete("/videos/<int:video_id>/captions/<language>")
@@ -230,4 +237,5 @@ def delete_caption(video_id: int, language: str):
     db().commit()
     for key in old_keys:
         runtime().storage.delete(key)
+    sync_visibility(runtime().storage, runtime().session_factory, [video.id])
     return Response(status=204)
