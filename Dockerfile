@@ -5,9 +5,11 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 
 FROM python:3.11-slim-bookworm
 
+# The system packages the app runs with: the "run" section of the one list.
+COPY scripts/system-packages /tmp/system-packages
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg fonts-wqy-microhei \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get install -y --no-install-recommends $(/tmp/system-packages list run) \
+ && rm -rf /var/lib/apt/lists/* /tmp/system-packages \
  && useradd --create-home --uid 1000 motpub
 
 WORKDIR /app

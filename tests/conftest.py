@@ -1,7 +1,10 @@
 """Fixtures: a fresh app per test from create_app(settings), on SQLite and on PostgreSQL.
 
-PostgreSQL is the real server on loopback (MOTPUB_TEST_POSTGRES_URL). Its schema is built
-once per run with the migrations; each test's rows are truncated after it.
+PostgreSQL is a real server on loopback: MOTPUB_TEST_POSTGRES_URL's, or else a throwaway
+cluster this session starts (tests/provision.py), as it does Redis without
+MOTPUB_TEST_REDIS_URL. Each starts when a test first needs it and stops at the end of the
+session. The schema is built once per run with the migrations; each test's rows are
+truncated after it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
 from motpub.app import create_app
@@ -19,10 +23,8 @@ from motpub.database import make_engine, upgrade
 from motpub.domain import Base
 from motpub.services.users import create_token, create_user
 from motpub.web.extensions import limiter
+from tests import provision
 
-POSTGRES_URL = os.environ.get(
-    "MOTPUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/motpub_test"
-)
 PASSWORD = "correct horse battery"
 
 
@@ -32,9 +34,47 @@ def _admin_engine(url: str):
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_server() -> str:
+    """MOTPUB_TEST_POSTGRES_URL, or the URL of a throwaway cluster stopped at the end."""
+    if url := os.environ.get("MOTPUB_TEST_POSTGRES_URL"):
+        yield url
+        return
+    provision.end_session_on_sigterm()
+    service = provision.start_postgres()
+    try:
+        yield service.url
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """MOTPUB_TEST_REDIS_URL, or the URL of a throwaway redis-server stopped at the end."""
+    if url := os.environ.get("MOTPUB_TEST_REDIS_URL"):
+        yield url
+        return
+    provision.end_session_on_sigterm()
+    service = provision.start_redis()
+    try:
+        yield service.url
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The tests' Redis database, empty before and after the test."""
+    connection = redis.Redis.from_url(redis_server)
+    connection.flushdb()
+    yield redis_server
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server) -> str:
     """A database of this run's own, so parallel runs never meet; dropped at the end."""
-    url = f"{POSTGRES_URL}_{os.getpid()}"
+    url = f"{postgres_server}_{os.getpid()}"
     name = url.rpartition("/")[2]
     admin = _admin_engine(url)
     try:
@@ -43,8 +83,8 @@ def postgres_url() -> str:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as error:
         raise RuntimeError(
-            f"PostgreSQL is needed for the tests at {POSTGRES_URL} "
-            f"(set MOTPUB_TEST_POSTGRES_URL): {error}"
+            f"PostgreSQL is needed for the tests at {postgres_server} "
+            f"(MOTPUB_TEST_POSTGRES_URL): {error}"
         ) from error
     upgrade(url, str(PROJECT_ROOT / "migrations"))
     yield url

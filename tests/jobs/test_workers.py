@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 
 from motpub.app import create_app
 from motpub.config import Settings
@@ -107,16 +106,6 @@ def test_a_worker_killed_mid_transcode_is_replaced_and_nothing_half_published(tm
         for name in (line for line in playlist.splitlines() if line and not line.startswith("#")):
             assert runtime.storage.exists(f"{folder}/{name}")
     runtime.engine.dispose()
-
-
-@pytest.fixture
-def redis_url():
-    url = "redis://127.0.0.1:6379/13"
-    connection = redis.Redis.from_url(url)
-    connection.flushdb()
-    yield url
-    connection.flushdb()
-    connection.close()
 
 
 @pytest.fixture
