@@ -1,0 +1,263 @@
+"""`motpub backup` and `motpub restore`: a deployment backed up while scans keep coming comes
+back with the same API answers and the same media, byte for byte, on SQLite with files and
+on PostgreSQL with S3; a damaged backup or a deployment in use is refused untouched."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import threading
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, insert, select, text
+
+from motpub.app import create_app
+from motpub.config import PROJECT_ROOT, Settings
+from motpub.database import upgrade
+from motpub.domain import Code, Scan
+from motpub.services.rollups import roll_up_visits
+from tests.conftest import Api, _admin_engine, _truncate, add_user, make_settings
+from tests.storage.test_contract import (  # noqa: F401 (a fixture)
+    ensure_bucket,
+    s3_endpoint_url,
+    use_moto_credentials,
+)
+from tests.web.test_api_videos import complete, run_jobs
+
+MIGRATIONS = str(PROJECT_ROOT / "migrations")
+MEDIA_PUBLIC_URL = "http://media.motpub.test"
+
+
+@dataclass
+class Deployment:
+    settings: Settings
+    app: object = None
+
+    def start(self):
+        self.app = create_app(self.settings)
+        return self.app
+
+    def stop(self):
+        if self.app is not None:
+            runtime = self.app.extensions["motpub"]
+            runtime.scan_recorder.flush()
+            runtime.target_cache.close()
+            runtime.engine.dispose()
+
+    @property
+    def storage(self):
+        return self.app.extensions["motpub"].storage
+
+    def invoke(self, *args: str):
+        return self.app.test_cli_runner().invoke(args=list(args))
+
+
+def _sqlite_file(root: Path, *, migrated: bool) -> Settings:
+    url = f"sqlite:///{root / 'motpub.db'}"
+    if migrated:
+        root.mkdir(parents=True)
+        upgrade(url, MIGRATIONS)
+    return make_settings(root, url, media_public_url=MEDIA_PUBLIC_URL)
+
+
+@pytest.fixture(params=["sqlite+file", "postgresql+s3"])
+def deployments(request, tmp_path, monkeypatch):
+    """A source deployment and an empty one to restore into, of the same kind."""
+    if request.param == "sqlite+file":
+        # The target is a fresh data folder: no database until the restore brings one.
+        source = Deployment(_sqlite_file(tmp_path / "source", migrated=True))
+        target = Deployment(_sqlite_file(tmp_path / "target", migrated=False))
+        yield source, target
+        source.stop()
+        target.stop()
+        return
+    postgres_url = request.getfixturevalue("postgres_url")
+    endpoint_url = request.getfixturevalue("s3_endpoint_url")
+    if not os.environ.get("MOTPUB_TEST_S3_ENDPOINT_URL"):
+        use_moto_credentials(monkeypatch, tmp_path)
+    bucket = os.environ.get("MOTPUB_TEST_S3_BUCKET", "motpub-test")
+    ensure_bucket(endpoint_url, bucket)
+    target_url = f"{postgres_url}_restored"
+    admin = _admin_engine(target_url)
+    name = target_url.rpartition("/")[2]
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def s3_settings(root: Path, url: str) -> Settings:
+        return make_settings(root, url, storage_url=f"s3://{bucket}/backups/{uuid.uuid4().hex}",
+                             s3_endpoint_url=endpoint_url, media_public_url=MEDIA_PUBLIC_URL)
+
+    source = Deployment(s3_settings(tmp_path / "source", postgres_url))
+    target = Deployment(s3_settings(tmp_path / "target", target_url))
+    try:
+        yield source, target
+    finally:
+        source.stop()
+        target.stop()
+        _truncate(postgres_url)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def upload(api, client, item_id: int, data: bytes) -> dict:
+    """Upload as a client does: to the app's part URLs, or straight to the bucket."""
+    plan = api.post(f"/items/{item_id}/videos", json={
+        "language": "zh", "filename": "clip.mp4", "size_bytes": len(data),
+        "content_type": "video/mp4"}).get_json()
+    size, etags = plan["upload"]["part_size_bytes"], []
+    for part in plan["upload"]["parts"]:
+        chunk = data[(part["number"] - 1) * size: part["number"] * size]
+        url = urlsplit(part["url"])
+        if url.netloc == "motpub.test":
+            etag = client.put(f"{url.path}?{url.query}", data=chunk).headers["ETag"]
+        else:
+            # A form content type, urllib's default, makes moto lose the part number.
+            request = urllib.request.Request(part["url"], data=chunk, method="PUT", headers={
+                "Content-Type": "application/octet-stream"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                etag = response.headers["ETag"]
+        etags.append({"number": part["number"], "etag": etag})
+    plan["etags"] = etags
+    return plan
+
+
+def fill(app, clip: Path) -> dict:
+    """Items in both languages with codes, a ready video with captions, scans of past days
+    and their rollups; returns the tokens and what to compare."""
+    client = app.test_client()
+    editor = add_user(app, "editor@example.org", "editor")
+    analyst = add_user(app, "analyst@example.org", "analyst")
+    api = Api(client, editor)
+    first, code = api.published_item_with_code()
+    second = api.create_item(slug="jade-bi", title={"zh": "玉璧", "en": "Jade bi"})
+    api.post(f"/items/{second['id']}/codes", json={"label": "Hall 2"})
+    plan = upload(api, client, first["id"], clip.read_bytes())
+    complete(api, plan)
+    assert run_jobs(app) == ["ready"]
+    srt = b"1\r\n00:00:00,500 --> 00:00:02,000\r\nA bronze vessel\r\n"
+    response = api.post(f"/videos/{plan['video_id']}/captions",
+                        data={"language": "en", "file": (io.BytesIO(srt), "en.srt")},
+                        content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    runtime = app.extensions["motpub"]
+    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    with runtime.session_factory() as session, session.begin():
+        code_id = session.scalar(select(Code.id).where(Code.code == code))
+        session.execute(insert(Scan), [
+            {"code_id": code_id, "item_id": first["id"], "language": ("zh", "en")[n % 2],
+             "language_source": "header", "device_class": "mobile",
+             "visitor_hash": f"v{n % 7}", "scanned_at": now - dt.timedelta(hours=30 + 5 * n)}
+            for n in range(40)])
+    roll_up_visits(runtime.session_factory, now=now, keep_days=90)
+    return {"editor": editor, "analyst": analyst, "code": code,
+            "item_ids": [first["id"], second["id"]], "video_id": plan["video_id"]}
+
+
+def answers(app, filled: dict) -> dict:
+    """What the API says about everything backed up; scans of today are left out, as they
+    keep coming during the backup."""
+    client = app.test_client()
+    editor, analyst = Api(client, filled["editor"]), Api(client, filled["analyst"])
+    today = dt.date.today()
+    past = f"from={today - dt.timedelta(days=12)}&to={today - dt.timedelta(days=1)}"
+    paths = [(editor, "/items"), (editor, f"/codes/{filled['code']}"),
+             (editor, f"/videos/{filled['video_id']}"),
+             (analyst, f"/analytics/summary?{past}"),
+             (analyst, f"/analytics/timeseries?interval=day&{past}"),
+             (analyst, f"/analytics/breakdown?by=item&{past}")]
+    for item_id in filled["item_ids"]:
+        paths += [(editor, f"/items/{item_id}"), (editor, f"/items/{item_id}/codes")]
+    found = {}
+    for api, path in paths:
+        response = api.get(path)
+        assert response.status_code == 200, (path, response.get_json())
+        found[path] = response.get_json()
+    return found
+
+
+class ScanLoad:
+    """Visitors scanning a code through the app, in a thread, written as they come."""
+
+    def __init__(self, app, code: str):
+        self.app, self.code = app, code
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.errors: list[BaseException] = []
+
+    def _run(self):
+        client, recorder = self.app.test_client(), self.app.extensions["motpub"].scan_recorder
+        try:
+            while not self.stopping.is_set():
+                assert client.get(f"/s/{self.code}").status_code == 200
+                recorder.flush()
+        except BaseException as error:
+            self.errors.append(error)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stopping.set()
+        self.thread.join(timeout=30)
+        assert not self.errors, self.errors
+
+
+def scan_count(app) -> int:
+    with app.extensions["motpub"].session_factory() as session:
+        return session.scalar(select(func.count(Scan.id)))
+
+
+def wait_for_scans(app, at_least: int) -> int:
+    deadline = dt.datetime.now() + dt.timedelta(seconds=30)
+    while (count := scan_count(app)) < at_least:
+        assert dt.datetime.now() < deadline, "the scans stopped coming"
+    return count
+
+
+def objects(storage) -> dict[str, bytes]:
+    return {key: storage.get_bytes(key) for key in storage.list_keys("")}
+
+
+def test_backup_under_load_restores_the_same_answers_and_media_byte_for_byte(
+        deployments, tmp_path, clip):
+    source, target = deployments
+    app = source.start()
+    (source.settings.data_dir / "secret_key").write_text("k" * 64 + "\n")
+    filled = fill(app, clip)
+    expected = answers(app, filled)
+    video = expected[f"/videos/{filled['video_id']}"]
+    assert video["status"] == "ready" and video["captions"] and video["renditions"]
+    summaries = [value for path, value in expected.items() if "summary" in path]
+    assert summaries[0]["scans"] == 40
+    backup_dir = tmp_path / "backup"
+    with ScanLoad(app, filled["code"]):
+        before = wait_for_scans(app, scan_count(app) + 5)
+        result = source.invoke("backup", str(backup_dir))
+        after = wait_for_scans(app, scan_count(app) + 5)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((backup_dir / "manifest.json").read_text())
+    source_objects = objects(source.storage)
+    assert sorted(entry["key"] for entry in manifest["objects"]) == sorted(source_objects)
+    assert any(key.endswith(".m4s") for key in source_objects)
+    assert any(key.endswith(".vtt") for key in source_objects)
+
+    target.start()
+    result = target.invoke("restore", str(backup_dir))
+    assert result.exit_code == 0, result.output
+
+    assert answers(target.app, filled) == expected
+    assert objects(target.storage) == source_objects
+    assert before <= scan_count(target.app) <= after
+    if source.settings.is_embedded:
+        assert (target.settings.data_dir / "secret_key").read_text() == "k" * 64 + "\n"
+        assert (target.settings.data_dir / "secret_key").stat().st_mode & 0o077 == 0
