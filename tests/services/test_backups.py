@@ -21,7 +21,8 @@ from sqlalchemy import func, insert, select, text
 from motpub.app import create_app
 from motpub.config import PROJECT_ROOT, Settings
 from motpub.database import upgrade
-from motpub.domain import Code, Scan
+from motpub.domain import Code, Item, Scan
+from motpub.services.backups import create_backup
 from motpub.services.rollups import roll_up_visits
 from tests.conftest import Api, _admin_engine, _truncate, add_user, make_settings
 from tests.storage.test_contract import (  # noqa: F401 (a fixture)
@@ -224,6 +225,11 @@ def wait_for_scans(app, at_least: int) -> int:
     return count
 
 
+def item_slugs(app) -> list[str]:
+    with app.extensions["motpub"].session_factory() as session:
+        return sorted(session.scalars(select(Item.slug)))
+
+
 def objects(storage) -> dict[str, bytes]:
     return {key: storage.get_bytes(key) for key in storage.list_keys("")}
 
@@ -261,3 +267,134 @@ def test_backup_under_load_restores_the_same_answers_and_media_byte_for_byte(
     if source.settings.is_embedded:
         assert (target.settings.data_dir / "secret_key").read_text() == "k" * 64 + "\n"
         assert (target.settings.data_dir / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def small_deployment(root: Path, **changes) -> Deployment:
+    """A SQLite deployment with an item, a code and a few media objects, started."""
+    deployment = Deployment(_sqlite_file(root, migrated=True).replace(**changes))
+    app = deployment.start()
+    api = Api(app.test_client(), add_user(app, "editor@example.org", "editor"))
+    api.published_item_with_code()
+    deployment.storage.put_bytes("videos/1/vabc/master.m3u8", b"#EXTM3U\n")
+    deployment.storage.put_bytes("videos/1/vabc/360p/seg_00001.m4s", bytes(range(256)) * 40)
+    deployment.storage.put_bytes("sources/1/xyz/clip.mp4", b"\x00\x01" * 5000)
+    (root / "secret_key").write_text("s" * 64 + "\n")
+    return deployment
+
+
+@pytest.fixture
+def backed_up(tmp_path):
+    source = small_deployment(tmp_path / "source")
+    result = source.invoke("backup", str(tmp_path / "backup"))
+    assert result.exit_code == 0, result.output
+    target = Deployment(_sqlite_file(tmp_path / "target", migrated=False))
+    target.start()
+    yield source, target, tmp_path / "backup"
+    source.stop()
+    target.stop()
+
+
+def _flip_one_byte(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damaged", ["media/videos/1/vabc/360p/seg_00001.m4s",
+                                     "database.sqlite3", "secret_key"])
+def test_restore_of_a_backup_with_one_byte_changed_refuses_and_writes_nothing(backed_up,
+                                                                               damaged):
+    _source, target, backup_dir = backed_up
+    _flip_one_byte(backup_dir / damaged, 1000 if damaged != "secret_key" else 3)
+    result = target.invoke("restore", str(backup_dir))
+    assert result.exit_code == 1
+    assert "damaged" in result.output and "SHA-256 does not match" in result.output
+    data_dir = target.settings.data_dir
+    assert not (data_dir / "motpub.db").exists()
+    assert not (data_dir / "secret_key").exists()
+    assert target.storage.list_keys("") == []
+
+
+def test_restore_refuses_a_deployment_with_tables_or_objects_unless_forced(backed_up,
+                                                                           tmp_path):
+    source, _target, backup_dir = backed_up
+    used = small_deployment(tmp_path / "used")
+    api = Api(used.app.test_client(), add_user(used.app, "other@example.org", "editor"))
+    api.create_item(slug="only-here")
+    before = objects(used.storage)
+    result = used.invoke("restore", str(backup_dir))
+    assert result.exit_code == 1 and "not empty" in result.output
+    assert api.get("/items/2").status_code == 200 and objects(used.storage) == before
+
+    used.storage.put_bytes("videos/9/extra.txt", b"left over")
+    result = used.invoke("restore", "--force", str(backup_dir))
+    assert result.exit_code == 0, result.output
+    assert objects(used.storage) == objects(source.storage)
+    assert item_slugs(used.app) == item_slugs(source.app)
+    assert "only-here" not in item_slugs(used.app)
+    assert api.get("/items").status_code == 401  # its user was not in the backup
+    used.stop()
+
+
+def test_restore_refuses_an_empty_database_beside_storage_that_has_objects(backed_up):
+    _source, target, backup_dir = backed_up
+    target.storage.put_bytes("videos/9/stray.txt", b"stray")
+    result = target.invoke("restore", str(backup_dir))
+    assert result.exit_code == 1 and "not empty" in result.output
+    assert not (target.settings.data_dir / "motpub.db").exists()
+
+
+def test_a_file_storage_backup_restores_into_s3_by_key(backed_up, tmp_path, monkeypatch,
+                                                         s3_endpoint_url):
+    source, _target, backup_dir = backed_up
+    if not os.environ.get("MOTPUB_TEST_S3_ENDPOINT_URL"):
+        use_moto_credentials(monkeypatch, tmp_path)
+    bucket = os.environ.get("MOTPUB_TEST_S3_BUCKET", "motpub-test")
+    ensure_bucket(endpoint_url := s3_endpoint_url, bucket)
+    on_s3 = Deployment(_sqlite_file(tmp_path / "on-s3", migrated=False).replace(
+        storage_url=f"s3://{bucket}/restored/{uuid.uuid4().hex}", s3_endpoint_url=endpoint_url))
+    on_s3.start()
+    try:
+        result = on_s3.invoke("restore", str(backup_dir))
+        assert result.exit_code == 0, result.output
+        assert objects(on_s3.storage) == objects(source.storage)
+    finally:
+        on_s3.stop()
+
+
+def test_a_video_deleted_during_a_backup_is_left_out_whole_instead_of_missing_its_files(
+        tmp_path, clip):
+    deployment = Deployment(_sqlite_file(tmp_path / "source", migrated=True))
+    app = deployment.start()
+    client = app.test_client()
+    api = Api(client, add_user(app, "editor@example.org", "editor"))
+    item = api.create_item()
+    kept, doomed = (upload(api, client, item["id"], clip.read_bytes()) for _ in range(2))
+    complete(api, kept)
+    complete(api, doomed)
+    assert run_jobs(app) == ["ready", "ready"]
+    deleted = []
+
+    def delete_the_video():
+        # Between the first snapshot, which still has the video, and the media copy.
+        assert api.delete(f"/videos/{doomed['video_id']}").status_code == 204
+        deleted.append(doomed["video_id"])
+
+    runtime = app.extensions["motpub"]
+    summary = create_backup(tmp_path / "backup", engine=runtime.engine,
+                            storage=runtime.storage, on_snapshot=delete_the_video)
+    deployment.stop()
+    assert deleted and summary.attempts == 2
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    keys = [entry["key"] for entry in manifest["objects"]]
+    assert not [key for key in keys if key.split("/")[1] == str(doomed["video_id"])]
+    assert [key for key in keys if key.startswith(f"videos/{kept['video_id']}/")]
+
+    target = Deployment(_sqlite_file(tmp_path / "target", migrated=False))
+    target.start()
+    result = target.invoke("restore", str(tmp_path / "backup"))
+    assert result.exit_code == 0, result.output
+    target_api = Api(target.app.test_client(), api.headers["Authorization"].split()[1])
+    assert target_api.get(f"/videos/{doomed['video_id']}").status_code == 404
+    assert target_api.get(f"/videos/{kept['video_id']}").get_json()["status"] == "ready"
+    target.stop()
