@@ -94,6 +94,9 @@ def backup(dest: Path) -> None:
         raise click.ClickException(getattr(error, "message", str(error))) from None
     click.echo(f"backed up the database and {summary.objects} media objects "
                f"({summary.size_bytes} bytes) to {dest}")
+    if summary.missing_keys:
+        click.echo("the database refers to objects that were already missing from the "
+                   "storage:\n  " + "\n  ".join(summary.missing_keys), err=True)
 
 
 @click.command("restore", help="Restore the backup in SRC into this deployment, which must "

@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, text
 from motpub.app import create_app
 from motpub.config import PROJECT_ROOT, Settings
 from motpub.database import upgrade
-from motpub.domain import Code, Item, Scan
+from motpub.domain import Code, Item, Scan, Video
 from motpub.services.backups import create_backup
 from motpub.services.rollups import roll_up_visits
 from tests.conftest import Api, _admin_engine, _truncate, add_user, make_settings
@@ -398,3 +398,22 @@ def test_a_video_deleted_during_a_backup_is_left_out_whole_instead_of_missing_it
     assert target_api.get(f"/videos/{doomed['video_id']}").status_code == 404
     assert target_api.get(f"/videos/{kept['video_id']}").get_json()["status"] == "ready"
     target.stop()
+
+
+def test_an_object_missing_before_the_backup_is_reported_and_the_backup_still_made(
+        tmp_path, clip):
+    deployment = Deployment(_sqlite_file(tmp_path / "source", migrated=True))
+    app = deployment.start()
+    client = app.test_client()
+    api = Api(client, add_user(app, "editor@example.org", "editor"))
+    plan = upload(api, client, api.create_item()["id"], clip.read_bytes())
+    complete(api, plan)
+    assert run_jobs(app) == ["ready"]
+    with app.extensions["motpub"].session_factory() as session:
+        poster_key = session.get(Video, plan["video_id"]).poster_key
+    deployment.storage.delete(poster_key)
+    result = deployment.invoke("backup", str(tmp_path / "backup"))
+    deployment.stop()
+    assert result.exit_code == 0, result.output
+    assert poster_key in result.output and "already missing" in result.output
+    assert (tmp_path / "backup" / "manifest.json").is_file()

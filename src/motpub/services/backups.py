@@ -4,7 +4,8 @@ sizes and SHA-256 checksums, taken while motpub serves and transcodes.
 The database snapshot comes first. Media objects are listed and copied after it, so every
 object a snapshot row refers to was written before the snapshot and is there to copy, unless
 it was deleted meanwhile (a video deleted, a superseded version cleaned up): then the backup
-starts again from a new snapshot. Objects written after the snapshot may be copied too; they
+starts again from a new snapshot. An object referred to but missing since before the backup
+began is reported, not waited for. Objects written after the snapshot may be copied too; they
 are harmless. Uploads in progress are not objects yet (their parts live outside the keys) and
 are left out, as the snapshot's rows still show them uploading.
 
@@ -52,7 +53,9 @@ class BackupSummary:
     objects: int
     size_bytes: int
     attempts: int
-    skipped_keys: list[str]
+    # Objects the database refers to that were missing before the backup began (a failed
+    # transcode's first playable, say): the backup holds the deployment as it was.
+    missing_keys: list[str]
 
 
 def create_backup(destination: Path, *, engine: Engine, storage: Storage,
@@ -90,14 +93,18 @@ def _attempt(destination: Path, engine: Engine, storage: Storage, files: dict[st
         shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
     dialect = engine.dialect.name
     snapshot_file = destination / SNAPSHOT_FILES[dialect]
+    # Listed before the snapshot too: a referenced object missing from the copy that was
+    # there before was deleted during the backup, while one never seen was already missing.
+    listed_before = set(storage.list_keys(""))
     with snapshot_database(engine, snapshot_file) as snapshot:
         revision = alembic_revision(snapshot)
         required = referenced_keys(snapshot)
     if on_snapshot is not None:
         on_snapshot()
-    objects, skipped = _copy_objects(storage, destination / MEDIA_DIR)
+    objects, vanished = _copy_objects(storage, destination / MEDIA_DIR)
     kept = {entry["key"] for entry in objects}
-    if not required <= kept or not hls_references(destination / MEDIA_DIR, required) <= kept:
+    missing = (required | hls_references(destination / MEDIA_DIR, required)) - kept
+    if missing & (listed_before | set(vanished)):
         return None
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION,
@@ -113,7 +120,7 @@ def _attempt(destination: Path, engine: Engine, storage: Storage, files: dict[st
     os.replace(temporary, destination / MANIFEST)
     return BackupSummary(objects=len(objects),
                          size_bytes=sum(entry["size_bytes"] for entry in objects),
-                         attempts=attempt, skipped_keys=skipped)
+                         attempts=attempt, missing_keys=sorted(missing))
 
 
 def referenced_keys(connection: Connection) -> set[str]:
