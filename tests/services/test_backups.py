@@ -9,6 +9,7 @@ import io
 import json
 import os
 import threading
+import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -21,10 +22,10 @@ from sqlalchemy import func, insert, select, text
 from motpub.app import create_app
 from motpub.config import PROJECT_ROOT, Settings
 from motpub.database import upgrade
-from motpub.domain import Code, Item, Scan, Video
+from motpub.domain import Code, Item, JobStatus, Scan, TranscodeJob, Video
 from motpub.services.backups import create_backup
 from motpub.services.rollups import roll_up_visits
-from tests.conftest import Api, _admin_engine, _truncate, add_user, make_settings
+from tests.conftest import Api, _admin_engine, _truncate, add_user, make_clip, make_settings
 from tests.storage.test_contract import (  # noqa: F401 (a fixture)
     ensure_bucket,
     s3_endpoint_url,
@@ -65,7 +66,7 @@ def _sqlite_file(root: Path, *, migrated: bool) -> Settings:
     if migrated:
         root.mkdir(parents=True)
         upgrade(url, MIGRATIONS)
-    return make_settings(root, url, media_public_url=MEDIA_PUBLIC_URL)
+    return make_settings(root, url, media_public_url=MEDIA_PUBLIC_URL, job_lease_s=1.0)
 
 
 @pytest.fixture(params=["sqlite+file", "postgresql+s3"])
@@ -94,7 +95,8 @@ def deployments(request, tmp_path, monkeypatch):
 
     def s3_settings(root: Path, url: str) -> Settings:
         return make_settings(root, url, storage_url=f"s3://{bucket}/backups/{uuid.uuid4().hex}",
-                             s3_endpoint_url=endpoint_url, media_public_url=MEDIA_PUBLIC_URL)
+                             s3_endpoint_url=endpoint_url, media_public_url=MEDIA_PUBLIC_URL,
+                             job_lease_s=1.0)
 
     source = Deployment(s3_settings(tmp_path / "source", postgres_url))
     target = Deployment(s3_settings(tmp_path / "target", target_url))
@@ -182,6 +184,9 @@ def answers(app, filled: dict) -> dict:
         response = api.get(path)
         assert response.status_code == 200, (path, response.get_json())
         found[path] = response.get_json()
+    # The list as far as the filled items go: another one is being transcoded meanwhile.
+    found["/items"] = [item for item in found["/items"]["items"]
+                       if item["id"] in filled["item_ids"]]
     return found
 
 
@@ -234,6 +239,35 @@ def objects(storage) -> dict[str, bytes]:
     return {key: storage.get_bytes(key) for key in storage.list_keys("")}
 
 
+class Transcoding:
+    """A worker transcoding a longer clip in a thread, from the moment its job is running."""
+
+    def __init__(self, app, clip: Path):
+        client = app.test_client()
+        api = Api(client, add_user(app, "editor2@example.org", "editor"))
+        self.plan = upload(api, client, api.create_item(slug="long")["id"], clip.read_bytes())
+        complete(api, self.plan)
+        self.app, self.outcomes = app, []
+        self.thread = threading.Thread(target=lambda: self.outcomes.extend(run_jobs(app)),
+                                       daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = dt.datetime.now() + dt.timedelta(seconds=60)
+        while self.job_status() is not JobStatus.RUNNING:
+            assert dt.datetime.now() < deadline and self.thread.is_alive(), self.outcomes
+        return self
+
+    def job_status(self):
+        with self.app.extensions["motpub"].session_factory() as session:
+            return session.scalar(select(TranscodeJob.status).where(
+                TranscodeJob.video_id == self.plan["video_id"]))
+
+    def __exit__(self, *_exc):
+        self.thread.join(timeout=300)
+        assert self.outcomes == ["ready"]
+
+
 def test_backup_under_load_restores_the_same_answers_and_media_byte_for_byte(
         deployments, tmp_path, clip):
     source, target = deployments
@@ -246,14 +280,19 @@ def test_backup_under_load_restores_the_same_answers_and_media_byte_for_byte(
     summaries = [value for path, value in expected.items() if "summary" in path]
     assert summaries[0]["scans"] == 40
     backup_dir = tmp_path / "backup"
-    with ScanLoad(app, filled["code"]):
+    long_clip = make_clip(tmp_path / "long.mp4", seconds=20, size="640x360")
+    with Transcoding(app, long_clip) as transcoding, ScanLoad(app, filled["code"]):
         before = wait_for_scans(app, scan_count(app) + 5)
         result = source.invoke("backup", str(backup_dir))
         after = wait_for_scans(app, scan_count(app) + 5)
+        # The backup caught the transcode half way, which the restored deployment redoes.
+        assert transcoding.job_status() is JobStatus.RUNNING
     assert result.exit_code == 0, result.output
     manifest = json.loads((backup_dir / "manifest.json").read_text())
-    source_objects = objects(source.storage)
-    assert sorted(entry["key"] for entry in manifest["objects"]) == sorted(source_objects)
+    backed_up = {entry["key"] for entry in manifest["objects"]}
+    source_objects = {key: data for key, data in objects(source.storage).items()
+                      if key in backed_up}
+    assert sorted(backed_up) == sorted(source_objects)
     assert any(key.endswith(".m4s") for key in source_objects)
     assert any(key.endswith(".vtt") for key in source_objects)
 
@@ -264,6 +303,15 @@ def test_backup_under_load_restores_the_same_answers_and_media_byte_for_byte(
     assert answers(target.app, filled) == expected
     assert objects(target.storage) == source_objects
     assert before <= scan_count(target.app) <= after
+    # The queue was not backed up: once the job's lease has run out, the sweeper hands the
+    # interrupted transcode out again from its row, and it finishes on the restored side.
+    time.sleep(source.settings.job_lease_s + 0.5)
+    result = target.invoke("jobs", "sweep")
+    assert result.exit_code == 0 and result.output.split() != [], result.output
+    assert run_jobs(target.app) == ["ready"]
+    restored_video = Api(target.app.test_client(), filled["editor"]).get(
+        f"/videos/{transcoding.plan['video_id']}").get_json()
+    assert restored_video["status"] == "ready"
     if source.settings.is_embedded:
         assert (target.settings.data_dir / "secret_key").read_text() == "k" * 64 + "\n"
         assert (target.settings.data_dir / "secret_key").stat().st_mode & 0o077 == 0
