@@ -465,3 +465,26 @@ def test_an_object_missing_before_the_backup_is_reported_and_the_backup_still_ma
     assert result.exit_code == 0, result.output
     assert poster_key in result.output and "already missing" in result.output
     assert (tmp_path / "backup" / "manifest.json").is_file()
+
+
+def test_a_backup_into_the_media_directory_is_refused_before_it_copies_itself(tmp_path):
+    deployment = small_deployment(tmp_path / "source")
+    inside = tmp_path / "source" / "media" / "backups" / "today"
+    result = deployment.invoke("backup", str(inside))
+    deployment.stop()
+    assert result.exit_code == 1 and "inside the media storage" in result.output
+    assert not inside.exists()
+
+
+def test_a_failed_backup_leaves_the_empty_directory_it_was_given_empty(tmp_path):
+    deployment = small_deployment(tmp_path / "source")
+    runtime = deployment.app.extensions["motpub"]
+    (given := tmp_path / "given").mkdir()
+
+    def fail():
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        create_backup(given, engine=runtime.engine, storage=runtime.storage, on_snapshot=fail)
+    deployment.stop()
+    assert given.is_dir() and list(given.iterdir()) == []

@@ -64,6 +64,12 @@ def create_backup(destination: Path, *, engine: Engine, storage: Storage,
     """Write a backup into `destination`, a new or empty directory. `files` names extra
     files to keep when they exist (the embedded secret key). `on_snapshot` is called once the
     database snapshot is taken, before any media is copied."""
+    root = getattr(storage, "root", None)  # the file backend's directory
+    if root is not None and destination.resolve().is_relative_to(Path(root).resolve()):
+        # It would copy itself as media, growing while it is copied.
+        raise BackupError(f"{destination} is inside the media storage {root}; "
+                          "back up somewhere else")
+    existed = destination.exists()
     _prepare_destination(destination)
     try:
         for attempt in range(1, ATTEMPTS + 1):
@@ -74,7 +80,10 @@ def create_backup(destination: Path, *, engine: Engine, storage: Storage,
         raise BackupError(f"media objects the database refers to were deleted during each of "
                           f"{ATTEMPTS} attempts; try again when fewer videos are changing")
     except BaseException:
-        shutil.rmtree(destination, ignore_errors=True)
+        # Nothing half-made is left to pass for a backup; a directory given empty stays.
+        _empty(destination)
+        if not existed:
+            destination.rmdir()
         raise
 
 
@@ -89,8 +98,7 @@ def _prepare_destination(destination: Path) -> None:
 def _attempt(destination: Path, engine: Engine, storage: Storage, files: dict[str, Path],
              on_snapshot: Callable[[], None] | None, attempt: int) -> BackupSummary | None:
     """One try: snapshot, copy, check; None when a referenced object went missing."""
-    for leftover in destination.iterdir():
-        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    _empty(destination)
     dialect = engine.dialect.name
     snapshot_file = destination / SNAPSHOT_FILES[dialect]
     # Listed before the snapshot too: a referenced object missing from the copy that was
@@ -121,6 +129,14 @@ def _attempt(destination: Path, engine: Engine, storage: Storage, files: dict[st
     return BackupSummary(objects=len(objects),
                          size_bytes=sum(entry["size_bytes"] for entry in objects),
                          attempts=attempt, missing_keys=sorted(missing))
+
+
+def _empty(directory: Path) -> None:
+    for entry in directory.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def referenced_keys(connection: Connection) -> set[str]:
