@@ -488,3 +488,41 @@ def test_a_failed_backup_leaves_the_empty_directory_it_was_given_empty(tmp_path)
         create_backup(given, engine=runtime.engine, storage=runtime.storage, on_snapshot=fail)
     deployment.stop()
     assert given.is_dir() and list(given.iterdir()) == []
+
+
+@pytest.fixture
+def own_postgres_url(postgres_url):
+    """A migrated PostgreSQL database of this test's own, dropped after it."""
+    url = f"{postgres_url}_own"
+    name, admin = url.rpartition("/")[2], _admin_engine(url)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    upgrade(url, MIGRATIONS)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_restore_into_postgresql_with_tables_is_refused_and_forced_replaces_the_schema(
+        own_postgres_url, tmp_path):
+    deployment = Deployment(make_settings(tmp_path, own_postgres_url))
+    app = deployment.start()
+    api = Api(app.test_client(), add_user(app, "editor@example.org", "editor"))
+    api.create_item(slug="backed-up")
+    deployment.storage.put_bytes("videos/1/v1/master.m3u8", b"#EXTM3U\n")
+    result = deployment.invoke("backup", str(tmp_path / "backup"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "backup" / "database.pgdump").read_bytes().startswith(b"PGDMP")
+    api.create_item(slug="after-the-backup")
+
+    result = deployment.invoke("restore", str(tmp_path / "backup"))
+    assert result.exit_code == 1 and "not empty" in result.output
+    assert item_slugs(app) == ["after-the-backup", "backed-up"]
+
+    result = deployment.invoke("restore", "--force", str(tmp_path / "backup"))
+    assert result.exit_code == 0, result.output
+    assert item_slugs(app) == ["backed-up"]
+    assert api.get("/items").get_json()["total"] == 1
+    deployment.stop()
