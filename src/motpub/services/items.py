@@ -197,6 +197,10 @@ def get_item(session: Session, item_id: int) -> Item:
     return item
 
 
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 2**31 - 1
+
+
 def list_items(session: Session, *, limit: int = 200, offset: int = 0) -> list[Item]:
     return list(session.scalars(select(Item).order_by(Item.id.desc()).limit(limit).offset(offset)))
 

@@ -7,7 +7,7 @@ from functools import cache
 
 from flask import jsonify
 
-from motpub.services.items import ItemInput, ItemPatch
+from motpub.services.items import MAX_OFFSET, MAX_PAGE_SIZE, ItemInput, ItemPatch
 from motpub.web.api import bp, openapi_gs1
 
 
@@ -97,6 +97,13 @@ def _qr_path(mimetype: str) -> dict:
     }}
 
 
+def _page_parameters() -> list[dict]:
+    return [{"name": "limit", "in": "query", "schema": {
+                "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 100}},
+            {"name": "offset", "in": "query", "schema": {
+                "type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}}]
+
+
 def _item_action(summary: str) -> dict:
     return {"post": {"summary": summary, "parameters": [_ITEM_ID],
                      "responses": {**_ok("the item", _ref("Item")), **_errors(401, 403, 404)}}}
@@ -180,12 +187,10 @@ def build_document() -> dict:
     paths = {
         "/items": {
             "get": {"summary": "List items, newest first",
-                    "parameters": [
-                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "offset", "in": "query", "schema": {"type": "integer"}}],
+                    "parameters": _page_parameters(),
                     "responses": {**_ok("items", {"type": "object", "properties": {
                         "items": {"type": "array", "items": _ref("Item")},
-                        "total": {"type": "integer"}}}), **_errors(401, 403)}},
+                        "total": {"type": "integer"}}}), **_errors(401, 403, 422)}},
             "post": {"summary": "Create a draft item",
                      "requestBody": {"required": True, **_json(_ref("ItemInput"))},
                      "responses": {**_ok("the new item", _ref("Item"), "201"),
