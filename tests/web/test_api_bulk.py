@@ -108,6 +108,16 @@ def test_batch_with_an_unknown_item_creates_nothing(api):
     assert api.post("/codes/batch", json={"item_ids": [item], "count": 51}).status_code == 422
 
 
+def test_batch_of_more_than_1000_codes_in_all_is_422_and_creates_nothing(api):
+    item = api.create_item()["id"]
+    response = api.post("/codes/batch", json={"item_ids": [item] * 21, "count": 50})
+    assert response.status_code == 422
+    assert "1000" in response.get_json()["error"]["message"]
+    assert api.get(f"/items/{item}/codes").get_json()["codes"] == []
+    response = api.post("/codes/batch", json={"item_ids": [item] * 20, "count": 50})
+    assert response.status_code == 201 and len(response.get_json()["codes"]) == 1000
+
+
 def test_bulk_routes_need_an_editor(client, analyst_token):
     analyst = Api(client, analyst_token)
     assert analyst.get("/items/export.csv").status_code == 403

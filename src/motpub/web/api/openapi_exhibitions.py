@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from motpub.media.labels import TEMPLATES
-from motpub.services.bulk import COLUMNS, CodeBatchInput
+from motpub.services.bulk import COLUMNS, MAX_CODES_PER_BATCH, CodeBatchInput
 from motpub.services.exhibitions import ExhibitionInput, ExhibitionItemsInput, ExhibitionPatch
 from motpub.services.printing import MAX_MODULE_MM, MIN_CONTRAST, MIN_MODULE_MM
 from motpub.web.api.openapi import _errors, _json, _ok, _ref
@@ -125,6 +125,8 @@ def paths() -> dict:
         },
         "/codes/batch": {
             "post": {"summary": "Issue `count` codes for each item; unknown ids change nothing",
+                     "description": f"At most {MAX_CODES_PER_BATCH} codes per request "
+                                    "(item_ids × count), else 422 and nothing is created.",
                      "requestBody": {"required": True, **_json(_ref("CodeBatchInput"))},
                      "responses": {**_ok("the new codes", {"type": "object", "properties": {
                          "codes": {"type": "array", "items": _ref("Code")}}}, "201"),
