@@ -15,6 +15,7 @@ from motpub.services.codes import issue_code
 from motpub.services.errors import Invalid, ServiceError
 from motpub.services.items import ItemInput, create_item, parse, publish_item, \
     unpublish_item, update_item
+from motpub.services.spreadsheet import neutralize_cell, restore_cell
 
 FIELDS = ("title", "summary", "body")
 COLUMNS = ("slug", "status", "default_language",
@@ -49,13 +50,13 @@ def export_items_csv(session: Session) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for item in session.scalars(select(Item).order_by(Item.id)):
-        writer.writerow([
+        writer.writerow([neutralize_cell(cell) for cell in (
             item.slug, item.status.value, item.default_language,
             *(getattr(item, field).get(lang, "") for field in FIELDS for lang in LANGUAGES),
             "\n".join(" | ".join([link["url"], *(link["title"].get(lang, "")
                                                  for lang in LANGUAGES)])
                       for link in item.links),
-        ])
+        )])
     return buffer.getvalue()
 
 
@@ -85,7 +86,9 @@ def _read_rows(text: str) -> list[dict[str, str]]:
             "the first row must name the columns, among: " + ", ".join(COLUMNS)
             + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
     reader.fieldnames = header
-    rows = list(reader)
+    # Cells our export quoted against formula injection come back as they were written.
+    rows = [{name: restore_cell(value) if isinstance(value, str) else value
+             for name, value in row.items()} for row in reader]
     if len(rows) > MAX_ROWS:
         raise Invalid(f"at most {MAX_ROWS} rows at a time, got {len(rows)}")
     return rows
