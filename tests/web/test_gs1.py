@@ -332,3 +332,13 @@ def test_openapi_documents_the_resolver_routes(app, client):
     for operations in rooted.values():
         assert {"get", "options"} <= set(operations)
     assert "gtin" in document["components"]["schemas"]["ItemPatch"]["properties"]
+
+
+def test_a_path_with_a_control_character_answers_a_documented_404(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operations = document["paths"]["/01/{gtin}/10/{lot}"]
+    for method in ("get", "options"):
+        response = client.open("/01/%0A123/10/%0Alot", method=method.upper())
+        assert response.status_code == 404
+        documented = operations[method]["responses"]["404"]["content"]
+        assert response.mimetype in documented

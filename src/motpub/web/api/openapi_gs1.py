@@ -36,6 +36,12 @@ _QUERY = [
 
 _ERROR = {"description": "an error", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
+# A path the router cannot read as a Digital Link at all (a control character in a segment,
+# which no route matches) is answered by the site's bilingual not-found page, as for a
+# visitor's browser; a well-formed link with no published item is answered in JSON.
+_NOT_FOUND = {"description": "no published item has the GTIN (JSON), or the path is no "
+                             "Digital Link at all (the bilingual HTML page)",
+              "content": {**_ERROR["content"], "text/html": {"schema": {"type": "string"}}}}
 
 
 def _resolver_operations(path_parameters: list[dict]) -> dict:
@@ -52,11 +58,12 @@ def _resolver_operations(path_parameters: list[dict]) -> dict:
                 "307": {"description": "to the chosen link; other query parameters are passed "
                                        "on; Link header points to the linkset"},
                 "200": {"description": "the linkset", "content": linkset_content},
-                "400": _ERROR, "404": _ERROR},
+                "400": _ERROR, "404": _NOT_FOUND},
         },
         "options": {"summary": "CORS preflight", "security": [],
                     "parameters": path_parameters,
-                    "responses": {"204": {"description": "allowed methods and headers"}}},
+                    "responses": {"204": {"description": "allowed methods and headers"},
+                                  "404": _NOT_FOUND}},
     }
 
 
