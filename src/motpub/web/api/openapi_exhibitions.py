@@ -13,6 +13,25 @@ _EXHIBITION_ID = {"name": "exhibition_id", "in": "path", "required": True,
 _LOCALIZED = {"type": "object", "properties": {"zh": {"type": "string"},
                                                "en": {"type": "string"}}}
 
+_JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_LABEL_JOB = {
+    "type": "object",
+    "required": ["id", "exhibition_id", "template", "status", "progress", "label_count",
+                 "error", "status_url", "pdf_url"],
+    "properties": {
+        "id": {"type": "integer"}, "exhibition_id": {"type": "integer"},
+        "template": {"type": "string", "enum": list(TEMPLATES)},
+        "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "label_count": {"type": "integer"},
+        "error": {"type": ["string", "null"]},
+        "status_url": {"type": "string"},
+        "pdf_url": {"type": ["string", "null"], "description": "set once the job succeeded"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "finished_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
 PRINT_OPTIONS = [
     {"name": "module_mm", "in": "query", "description": "module size in mm (PDF, SVG; PNG "
      "at 300 dpi)", "schema": {"type": "number", "minimum": MIN_MODULE_MM,
@@ -52,6 +71,7 @@ def schemas() -> dict:
     for schema in list(found.values()):
         found.update(schema.pop("$defs", {}))
     found["Exhibition"] = _EXHIBITION
+    found["LabelJob"] = _LABEL_JOB
     return found
 
 
@@ -100,9 +120,27 @@ def paths() -> dict:
                     "parameters": [_EXHIBITION_ID, {
                         "name": "template", "in": "query", "schema": {
                             "type": "string", "enum": list(TEMPLATES), "default": "a4-8"}}],
+                    "description": "Sheets of up to MOTPUB_MAX_DIRECT_LABELS labels (200 by "
+                                   "default) are answered at once; larger ones are built by "
+                                   "a worker: 202 with the label job (Location: its status "
+                                   "URL), whose pdf_url serves the sheet once it succeeded.",
                     "responses": {"200": {"description": "the sheets",
                                           "content": {"application/pdf": {}}},
+                                  **_ok("a label job building the sheets", _ref("LabelJob"),
+                                        "202"),
                                   **_errors(401, 403, 404, 422, 503)}},
+        },
+        "/label-jobs/{job_id}": {
+            "get": {"summary": "A label job's status and progress", "parameters": [_JOB_ID],
+                    "responses": {**_ok("the label job", _ref("LabelJob")),
+                                  **_errors(401, 403, 404)}},
+        },
+        "/label-jobs/{job_id}/labels.pdf": {
+            "get": {"summary": "The sheets a label job built; 409 until it succeeded",
+                    "parameters": [_JOB_ID],
+                    "responses": {"200": {"description": "the sheets",
+                                          "content": {"application/pdf": {}}},
+                                  **_errors(401, 403, 404, 409)}},
         },
         "/items/import": {
             "post": {"summary": "Create or update (by slug) items from CSV; all rows or none",
