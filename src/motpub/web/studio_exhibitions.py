@@ -14,14 +14,16 @@ from motpub.services.errors import ServiceError
 from motpub.services.items import parse
 from motpub.web.context import db, settings
 from motpub.web.forms import ButtonForm, CodeForm, ExhibitionForm
+from motpub.web.paging import page_link, requested_page
 from motpub.web.studio import bp, editor_required
 
 
 @bp.get("/exhibitions")
 @editor_required
 def exhibitions():
-    return render_template("studio/exhibitions.html",
-                           exhibitions=exhibition_service.list_exhibitions(db()))
+    page = requested_page("page", exhibition_service.exhibitions_query())
+    return render_template("studio/exhibitions.html", exhibitions=page.rows, page=page,
+                           page_link=page_link)
 
 
 def _save(form: ExhibitionForm, exhibition=None):
