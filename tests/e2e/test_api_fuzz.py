@@ -34,8 +34,8 @@ EXCLUDED = [
 
 
 def _seed_data(server) -> None:
-    """An item with codes, a published one, and an exhibition with an entrance code, so the
-    small ids schemathesis tries lead somewhere."""
+    """An item with codes and a video, a published one, and an exhibition with an entrance
+    code, so the small ids schemathesis tries lead somewhere."""
     first = server.api("POST", "/items", {"title": {"zh": "青铜鼎", "en": "Bronze ding"}})
     second = server.api("POST", "/items", {"title": {"zh": "玉璧", "en": "Jade disc"}})
     server.api("POST", f"/items/{second['id']}/publish")
@@ -46,6 +46,10 @@ def _seed_data(server) -> None:
     server.api("PUT", f"/exhibitions/{exhibition['id']}/items",
                {"item_ids": [first["id"], second["id"]]})
     server.api("POST", f"/exhibitions/{exhibition['id']}/codes", {"label": "Entrance"})
+    # A video whose upload has started, so the video routes find one.
+    server.api("POST", f"/items/{first['id']}/videos", {
+        "language": "zh", "filename": "ding.mp4", "size_bytes": 1_000_000,
+        "content_type": "video/mp4"})
 
 
 def test_api_conforms_to_its_openapi_document_under_schemathesis(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from motpub.media.labels import TEMPLATES
-from motpub.services.bulk import COLUMNS, MAX_CODES_PER_BATCH, CodeBatchInput
+from motpub.services.bulk import COLUMNS, MAX_CODES_PER_BATCH, MAX_ROWS, CodeBatchInput
 from motpub.services.exhibitions import ExhibitionInput, ExhibitionItemsInput, ExhibitionPatch
 from motpub.services.printing import MAX_MODULE_MM, MIN_CONTRAST, MIN_MODULE_MM
 from motpub.web.api.openapi import _errors, _json, _ok, _ref
@@ -144,7 +144,9 @@ def paths() -> dict:
         },
         "/items/import": {
             "post": {"summary": "Create or update (by slug) items from CSV; all rows or none",
-                     "description": "Columns: " + ", ".join(COLUMNS),
+                     "description": "Columns: " + ", ".join(COLUMNS) + f"; at most "
+                                    f"{MAX_ROWS} rows, in UTF-8. A leading ' before =, +, "
+                                    "-, @, tab or CR (as the export writes) is taken off.",
                      "requestBody": {"required": True, "content": {
                          "text/csv": {}, "multipart/form-data": {"schema": {
                              "type": "object", "properties": {
