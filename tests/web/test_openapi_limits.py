@@ -35,3 +35,22 @@ def test_upload_request_states_the_configured_size_limit_and_the_accepted_types(
     odd_type = api.post(f"/items/{item['id']}/videos", json={
         "filename": "a.doc", "size_bytes": 10, "content_type": "application/msword"})
     assert odd_type.status_code == 422
+
+
+def test_video_completion_and_captions_state_their_limits(api):
+    document = api.get("/openapi.json").get_json()
+    complete = document["paths"]["/videos/{video_id}/complete"]["post"]
+    parts = complete["requestBody"]["content"]["application/json"]["schema"]["properties"][
+        "parts"]
+    assert parts["minItems"] == 1 and parts["items"]["properties"]["number"]["minimum"] == 1
+    assert parts["items"]["properties"]["etag"]["minLength"] == 1
+    delete = document["paths"]["/videos/{video_id}/captions/{language}"]["delete"]
+    assert delete["parameters"][1]["schema"]["enum"] == ["zh", "en"]
+    item = api.create_item()
+    video = api.post(f"/items/{item['id']}/videos", json={
+        "filename": "a.mp4", "size_bytes": 10, "content_type": "video/mp4"}).get_json()
+    assert api.post(f"/videos/{video['video_id']}/complete",
+                    json={"parts": []}).status_code == 422
+    assert api.post(f"/videos/{video['video_id']}/complete",
+                    json={"parts": [{"number": 1, "etag": ""}]}).status_code == 422
+    assert api.delete(f"/videos/{video['video_id']}/captions/fr").status_code == 404
