@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 
 import pytest
@@ -13,6 +14,7 @@ from motpub.domain import JobStatus, LabelJob
 from motpub.domain.base import utcnow
 from motpub.media.labels import TEMPLATES
 from motpub.services.label_jobs import label_jobs_to_requeue
+from tests.conftest import login
 from tests.web.test_api_videos import run_jobs
 
 DPI = 300
@@ -150,3 +152,24 @@ def test_label_job_whose_worker_died_is_handed_out_again(app, api, exhibition):
         assert label_jobs_to_requeue(session, stale_queued_s=300) == [job_id]
     assert api.get(f"/label-jobs/{job_id}").get_json()["status"] == "queued"
     assert api.get("/label-jobs/999999").status_code == 404
+
+
+def test_studio_sends_a_large_sheet_to_a_worker_and_shows_its_progress(
+        app, api, client, exhibition):
+    runtime = app.extensions["motpub"]
+    assert login(client, "editor@example.org").status_code == 302
+    small = client.get(f"/studio/exhibitions/{exhibition['id']}/labels/a4-8")
+    assert small.status_code == 302
+    assert small.headers["Location"].endswith(
+        f"/api/v1/exhibitions/{exhibition['id']}/labels.pdf?template=a4-8")
+    runtime.settings = runtime.settings.replace(max_direct_labels=5)
+    large = client.get(f"/studio/exhibitions/{exhibition['id']}/labels/a4-8")
+    assert large.status_code == 302 and "/studio/label-jobs/" in large.headers["Location"]
+    waiting = client.get(large.headers["Location"])
+    assert waiting.status_code == 200 and 'http-equiv="refresh"' in waiting.text
+    assert 'data-status="queued"' in waiting.text
+    assert run_jobs(app) == ["succeeded"]
+    ready = client.get(large.headers["Location"])
+    assert 'http-equiv="refresh"' not in ready.text and 'data-status="succeeded"' in ready.text
+    pdf_url = re.search(r'href="(/api/v1/label-jobs/\d+/labels\.pdf)"', ready.text).group(1)
+    assert client.get(pdf_url).mimetype == "application/pdf"

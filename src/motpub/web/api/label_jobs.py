@@ -27,13 +27,19 @@ def label_job_json(job: LabelJob) -> dict:
     }
 
 
-def queued_label_sheet(exhibition: Exhibition, template: str, label_count: int):
-    """202 with the job that builds the sheet; the job row is committed before its id is
-    enqueued, so the worker finds it."""
+def start_label_job(exhibition: Exhibition, template: str, label_count: int) -> LabelJob:
+    """The job that builds the sheet; its row is committed before its id is enqueued, so
+    the worker finds it."""
     job = label_jobs.queue_label_job(db(), exhibition, template=template,
                                      label_count=label_count)
     db().commit()
     runtime().tasks.build_label_sheet(job.id)
+    return job
+
+
+def queued_label_sheet(exhibition: Exhibition, template: str, label_count: int):
+    """202 with the job that builds the sheet, to poll."""
+    job = start_label_job(exhibition, template, label_count)
     response = jsonify(label_job_json(job))
     response.status_code = 202
     response.headers["Location"] = url_for("api.get_label_job", job_id=job.id)
