@@ -60,6 +60,8 @@ class Settings:
     migrations_dir: Path = PROJECT_ROOT / "migrations"
     # A TrueType font with Chinese glyphs for label sheets; None looks in the usual places.
     cjk_font_path: Path | None = None
+    # Label sheets up to this many labels are drawn in the request; larger ones by a worker.
+    max_direct_labels: int = 200
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -146,6 +148,7 @@ class Settings:
         cjk_font_path = Path(raw) if (raw := get("MOTPUB_CJK_FONT_PATH", "")) else None
         if cjk_font_path and not cjk_font_path.is_file():
             problems.append(f"MOTPUB_CJK_FONT_PATH must name a font file, got {raw!r}")
+        max_direct_labels = _int(env, "MOTPUB_MAX_DIRECT_LABELS", 200, problems)
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -170,6 +173,7 @@ class Settings:
             db_statement_timeout_s=float(db_statement_timeout_s),
             geoip_path=geoip_path,
             cjk_font_path=cjk_font_path,
+            max_direct_labels=max_direct_labels,
         )
 
     def replace(self, **changes) -> Settings:

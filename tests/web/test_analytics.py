@@ -206,3 +206,15 @@ def test_bad_analytics_parameters_are_422(client, analyst_token):
         response = analyst.get(path, query_string=query)
         assert response.status_code == 422, (path, query)
         assert response.get_json()["error"]["field"]
+
+
+def test_analytics_export_quotes_labels_a_spreadsheet_would_run_as_formulas(
+        client, api, analyst_token):
+    _item, code = api.published_item_with_code(title={"zh": "=1+2", "en": "@SUM(A1)"})
+    assert client.get(f"/s/{code}", headers={"User-Agent": ANDROID}).status_code == 200
+    analyst = Api(client, analyst_token)
+    exported = analyst.get("/analytics/export.csv", query_string={"view": "breakdown",
+                                                                  "by": "item"})
+    rows = list(csv.DictReader(io.StringIO(exported.text.removeprefix("\ufeff"))))
+    assert len(rows) == 1 and rows[0]["scans"] == "1"
+    assert rows[0]["label"] in ("'=1+2", "'@SUM(A1)")

@@ -66,6 +66,37 @@ def test_export_then_import_round_trips_exactly(api):
     assert rows_of(first.text)[0]["summary_zh"] == "多行\n摘要"
 
 
+FORMULAS = ["=HYPERLINK(\"https://evil.example\",\"x\")", "+1+2", "-2+3", "@SUM(A1)",
+            "\tTabbed", "'=already quoted", "''+twice"]
+
+
+def test_export_quotes_cells_a_spreadsheet_would_run_as_formulas(api):
+    api.create_item(slug="formula", title={"zh": FORMULAS[0], "en": "@SUM(1+1)*cmd|' /C calc'!A0"},
+                    summary={"zh": "- 列表", "en": "'=already quoted"})
+    row = rows_of(api.get("/items/export.csv").text)[0]
+    assert row["title_zh"] == "'" + FORMULAS[0]
+    assert row["title_en"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert row["summary_zh"] == "'- 列表" and row["summary_en"] == "''=already quoted"
+    assert row["slug"] == "formula" and row["body_zh"] == ""
+
+
+def test_import_of_its_own_export_gives_back_formula_like_text_exactly(api):
+    created = [api.create_item(slug=f"f{number}", title={"zh": text, "en": f"Plain {number}"},
+                               summary={"en": text})
+               for number, text in enumerate(FORMULAS)]
+    exported = api.get("/items/export.csv")
+    for item in created:
+        api.patch(f"/items/{item['id']}", json={"title": {"zh": "改", "en": "Changed"},
+                                                "summary": {"en": "changed"}})
+    response = api.post("/items/import", data=exported.data, content_type="text/csv")
+    assert response.status_code == 200, response.get_json()
+    for item in created:
+        now = api.get(f"/items/{item['id']}").get_json()
+        assert now["title"] == item["title"] and now["summary"] == item["summary"]
+    assert created[0]["title"]["zh"] == FORMULAS[0]
+    assert api.get("/items/export.csv").data == exported.data
+
+
 def test_import_into_an_empty_database_recreates_the_items(client, api, admin_token):
     api.create_item(slug="ding", body={"zh": "正文", "en": "Body"})
     exported = api.get("/items/export.csv").data
@@ -106,6 +137,16 @@ def test_batch_with_an_unknown_item_creates_nothing(api):
     assert response.status_code == 422 and "999" in response.get_json()["error"]["message"]
     assert api.get(f"/items/{item}/codes").get_json()["codes"] == []
     assert api.post("/codes/batch", json={"item_ids": [item], "count": 51}).status_code == 422
+
+
+def test_batch_of_more_than_1000_codes_in_all_is_422_and_creates_nothing(api):
+    item = api.create_item()["id"]
+    response = api.post("/codes/batch", json={"item_ids": [item] * 21, "count": 50})
+    assert response.status_code == 422
+    assert "1000" in response.get_json()["error"]["message"]
+    assert api.get(f"/items/{item}/codes").get_json()["codes"] == []
+    response = api.post("/codes/batch", json={"item_ids": [item] * 20, "count": 50})
+    assert response.status_code == 201 and len(response.get_json()["codes"]) == 1000
 
 
 def test_bulk_routes_need_an_editor(client, analyst_token):

@@ -172,3 +172,13 @@ def test_a_bad_slug_is_explained_in_words_not_as_a_pattern(api):
     assert error["field"] == "slug"
     assert "lowercase letters a-z, digits and single hyphens" in error["message"]
     assert "^[a-z0-9]" not in error["message"]
+
+
+def test_item_list_offset_beyond_a_64_bit_integer_answers_422_not_500(api):
+    api.create_item()
+    response = api.get("/items?offset=5115819786177852997632&limit=10")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "offset"
+    assert api.get("/items?limit=0").status_code == 422
+    assert api.get("/items?limit=abc").status_code == 422
+    assert len(api.get("/items?offset=0&limit=500").get_json()["items"]) == 1

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import subprocess
 
 import pytest
 from PIL import Image
+from sqlalchemy import update
 
+from motpub.domain import JobStatus, LabelJob
+from motpub.domain.base import utcnow
 from motpub.media.labels import TEMPLATES
+from motpub.services.label_jobs import label_jobs_to_requeue
+from tests.conftest import login
+from tests.web.test_api_videos import run_jobs
 
 DPI = 300
 LONG_ZH = "商代晚期饕餮纹青铜方鼎，出土于河南安阳殷墟妇好墓，" * 3
@@ -106,3 +114,62 @@ def test_missing_cjk_font_is_a_clear_503(app, api, exhibition, tmp_path):
     response = api.get(f"/exhibitions/{exhibition['id']}/labels.pdf")
     assert response.status_code == 503
     assert "MOTPUB_CJK_FONT_PATH" in response.get_json()["error"]["message"]
+
+
+def test_sheet_larger_than_the_direct_limit_is_built_by_a_worker_and_polled(
+        app, api, exhibition, tmp_path):
+    runtime = app.extensions["motpub"]
+    runtime.settings = runtime.settings.replace(max_direct_labels=5)
+    response = api.get(f"/exhibitions/{exhibition['id']}/labels.pdf?template=a4-21")
+    assert response.status_code == 202
+    job = response.get_json()
+    assert job["status"] == "queued" and job["label_count"] == 11 and job["pdf_url"] is None
+    assert response.headers["Location"] == job["status_url"] == f"/api/v1/label-jobs/{job['id']}"
+    # Asking again while it waits builds it once.
+    again = api.get(f"/exhibitions/{exhibition['id']}/labels.pdf?template=a4-21")
+    assert again.status_code == 202 and again.get_json()["id"] == job["id"]
+    assert api.get(f"/label-jobs/{job['id']}/labels.pdf").status_code == 409
+
+    assert run_jobs(app) == ["succeeded", "skipped"]
+    done = api.get(job["status_url"].removeprefix("/api/v1")).get_json()
+    assert done["status"] == "succeeded" and done["progress"] == 1.0
+    sheet = api.get(done["pdf_url"].removeprefix("/api/v1"))
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
+    pdf = tmp_path / "labels.pdf"
+    pdf.write_bytes(sheet.data)
+    assert decode_labels(pdf, tmp_path, "a4-21") == expected_urls(api, exhibition)
+
+
+def test_label_job_whose_worker_died_is_handed_out_again(app, api, exhibition):
+    runtime = app.extensions["motpub"]
+    runtime.settings = runtime.settings.replace(max_direct_labels=5)
+    job_id = api.get(f"/exhibitions/{exhibition['id']}/labels.pdf").get_json()["id"]
+    with runtime.session_factory() as session, session.begin():
+        session.execute(update(LabelJob).where(LabelJob.id == job_id).values(
+            status=JobStatus.RUNNING, attempts=1, worker_id="dead:1",
+            lease_expires_at=utcnow() - dt.timedelta(seconds=1)))
+    with runtime.session_factory() as session, session.begin():
+        assert label_jobs_to_requeue(session, stale_queued_s=300) == [job_id]
+    assert api.get(f"/label-jobs/{job_id}").get_json()["status"] == "queued"
+    assert api.get("/label-jobs/999999").status_code == 404
+
+
+def test_studio_sends_a_large_sheet_to_a_worker_and_shows_its_progress(
+        app, api, client, exhibition):
+    runtime = app.extensions["motpub"]
+    assert login(client, "editor@example.org").status_code == 302
+    small = client.get(f"/studio/exhibitions/{exhibition['id']}/labels/a4-8")
+    assert small.status_code == 302
+    assert small.headers["Location"].endswith(
+        f"/api/v1/exhibitions/{exhibition['id']}/labels.pdf?template=a4-8")
+    runtime.settings = runtime.settings.replace(max_direct_labels=5)
+    large = client.get(f"/studio/exhibitions/{exhibition['id']}/labels/a4-8")
+    assert large.status_code == 302 and "/studio/label-jobs/" in large.headers["Location"]
+    waiting = client.get(large.headers["Location"])
+    assert waiting.status_code == 200 and 'http-equiv="refresh"' in waiting.text
+    assert 'data-status="queued"' in waiting.text
+    assert run_jobs(app) == ["succeeded"]
+    ready = client.get(large.headers["Location"])
+    assert 'http-equiv="refresh"' not in ready.text and 'data-status="succeeded"' in ready.text
+    pdf_url = re.search(r'href="(/api/v1/label-jobs/\d+/labels\.pdf)"', ready.text).group(1)
+    assert client.get(pdf_url).mimetype == "application/pdf"

@@ -10,6 +10,7 @@ import pytest
 
 from motpub.domain import Item, MediaKind, Video, VideoStatus
 from motpub.services.codes import issue_code
+from motpub.services.gs1 import CHARSET_82, QUALIFIER_MAX_LENGTH
 from tests.conftest import add_user, csrf_token, login
 
 GTIN = "09506000134352"
@@ -332,3 +333,26 @@ def test_openapi_documents_the_resolver_routes(app, client):
     for operations in rooted.values():
         assert {"get", "options"} <= set(operations)
     assert "gtin" in document["components"]["schemas"]["ItemPatch"]["properties"]
+
+
+def test_a_path_with_a_control_character_answers_a_documented_404(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operations = document["paths"]["/01/{gtin}/10/{lot}"]
+    for method in ("get", "options"):
+        response = client.open("/01/%0A123/10/%0Alot", method=method.upper())
+        assert response.status_code == 404
+        documented = operations[method]["responses"]["404"]["content"]
+        assert response.mimetype in documented
+
+
+def test_openapi_states_the_gtin_and_qualifier_syntax_the_resolver_accepts(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    gtin, cpv, lot, serial = document["paths"]["/01/{gtin}/22/{cpv}/10/{lot}/21/{serial}"][
+        "get"]["parameters"][:4]
+    assert re.fullmatch(gtin["schema"]["pattern"], "09506000134352")
+    assert not re.search(gtin["schema"]["pattern"], "9506000134")
+    allowed = lot["schema"]["pattern"]
+    assert lot["schema"] == cpv["schema"] == serial["schema"]
+    assert lot["schema"]["maxLength"] == QUALIFIER_MAX_LENGTH
+    printable = {chr(code) for code in range(32, 127)}
+    assert {char for char in printable if re.search(allowed, char)} == set(CHARSET_82)

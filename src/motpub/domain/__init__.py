@@ -5,6 +5,7 @@ from motpub.domain.code import Code, CodeChange
 from motpub.domain.engagement import Engagement, EngagementKind
 from motpub.domain.exhibition import Exhibition, ExhibitionItem
 from motpub.domain.item import Item, ItemStatus
+from motpub.domain.label_job import LabelJob
 from motpub.domain.rollup import (CodeHourRollup, DailyEngagementRollup, DailyVisitorRollup,
                                   EngagementRollup, ItemHourRollup, RollupWatermark,
                                   VisitorRollup, VisitRollup)
@@ -29,6 +30,7 @@ __all__ = [
     "Exhibition",
     "ExhibitionItem",
     "JobStatus",
+    "LabelJob",
     "MediaKind",
     "Rendition",
     "TranscodeJob",

@@ -17,6 +17,7 @@ from flask import Flask
 
 from motpub.queue import crontab
 from motpub.services.jobs import jobs_to_requeue
+from motpub.services.label_jobs import LabelWorker, build_label_sheet, label_jobs_to_requeue
 from motpub.services.rollups import roll_up_visits
 from motpub.services.transcoding import Worker, transcode_video
 from motpub.services.videos import abandon_uploads
@@ -34,6 +35,7 @@ class Tasks:
     clean_uploads: object
     delete_salts: object
     roll_up_visits: object
+    build_label_sheet: object
 
 
 def register_tasks(app: Flask) -> Tasks:
@@ -55,12 +57,28 @@ def register_tasks(app: Flask) -> Tasks:
             transcode_video_task.schedule((job_id,), delay=settings.job_retry_delay_s)
         return outcome
 
+    @queue.task(name="build_label_sheet")
+    def build_label_sheet_task(job_id: int) -> str:
+        outcome = build_label_sheet(LabelWorker(
+            session_factory=runtime.session_factory, storage=runtime.storage,
+            worker_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
+            lease_s=settings.job_lease_s, public_url=settings.public_url,
+            font_path=settings.cjk_font_path), job_id)
+        log.info("label job %s: %s", job_id, outcome)
+        if outcome == "retry":
+            build_label_sheet_task.schedule((job_id,), delay=settings.job_retry_delay_s)
+        return outcome
+
     @queue.periodic_task(crontab(minute="*"), name="sweep_jobs")
     def sweep_jobs() -> list[int]:
         with runtime.session_factory() as session, session.begin():
             job_ids = jobs_to_requeue(session, stale_queued_s=settings.job_lease_s * 5)
+            label_job_ids = label_jobs_to_requeue(session,
+                                                  stale_queued_s=settings.job_lease_s * 5)
         for job_id in job_ids:
             transcode_video_task(job_id)
+        for job_id in label_job_ids:
+            build_label_sheet_task(job_id)
         return job_ids
 
     @queue.periodic_task(crontab(minute="17"), name="clean_uploads")
@@ -81,7 +99,7 @@ def register_tasks(app: Flask) -> Tasks:
 
     return Tasks(transcode_video=transcode_video_task, sweep_jobs=sweep_jobs,
                  clean_uploads=clean_uploads, delete_salts=delete_salts,
-                 roll_up_visits=roll_up_visits_task)
+                 roll_up_visits=roll_up_visits_task, build_label_sheet=build_label_sheet_task)
 
 
 def run_worker(app: Flask, *, workers: int) -> None:

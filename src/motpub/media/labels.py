@@ -8,6 +8,7 @@ glyphs: the printer needs no font of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,8 +159,10 @@ def _draw_label(pdf: FPDF, label: Label, x: float, y: float, sheet: SheetTemplat
     pdf.cell(text_w, code_mm, label.code)
 
 
-def label_sheet(labels: list[Label], *, template: str, font_path: Path) -> bytes:
-    """A PDF of as many pages as the labels need, in order, left to right, top to bottom."""
+def label_sheet(labels: list[Label], *, template: str, font_path: Path,
+                on_label: Callable[[int], None] | None = None) -> bytes:
+    """A PDF of as many pages as the labels need, in order, left to right, top to bottom.
+    `on_label(done)` is called after each label, so a worker can report progress."""
     sheet = TEMPLATES[template]
     pdf = FPDF(unit="mm", format=sheet.page_mm)
     pdf.set_margin(0)
@@ -175,4 +178,6 @@ def label_sheet(labels: list[Label], *, template: str, font_path: Path) -> bytes
         row, column = divmod(slot, sheet.columns)
         _draw_label(pdf, label, sheet.left_mm + column * sheet.pitch_x_mm,
                     sheet.top_mm + row * sheet.pitch_y_mm, sheet)
+        if on_label is not None:
+            on_label(index + 1)
     return bytes(pdf.output())

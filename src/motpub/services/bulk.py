@@ -15,16 +15,21 @@ from motpub.services.errors import Invalid, ServiceError
 from motpub.services.inputs import Id, Input
 from motpub.services.items import ItemInput, create_item, parse, publish_item, \
     unpublish_item, update_item
+from motpub.services.spreadsheet import neutralize_cell, restore_cell
 
 FIELDS = ("title", "summary", "body")
 COLUMNS = ("slug", "status", "default_language",
            *(f"{field}_{lang}" for field in FIELDS for lang in LANGUAGES), "links")
 MAX_ROWS = 5000
 MAX_CODES_PER_ITEM = 50
+# One request once made 25,000 codes in 48 s on one web thread; a printer's batch is far less.
+MAX_CODES_PER_BATCH = 1000
 
 
 class CodeBatchInput(Input):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "description": f"At most {MAX_CODES_PER_BATCH} codes in all (item_ids × count); "
+                       "more is refused with 422 and nothing is created."})
     item_ids: list[Id] = Field(min_length=1, max_length=500)
     count: int = Field(default=1, ge=1, le=MAX_CODES_PER_ITEM)
     label: str = Field(default="", max_length=200)
@@ -44,13 +49,13 @@ def export_items_csv(session: Session) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for item in session.scalars(select(Item).order_by(Item.id)):
-        writer.writerow([
+        writer.writerow([neutralize_cell(cell) for cell in (
             item.slug, item.status.value, item.default_language,
             *(getattr(item, field).get(lang, "") for field in FIELDS for lang in LANGUAGES),
             "\n".join(" | ".join([link["url"], *(link["title"].get(lang, "")
                                                  for lang in LANGUAGES)])
                       for link in item.links),
-        ])
+        )])
     return buffer.getvalue()
 
 
@@ -80,7 +85,9 @@ def _read_rows(text: str) -> list[dict[str, str]]:
             "the first row must name the columns, among: " + ", ".join(COLUMNS)
             + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
     reader.fieldnames = header
-    rows = list(reader)
+    # Cells our export quoted against formula injection come back as they were written.
+    rows = [{name: restore_cell(value) if isinstance(value, str) else value
+             for name, value in row.items()} for row in reader]
     if len(rows) > MAX_ROWS:
         raise Invalid(f"at most {MAX_ROWS} rows at a time, got {len(rows)}")
     return rows
@@ -145,6 +152,10 @@ def issue_codes_batch(session: Session, item_ids: list[int], *, count: int = 1,
     """`count` new codes for each item, in the order given; unknown ids change nothing."""
     if not 1 <= count <= MAX_CODES_PER_ITEM:
         raise Invalid(f"count must be between 1 and {MAX_CODES_PER_ITEM}", field="count")
+    if len(item_ids) * count > MAX_CODES_PER_BATCH:
+        raise Invalid(f"at most {MAX_CODES_PER_BATCH} codes per request, asked for "
+                      f"{len(item_ids) * count} ({len(item_ids)} items × {count}); "
+                      "split the batch", field="count")
     items = {item.id: item for item in session.scalars(
         select(Item).where(Item.id.in_(item_ids)))} if item_ids else {}
     unknown = [item_id for item_id in item_ids if item_id not in items]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 
 from pydantic import ConfigDict, Field, StrictBool
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from motpub.domain import Code, CodeChange, Exhibition, ExhibitionItem, Item, ItemStatus
@@ -97,6 +97,17 @@ def history_titles(session: Session, changes: list[CodeChange]) -> dict[tuple[st
                                                  .where(model.id.in_(ids))):
                 titles[(kind, row_id)] = title
     return titles
+
+
+def codes_query(item_id: int) -> Select:
+    """An item's codes in the order they were issued, for a paged list."""
+    return select(Code).where(Code.item_id == item_id).order_by(Code.id)
+
+
+def history_query(code: Code) -> Select:
+    """The code's placements, newest first, for a paged list."""
+    return (select(CodeChange).where(CodeChange.code_id == code.id)
+            .order_by(CodeChange.changed_at.desc(), CodeChange.id.desc()))
 
 
 def code_history(session: Session, code: Code) -> list[CodeChange]:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, \
     model_validator
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from motpub.domain import Code, Exhibition, ExhibitionItem, Item
@@ -113,6 +113,11 @@ def get_exhibition(session: Session, exhibition_id: int) -> Exhibition:
     if exhibition is None:
         raise NotFound(f"no exhibition with id {exhibition_id}")
     return exhibition
+
+
+def exhibitions_query() -> Select:
+    """Every exhibition, newest first, for a paged list."""
+    return select(Exhibition).order_by(Exhibition.id.desc())
 
 
 def list_exhibitions(session: Session) -> list[Exhibition]:

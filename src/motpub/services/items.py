@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from motpub.domain import LANGUAGES, Item, ItemStatus
@@ -197,6 +197,15 @@ def get_item(session: Session, item_id: int) -> Item:
     if item is None:
         raise NotFound(f"no item with id {item_id}")
     return item
+
+
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 2**31 - 1
+
+
+def items_query() -> Select:
+    """Every item, newest first, for a paged list."""
+    return select(Item).order_by(Item.id.desc())
 
 
 def list_items(session: Session, *, limit: int = 200, offset: int = 0) -> list[Item]:

@@ -28,14 +28,29 @@ def exhibition_labels(exhibition: Exhibition, *, public_url: str) -> list[Label]
     return labels
 
 
-def exhibition_label_sheet(exhibition: Exhibition, *, template: str, public_url: str,
-                           font_path: Path | None = None) -> bytes:
+def check_template(template: str) -> str:
     if template not in TEMPLATES:
         raise Invalid(f"template must be one of {', '.join(TEMPLATES)}, got {template!r}",
                       field="template")
+    return template
+
+
+def printable_labels(exhibition: Exhibition, *, template: str,
+                     public_url: str) -> list[Label]:
+    """The labels of a sheet about to be printed; 422 for an unknown template or nothing
+    to print."""
+    check_template(template)
     labels = exhibition_labels(exhibition, public_url=public_url)
     if not labels:
         raise Invalid("nothing to print: the exhibition and its items have no enabled codes")
+    return labels
+
+
+def exhibition_label_sheet(exhibition: Exhibition, *, template: str, public_url: str,
+                           font_path: Path | None = None,
+                           labels: list[Label] | None = None) -> bytes:
+    if labels is None:
+        labels = printable_labels(exhibition, template=template, public_url=public_url)
     try:
         font = find_cjk_font(font_path)
     except FontMissing as error:

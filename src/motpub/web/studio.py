@@ -24,6 +24,7 @@ from motpub.web.api.videos import video_json
 from motpub.web.context import db, runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE, SessionUser, limiter
 from motpub.web.forms import ButtonForm, CodeForm, ImportForm, ItemForm, LoginForm
+from motpub.web.paging import page_link, requested_page
 from motpub.web.public import _media_sources, public_csp, render_item_html
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -100,8 +101,9 @@ def choose_language(language: str):
 @bp.get("/")
 @editor_required
 def items():
-    return render_template("studio/items.html", items=item_service.list_items(db()),
-                           button=ButtonForm(), import_form=ImportForm())
+    page = requested_page("page", item_service.items_query())
+    return render_template("studio/items.html", items=page.rows, page=page,
+                           page_link=page_link, button=ButtonForm(), import_form=ImportForm())
 
 
 def _save(form: ItemForm, item=None):
@@ -147,7 +149,8 @@ def item(item_id: int):
     return render_template(
         "studio/item.html", form=form, item=item, button=ButtonForm(), code_form=CodeForm(),
         stats=item_stats(db(), item.id), public_url=settings().public_url,
-        code_url=code_service.code_url, videos=[video_json(video) for video in item.videos],
+        codes=requested_page("codes_page", code_service.codes_query(item.id)),
+        page_link=page_link, code_url=code_service.code_url, videos=[video_json(video) for video in item.videos],
         video_urls=_video_url_templates(),
     ), 422 if form.errors or form.form_errors else 200
 

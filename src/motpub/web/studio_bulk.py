@@ -10,6 +10,7 @@ from motpub.services import items as item_service
 from motpub.services.errors import ServiceError
 from motpub.web.context import db
 from motpub.web.forms import ButtonForm, ImportForm
+from motpub.web.paging import page_link, requested_page
 from motpub.web.studio import bp, editor_required
 
 MAX_CSV_BYTES = 5 * 2**20
@@ -24,8 +25,10 @@ def import_items():
         problems = _import(form.file.data.read(MAX_CSV_BYTES + 1))
         if not problems:
             return redirect(url_for("studio.items"))
-    return render_template("studio/items.html", items=item_service.list_items(db()),
-                           button=ButtonForm(), import_form=form, problems=problems), 422
+    page = requested_page("page", item_service.items_query())
+    return render_template("studio/items.html", items=page.rows, page=page,
+                           page_link=page_link, button=ButtonForm(), import_form=form,
+                           problems=problems), 422
 
 
 def _import(raw: bytes) -> list[tuple[int, str]]:

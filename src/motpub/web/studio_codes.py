@@ -11,6 +11,7 @@ from motpub.services.exhibitions import item_ids_for_slugs
 from motpub.services.items import parse
 from motpub.web.context import db, settings
 from motpub.web.forms import PlacementForm
+from motpub.web.paging import page_link, requested_page
 from motpub.web.studio import bp, editor_required
 
 
@@ -40,9 +41,9 @@ def placement(value: str):
     elif form.validate_on_submit() and _save(form, code):
         flash(_("Saved."), "ok")
         return redirect(url_for("studio.placement", value=code.code))
-    history = code_service.code_history(db(), code)
+    history = requested_page("page", code_service.history_query(code))
     return render_template(
-        "studio/code.html", code=code, form=form, history=history,
-        titles=code_service.history_titles(db(), history),
+        "studio/code.html", code=code, form=form, history=history.rows, page=history,
+        page_link=page_link, titles=code_service.history_titles(db(), history.rows),
         url=code_service.code_url(settings().public_url, code.code),
     ), 422 if form.errors or form.form_errors else 200

@@ -11,17 +11,22 @@ from motpub.services import exhibitions as exhibition_service
 from motpub.services import items as item_service
 from motpub.services.codes import code_url
 from motpub.services.errors import ServiceError
+from motpub.services import label_jobs
 from motpub.services.items import parse
+from motpub.services.labels import printable_labels
+from motpub.web.api.label_jobs import start_label_job
 from motpub.web.context import db, settings
 from motpub.web.forms import ButtonForm, CodeForm, ExhibitionForm
+from motpub.web.paging import page_link, requested_page
 from motpub.web.studio import bp, editor_required
 
 
 @bp.get("/exhibitions")
 @editor_required
 def exhibitions():
-    return render_template("studio/exhibitions.html",
-                           exhibitions=exhibition_service.list_exhibitions(db()))
+    page = requested_page("page", exhibition_service.exhibitions_query())
+    return render_template("studio/exhibitions.html", exhibitions=page.rows, page=page,
+                           page_link=page_link)
 
 
 def _save(form: ExhibitionForm, exhibition=None):
@@ -100,3 +105,25 @@ def delete_exhibition(exhibition_id: int):
         db().commit()
         flash(_("Exhibition deleted; its items are kept."), "ok")
     return redirect(url_for("studio.exhibitions"))
+
+
+@bp.get("/exhibitions/<int:exhibition_id>/labels/<template>")
+@editor_required
+def labels(exhibition_id: int, template: str):
+    """A small sheet downloads at once; a large one is built by a worker while the editor
+    watches its progress."""
+    exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
+    found = printable_labels(exhibition, template=template, public_url=settings().public_url)
+    if len(found) <= settings().max_direct_labels:
+        return redirect(url_for("api.exhibition_labels", exhibition_id=exhibition.id,
+                                template=template))
+    job = start_label_job(exhibition, template, len(found))
+    return redirect(url_for("studio.label_job", job_id=job.id))
+
+
+@bp.get("/label-jobs/<int:job_id>")
+@editor_required
+def label_job(job_id: int):
+    job = label_jobs.get_label_job(db(), job_id)
+    return render_template("studio/label_job.html", job=job,
+                           exhibition=exhibition_service.get_exhibition(db(), job.exhibition_id))

@@ -90,4 +90,4 @@ def _unauthorized_challenge(response):
 
 
 from motpub.web.api import (  # noqa: E402,F401
-    analytics, bulk, codes, exhibitions, items, openapi, videos)
+    analytics, bulk, codes, exhibitions, items, label_jobs, openapi, videos)

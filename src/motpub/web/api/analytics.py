@@ -7,6 +7,7 @@ from flask import Response, jsonify, request
 
 from motpub.services import analytics
 from motpub.services.errors import Invalid
+from motpub.services.spreadsheet import neutralize_cell
 from motpub.web.api import bp, can_read_analytics, requires
 from motpub.web.context import db, runtime
 
@@ -55,7 +56,7 @@ def analytics_export():
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["empty"])
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: neutralize_cell(value) for key, value in row.items()} for row in rows)
     response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")  # BOM for Excel
     response.headers["Content-Disposition"] = f'attachment; filename="motpub-{view}.csv"'
     return response

@@ -5,9 +5,10 @@ from flask import Response, jsonify, request
 from motpub.domain import Exhibition
 from motpub.services import exhibitions as exhibition_service
 from motpub.services.items import parse
-from motpub.services.labels import exhibition_label_sheet
+from motpub.services.labels import exhibition_label_sheet, printable_labels
 from motpub.web.api import bp, can_edit, can_see_stats, json_body, requires
 from motpub.web.api.codes import code_json, new_code_label
+from motpub.web.api.label_jobs import queued_label_sheet
 from motpub.web.context import db, settings
 
 
@@ -94,9 +95,12 @@ def create_exhibition_code(exhibition_id: int):
 def exhibition_labels(exhibition_id: int):
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
     template = request.args.get("template", "a4-8")
+    labels = printable_labels(exhibition, template=template, public_url=settings().public_url)
+    if len(labels) > settings().max_direct_labels:
+        return queued_label_sheet(exhibition, template, len(labels))
     pdf = exhibition_label_sheet(exhibition, template=template,
                                  public_url=settings().public_url,
-                                 font_path=settings().cjk_font_path)
+                                 font_path=settings().cjk_font_path, labels=labels)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="motpub-{exhibition.slug}-{template}.pdf"')

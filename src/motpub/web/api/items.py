@@ -4,8 +4,8 @@ from flask import jsonify, request
 
 from motpub.domain import Item
 from motpub.services import items as item_service
+from motpub.services.errors import Invalid
 from motpub.services.gs1 import digital_link_uri
-from motpub.services.inputs import MAX_ID
 from motpub.services.scans import item_stats
 from motpub.web.api import bp, can_edit, can_see_stats, json_body, requires
 from motpub.web.context import db, runtime, settings
@@ -40,11 +40,26 @@ def create_item():
     return jsonify(item_json(item)), 201
 
 
+def _bounded_arg(name: str, default: int, minimum: int, maximum: int) -> int:
+    """A whole-number query argument within the bounds the OpenAPI document states; an
+    offset past what SQLite's 64-bit integers hold used to fail the query with a 500."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(f"{name} must be a whole number", field=name) from None
+    if not minimum <= value <= maximum:
+        raise Invalid(f"{name} must be between {minimum} and {maximum}", field=name)
+    return value
+
+
 @bp.get("/items")
 @requires(can_edit)
 def list_items():
-    limit = min(max(request.args.get("limit", 100, type=int), 1), 500)
-    offset = min(max(request.args.get("offset", 0, type=int), 0), MAX_ID)
+    limit = _bounded_arg("limit", 100, 1, item_service.MAX_PAGE_SIZE)
+    offset = _bounded_arg("offset", 0, 0, item_service.MAX_OFFSET)
     found = item_service.list_items(db(), limit=limit, offset=offset)
     return jsonify({"items": [item_json(item) for item in found],
                     "total": item_service.count_items(db())})

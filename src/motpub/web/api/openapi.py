@@ -7,9 +7,11 @@ from functools import cache
 
 from flask import jsonify
 
-from motpub.services.items import ItemInput, ItemPatch
+from motpub.services.items import MAX_OFFSET, MAX_PAGE_SIZE, ItemInput, ItemPatch
+from motpub.services.videos import AUDIO_TYPES, VIDEO_TYPES
 from motpub.web.api import bp, openapi_gs1
 from motpub.web.api.openapi_bounds import bound_integers
+from motpub.web.context import settings
 
 
 def _ref(name: str) -> dict:
@@ -98,6 +100,13 @@ def _qr_path(mimetype: str) -> dict:
     }}
 
 
+def _page_parameters() -> list[dict]:
+    return [{"name": "limit", "in": "query", "schema": {
+                "type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 100}},
+            {"name": "offset", "in": "query", "schema": {
+                "type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}}]
+
+
 def _item_action(summary: str) -> dict:
     return {"post": {"summary": summary, "parameters": [_ITEM_ID],
                      "responses": {**_ok("the item", _ref("Item")), **_errors(401, 403, 404)}}}
@@ -116,11 +125,7 @@ def build_document() -> dict:
     for schema in list(schemas.values()):
         schemas.update(schema.pop("$defs", {}))
     schemas["Item"] = _ITEM
-    schemas["UploadRequest"] = {
-        "type": "object", "required": ["filename", "size_bytes", "content_type"],
-        "properties": {"language": {"type": ["string", "null"], "enum": ["zh", "en", None]},
-                       "filename": {"type": "string"}, "size_bytes": {"type": "integer"},
-                       "content_type": {"type": "string"}}}
+    schemas["UploadRequest"] = _upload_request()
     schemas["Upload"] = {
         "type": "object", "required": ["video_id", "upload"],
         "properties": {"video_id": {"type": "integer"}, "upload": {
@@ -186,12 +191,10 @@ def build_document() -> dict:
     paths = {
         "/items": {
             "get": {"summary": "List items, newest first",
-                    "parameters": [
-                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "offset", "in": "query", "schema": {"type": "integer"}}],
+                    "parameters": _page_parameters(),
                     "responses": {**_ok("items", {"type": "object", "properties": {
                         "items": {"type": "array", "items": _ref("Item")},
-                        "total": {"type": "integer"}}}), **_errors(401, 403)}},
+                        "total": {"type": "integer"}}}), **_errors(401, 403, 422)}},
             "post": {"summary": "Create a draft item",
                      "requestBody": {"required": True, **_json(_ref("ItemInput"))},
                      "responses": {**_ok("the new item", _ref("Item"), "201"),
@@ -250,10 +253,14 @@ def build_document() -> dict:
                                   "responses": _ok("OpenAPI 3 document", {"type": "object"})}},
     }
     paths.update(exhibition_parts.paths())
+    _document_body_limit(paths)
     paths.update(openapi_gs1.paths())
     return bound_integers({
         "openapi": "3.1.0",
-        "info": {"title": "motpub API", "version": "1"},
+        "info": {"title": "motpub API", "version": "1",
+                 "description": "A request body larger than MOTPUB_MAX_REQUEST_BYTES (1 MiB "
+                                "by default) is refused with 413; the file parts of an "
+                                "upload have their own limit, the part size of the plan."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": paths,
@@ -265,6 +272,39 @@ def build_document() -> dict:
     })
 
 
+def _upload_request() -> dict:
+    types = sorted(VIDEO_TYPES | AUDIO_TYPES)
+    return {
+        "type": "object", "required": ["filename", "size_bytes", "content_type"],
+        "properties": {
+            "language": {"type": ["string", "null"], "enum": ["zh", "en", None]},
+            "filename": {"type": "string", "minLength": 1, "maxLength": 255,
+                         "pattern": r"\S"},
+            "size_bytes": {"type": "integer", "minimum": 1,
+                           "description": "at most MOTPUB_MAX_UPLOAD_BYTES"},
+            "content_type": {"type": "string", "enum": types,
+                             "description": "a video or audio type; parameters after `;` "
+                                            "and letter case are ignored"}}}
+
+
+def _document_body_limit(paths: dict) -> None:
+    """Every operation that takes a body may be refused with 413 for its size."""
+    for operations in paths.values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["responses"].setdefault("413", {"$ref": "#/components/responses/Error"})
+
+
+def _with_settings(document: dict) -> dict:
+    """The cached document with this deployment's configured limits filled in."""
+    schemas = dict(document["components"]["schemas"])
+    upload = schemas["UploadRequest"]
+    size = {**upload["properties"]["size_bytes"], "maximum": settings().max_upload_bytes}
+    schemas["UploadRequest"] = {**upload, "properties": {**upload["properties"],
+                                                         "size_bytes": size}}
+    return {**document, "components": {**document["components"], "schemas": schemas}}
+
+
 @bp.get("/openapi.json")
 def openapi_document():
-    return jsonify(build_document())
+    return jsonify(_with_settings(build_document()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from motpub.media.labels import TEMPLATES
-from motpub.services.bulk import COLUMNS, CodeBatchInput
+from motpub.services.bulk import COLUMNS, MAX_CODES_PER_BATCH, MAX_ROWS, CodeBatchInput
 from motpub.services.exhibitions import ExhibitionInput, ExhibitionItemsInput, ExhibitionPatch
 from motpub.services.printing import MAX_MODULE_MM, MIN_CONTRAST, MIN_MODULE_MM
 from motpub.web.api.openapi import _errors, _json, _ok, _ref
@@ -12,6 +12,25 @@ _EXHIBITION_ID = {"name": "exhibition_id", "in": "path", "required": True,
                   "schema": {"type": "integer"}}
 _LOCALIZED = {"type": "object", "properties": {"zh": {"type": "string"},
                                                "en": {"type": "string"}}}
+
+_JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_LABEL_JOB = {
+    "type": "object",
+    "required": ["id", "exhibition_id", "template", "status", "progress", "label_count",
+                 "error", "status_url", "pdf_url"],
+    "properties": {
+        "id": {"type": "integer"}, "exhibition_id": {"type": "integer"},
+        "template": {"type": "string", "enum": list(TEMPLATES)},
+        "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "label_count": {"type": "integer"},
+        "error": {"type": ["string", "null"]},
+        "status_url": {"type": "string"},
+        "pdf_url": {"type": ["string", "null"], "description": "set once the job succeeded"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "finished_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
 
 PRINT_OPTIONS = [
     {"name": "module_mm", "in": "query", "description": "module size in mm (PDF, SVG; PNG "
@@ -52,6 +71,7 @@ def schemas() -> dict:
     for schema in list(found.values()):
         found.update(schema.pop("$defs", {}))
     found["Exhibition"] = _EXHIBITION
+    found["LabelJob"] = _LABEL_JOB
     return found
 
 
@@ -100,13 +120,33 @@ def paths() -> dict:
                     "parameters": [_EXHIBITION_ID, {
                         "name": "template", "in": "query", "schema": {
                             "type": "string", "enum": list(TEMPLATES), "default": "a4-8"}}],
+                    "description": "Sheets of up to MOTPUB_MAX_DIRECT_LABELS labels (200 by "
+                                   "default) are answered at once; larger ones are built by "
+                                   "a worker: 202 with the label job (Location: its status "
+                                   "URL), whose pdf_url serves the sheet once it succeeded.",
                     "responses": {"200": {"description": "the sheets",
                                           "content": {"application/pdf": {}}},
+                                  **_ok("a label job building the sheets", _ref("LabelJob"),
+                                        "202"),
                                   **_errors(401, 403, 404, 422, 503)}},
+        },
+        "/label-jobs/{job_id}": {
+            "get": {"summary": "A label job's status and progress", "parameters": [_JOB_ID],
+                    "responses": {**_ok("the label job", _ref("LabelJob")),
+                                  **_errors(401, 403, 404)}},
+        },
+        "/label-jobs/{job_id}/labels.pdf": {
+            "get": {"summary": "The sheets a label job built; 409 until it succeeded",
+                    "parameters": [_JOB_ID],
+                    "responses": {"200": {"description": "the sheets",
+                                          "content": {"application/pdf": {}}},
+                                  **_errors(401, 403, 404, 409)}},
         },
         "/items/import": {
             "post": {"summary": "Create or update (by slug) items from CSV; all rows or none",
-                     "description": "Columns: " + ", ".join(COLUMNS),
+                     "description": "Columns: " + ", ".join(COLUMNS) + f"; at most "
+                                    f"{MAX_ROWS} rows, in UTF-8. A leading ' before =, +, "
+                                    "-, @, tab or CR (as the export writes) is taken off.",
                      "requestBody": {"required": True, "content": {
                          "text/csv": {}, "multipart/form-data": {"schema": {
                              "type": "object", "properties": {
@@ -125,6 +165,8 @@ def paths() -> dict:
         },
         "/codes/batch": {
             "post": {"summary": "Issue `count` codes for each item; unknown ids change nothing",
+                     "description": f"At most {MAX_CODES_PER_BATCH} codes per request "
+                                    "(item_ids × count), else 422 and nothing is created.",
                      "requestBody": {"required": True, **_json(_ref("CodeBatchInput"))},
                      "responses": {**_ok("the new codes", {"type": "object", "properties": {
                          "codes": {"type": "array", "items": _ref("Code")}}}, "201"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from motpub.services.gs1 import QUALIFIERS
+from motpub.services.gs1 import QUALIFIER_MAX_LENGTH, QUALIFIERS
 
 ROOT_SERVER = [{"url": "/"}]
 
@@ -36,6 +36,12 @@ _QUERY = [
 
 _ERROR = {"description": "an error", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
+# A path the router cannot read as a Digital Link at all (a control character in a segment,
+# which no route matches) is answered by the site's bilingual not-found page, as for a
+# visitor's browser; a well-formed link with no published item is answered in JSON.
+_NOT_FOUND = {"description": "no published item has the GTIN (JSON), or the path is no "
+                             "Digital Link at all (the bilingual HTML page)",
+              "content": {**_ERROR["content"], "text/html": {"schema": {"type": "string"}}}}
 
 
 def _resolver_operations(path_parameters: list[dict]) -> dict:
@@ -52,27 +58,35 @@ def _resolver_operations(path_parameters: list[dict]) -> dict:
                 "307": {"description": "to the chosen link; other query parameters are passed "
                                        "on; Link header points to the linkset"},
                 "200": {"description": "the linkset", "content": linkset_content},
-                "400": _ERROR, "404": _ERROR},
+                "400": _ERROR, "404": _NOT_FOUND},
         },
         "options": {"summary": "CORS preflight", "security": [],
                     "parameters": path_parameters,
-                    "responses": {"204": {"description": "allowed methods and headers"}}},
+                    "responses": {"204": {"description": "allowed methods and headers"},
+                                  "404": _NOT_FOUND}},
     }
 
 
-def _parameter(name: str, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"},
-            "description": description}
+# What the resolver accepts (anything else is a 400 with the reason): a GTIN of 8, 12, 13 or
+# 14 digits, and qualifiers of 1 to 20 characters of GS1's set 82.
+_GTIN_SCHEMA = {"type": "string", "pattern": "^(?:[0-9]{8}|[0-9]{12,14})$"}
+_QUALIFIER_SCHEMA = {"type": "string", "minLength": 1, "maxLength": QUALIFIER_MAX_LENGTH,
+                     "pattern": "^[!\"%&'()*+,\\-./0-9:;<=>?A-Z_a-z]+$"}
+
+
+def _parameter(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "path", "required": True,
+            "schema": schema or {"type": "string"}, "description": description}
 
 
 def paths() -> dict:
-    gtin = _parameter("gtin", "GTIN-8, -12, -13 or -14 with its check digit")
+    gtin = _parameter("gtin", "GTIN-8, -12, -13 or -14 with its check digit", _GTIN_SCHEMA)
     documented: dict = {}
     for size in range(len(QUALIFIERS) + 1):
         for chosen in combinations(QUALIFIERS, size):
             path = "/01/{gtin}" + "".join(f"/{ai}/{{{_PARAMETER_NAMES[ai]}}}" for ai in chosen)
-            parameters = [gtin, *(_parameter(_PARAMETER_NAMES[ai], QUALIFIERS[ai])
-                                  for ai in chosen)]
+            parameters = [gtin, *(_parameter(_PARAMETER_NAMES[ai], QUALIFIERS[ai],
+                                             _QUALIFIER_SCHEMA) for ai in chosen)]
             documented[path] = _resolver_operations(parameters)
     documented["/.well-known/gs1resolver"] = {
         "servers": ROOT_SERVER,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from motpub.services.captions import MAX_CAPTION_BYTES
+from motpub.services.videos import MAX_PARTS
 from motpub.web.api.openapi import _ITEM_ID, _errors, _json, _ok, _ref
 
 _VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -56,10 +58,13 @@ def paths() -> dict:
                      "parameters": [_VIDEO_ID],
                      "requestBody": {"required": True, **_json({
                          "type": "object", "required": ["parts"], "properties": {
-                             "parts": {"type": "array", "items": {
+                             "parts": {"type": "array", "minItems": 1,
+                                       "maxItems": MAX_PARTS, "items": {
                                  "type": "object", "required": ["number", "etag"],
-                                 "properties": {"number": {"type": "integer"},
-                                                "etag": {"type": "string"}}}}}})},
+                                 "properties": {"number": {"type": "integer", "minimum": 1,
+                                                           "maximum": MAX_PARTS},
+                                                "etag": {"type": "string",
+                                                         "minLength": 1}}}}}})},
                      "responses": {**_ok("queued", _ref("Video"), "202"),
                                    # 507/503: the server's storage failed; completing again
                                    # goes on where the assembly stopped.
@@ -91,7 +96,9 @@ def paths() -> dict:
                          "schema": {"type": "object", "required": ["language", "file"],
                                     "properties": {
                                         "language": {"type": "string", "enum": ["zh", "en"]},
-                                        "file": {"type": "string", "format": "binary"}}}}}},
+                                        "file": {"type": "string", "format": "binary",
+                                                 "description": "SRT or WebVTT in UTF-8, "
+                                                 f"at most {MAX_CAPTION_BYTES} bytes"}}}}}},
                      "responses": {**_ok("the caption", {"type": "object", "properties": {
                          "language": {"type": "string"}, "url": {"type": "string"}}}, "201"),
                          **_errors(400, 401, 403, 404, 409, 413, 422)}},
@@ -100,7 +107,8 @@ def paths() -> dict:
             "delete": {"summary": "Remove the captions in one language",
                        "parameters": [_VIDEO_ID, {"name": "language", "in": "path",
                                                   "required": True,
-                                                  "schema": {"type": "string"}}],
+                                                  "schema": {"type": "string",
+                                                             "enum": ["zh", "en"]}}],
                        "responses": {"204": {"description": "deleted"},
                                      **_errors(401, 403, 404)}},
         },

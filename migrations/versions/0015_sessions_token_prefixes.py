@@ -5,7 +5,7 @@ it matches: changing the password, deactivating the user or logging out moves it
 token keeps its first characters (its prefix) so lists can tell tokens apart and a token
 can be revoked by them; tokens made before have none.
 
-Revision ID: 0015_a_sessions_token_prefixes
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-03 11:30:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0015_a_sessions_token_prefixes'
+revision = '0015'
 down_revision = '0014'
 branch_labels = None
 depends_on = None
