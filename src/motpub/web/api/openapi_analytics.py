@@ -44,13 +44,19 @@ def paths() -> dict:
             "name": "interval", "in": "query",
             "schema": {"type": "string", "enum": ["hour", "day", "week"], "default": "day"}}),
         "/analytics/breakdown": _analytics("Scans and visitors per key", _rows({
-            "key": {}, "label": {}, "scans": {"type": "integer"},
+            "key": {"type": ["string", "integer"],
+                    "description": "the value broken down by: an item id, a printed code, "
+                                   "a language, a venue hour, ..."},
+            "label": {"type": ["string", "integer"]}, "scans": {"type": "integer"},
             "visitors": {"type": "integer"}}), {
             "name": "by", "in": "query", "schema": {"type": "string", "enum": [
                 "item", "code", "language", "device", "os", "browser", "in_app", "country",
                 "hour", "weekday_hour"], "default": "item"},
             "description": "hour: venue hour 0-23; weekday_hour: \"1-09\" is Monday 09:00, "
-                           "\"7-23\" Sunday 23:00; code: per placement, labelled"}),
+                           "\"7-23\" Sunday 23:00; code: per placement, keyed by the printed "
+                           "code (as /codes/{code} takes it), labelled with the code's "
+                           "placement label (may be empty); item: keyed by item id, "
+                           "labelled with its title"}),
         "/analytics/export.csv": {"get": {
             "summary": "Any analytics view as CSV",
             "parameters": [*_ANALYTICS_FILTERS, {
