@@ -79,13 +79,13 @@ def _cli(env: dict, *args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
-def _api_token(data_dir: Path, email: str) -> str:
+def _api_token(data_dir: Path, email: str, database_url: str | None = None) -> str:
     """A token for the tests' API calls, made in-process to spare one more CLI start-up
     (`motpub tokens create` does the same through the same service)."""
     from motpub.database import make_engine, make_session_factory
     from motpub.services.users import create_token, find_user
 
-    engine = make_engine(f"sqlite:///{data_dir / 'motpub.db'}")
+    engine = make_engine(database_url or f"sqlite:///{data_dir / 'motpub.db'}")
     try:
         with make_session_factory(engine)() as session:
             token = create_token(session, find_user(session, email))
@@ -108,9 +108,10 @@ def stop_process(process: subprocess.Popen, name: str, log_path: Path) -> None:
 
 
 @contextlib.contextmanager
-def running_server(root: Path, **settings: str) -> Iterator[Server]:
-    """`motpub serve` on a free loopback port with a data directory under `root`, its
-    environment's MOTPUB_* replaced by `settings`, and an editor with an API token."""
+def running_server(root: Path, *, workers: int = 1, **settings: str) -> Iterator[Server]:
+    """`motpub serve` with `workers` web processes on a free loopback port with a data
+    directory under `root`, its environment's MOTPUB_* replaced by `settings`, and an
+    editor with an API token."""
     if not MOTPUB.exists():
         pytest.fail(f"{MOTPUB} is missing: install the project into .venv first")
     data_dir = root / "data"
@@ -126,7 +127,7 @@ def running_server(root: Path, **settings: str) -> Iterator[Server]:
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [str(MOTPUB), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", "1"],
+             "--workers", str(workers)],
             env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
     try:
@@ -141,7 +142,7 @@ def running_server(root: Path, **settings: str) -> Iterator[Server]:
             time.sleep(0.1)
         _cli(env, "users", "create", EDITOR_EMAIL, "--role", "editor", "--password-stdin",
              stdin=EDITOR_PASSWORD + "\n")
-        token = _api_token(data_dir, EDITOR_EMAIL)
+        token = _api_token(data_dir, EDITOR_EMAIL, settings.get("MOTPUB_DATABASE_URL"))
         yield Server(url=url, port=port, data_dir=data_dir, env=env, email=EDITOR_EMAIL,
                      password=EDITOR_PASSWORD, token=token)
     finally:

@@ -19,13 +19,22 @@ _ANALYTICS_FILTERS = [
 ]
 
 
+# The promise tests/e2e/test_analytics_freshness.py keeps, with two web processes.
+FRESHNESS = ("Figures are exact and at most a second behind: every scan, view and engagement "
+             "beacon answered before this request started is counted when the request comes "
+             "at least one second after it. Each web process writes the visits it served "
+             "about 50 ms later (a group write); a read first writes those of the process "
+             "that answers it, so only another process's last moment can be missing.")
+
+
 def _rows(properties: dict) -> dict:
     return {"type": "object", "properties": {"rows": {"type": "array", "items": {
         "type": "object", "properties": properties}}}}
 
 
 def _analytics(summary: str, schema: dict, *extra: dict) -> dict:
-    return {"get": {"summary": summary, "parameters": [*_ANALYTICS_FILTERS, *extra],
+    return {"get": {"summary": summary, "description": FRESHNESS,
+                    "parameters": [*_ANALYTICS_FILTERS, *extra],
                     "responses": {**_ok(summary, schema), **_errors(401, 403, 422)}}}
 
 
@@ -58,7 +67,7 @@ def paths() -> dict:
                            "placement label (may be empty); item: keyed by item id, "
                            "labelled with its title"}),
         "/analytics/export.csv": {"get": {
-            "summary": "Any analytics view as CSV",
+            "summary": "Any analytics view as CSV", "description": FRESHNESS,
             "parameters": [*_ANALYTICS_FILTERS, {
                 "name": "view", "in": "query", "schema": {
                     "type": "string", "enum": ["summary", "timeseries", "breakdown"]}}],
