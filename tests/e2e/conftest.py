@@ -80,13 +80,13 @@ def _cli(env: dict, *args: str, stdin: str | None = None) -> str:
     return result.stdout
 
 
-def _api_token(data_dir: Path, email: str) -> str:
+def _api_token(data_dir: Path, email: str, database_url: str | None = None) -> str:
     """A token for the tests' API calls, made in-process to spare one more CLI start-up
     (`motpub tokens create` does the same through the same service)."""
     from motpub.database import make_engine, make_session_factory
     from motpub.services.users import create_token, find_user
 
-    engine = make_engine(f"sqlite:///{data_dir / 'motpub.db'}")
+    engine = make_engine(database_url or f"sqlite:///{data_dir / 'motpub.db'}")
     try:
         with make_session_factory(engine)() as session:
             token = create_token(session, find_user(session, email))
@@ -144,7 +144,7 @@ def running_server(root: Path, *, web_workers: int = 1, queue_worker: bool = Fal
             time.sleep(0.1)
         _cli(env, "users", "create", EDITOR_EMAIL, "--role", "editor", "--password-stdin",
              stdin=EDITOR_PASSWORD + "\n")
-        token = _api_token(data_dir, EDITOR_EMAIL)
+        token = _api_token(data_dir, EDITOR_EMAIL, settings.get("MOTPUB_DATABASE_URL"))
         yield Server(url=url, port=port, data_dir=data_dir, env=env, email=EDITOR_EMAIL,
                      password=EDITOR_PASSWORD, token=token, pid=process.pid)
     finally:

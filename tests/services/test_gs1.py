@@ -16,10 +16,10 @@ from motpub.services.gs1 import (
     parse_digital_link,
 )
 from motpub.services.resolver import (
-    choose_link,
     forwarded_query,
     item_links,
     linkset,
+    matching_links,
     redirect_target,
 )
 
@@ -146,11 +146,17 @@ def test_item_links_offer_the_page_in_each_language_and_the_media_that_is_ready(
     assert all(one.title and one.hreflang and one.media_type == "text/html" for one in links)
 
 
-def test_choose_link_prefers_the_language_then_the_first():
-    links = item_links(_item(), DigitalLink(GTIN), public_url="https://m.example")
-    assert choose_link(links, "pip", "en").hreflang == ("en",)
-    assert choose_link(links, "pip", "fr").hreflang == ("zh",)
-    assert choose_link(links, "relatedVideo", "en") is None
+def test_matching_links_are_those_in_the_language_else_the_first_of_the_type():
+    item = _item(links=[{"url": "https://example.org/more", "title": {"en": "More"}}])
+    links = item_links(item, DigitalLink(GTIN), public_url="https://m.example")
+    # The page and the editor's English link are both gs1:pip in English: no single best.
+    assert [one.href for one in matching_links(links, "pip", "en")] == [
+        "https://m.example/i/bronze-ding?lang=en", "https://example.org/more"]
+    assert [one.hreflang for one in matching_links(links, "pip", "zh")] == [("zh",)]
+    assert [one.hreflang for one in matching_links(links, "pip", "fr")] == [("zh",)]
+    assert len(matching_links(links, "defaultLink", "en")) == 1
+    assert len(matching_links(links, "defaultLinkMulti", "en")) == 1
+    assert matching_links(links, "relatedVideo", "en") == []
 
 
 def test_linkset_groups_links_under_vocabulary_uris():

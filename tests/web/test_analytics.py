@@ -138,15 +138,16 @@ def test_figures_match_the_known_mix(app, client, api, analyst_token, stage):
     assert breakdown("item", language="en") == {item_a["id"]: (1, 1), item_b["id"]: (1, 1)}
     assert breakdown("browser") == {"WeChat Browser": (3, 1), "Chrome": (2, 2)}
     assert breakdown("country") == {"GB": (2, 2), "": (3, 1)}
-    codes = breakdown("code")
-    assert sorted(codes.values()) == [(1, 1), (4, 2)]
+    # Codes are keyed by their printed code, as /api/v1/codes/<code> addresses them.
+    assert breakdown("code") == {code_a: (4, 2), code_b: (1, 1)}
+    assert breakdown("code", code=code_b) == {code_b: (1, 1)}
     # 18 May 2026 was a Monday; 00:30 on the 19th is Tuesday's first hour.
     assert breakdown("weekday_hour") == {"1-10": (1, 1), "1-11": (1, 1), "1-12": (1, 1),
                                          "1-23": (1, 1), "2-00": (1, 1)}
     assert breakdown("item", exhibition_id="7") == {item_a["id"]: (2, 2)}
     assert breakdown("item", code="nosuchcode") == {}
-    assert analyst.get("/analytics/breakdown", query_string={
-        **both, "by": "code"}).get_json()["rows"][0]["label"].startswith(code_a)
+    assert [(row["key"], row["label"]) for row in analyst.get("/analytics/breakdown", query_string={
+        **both, "by": "code"}).get_json()["rows"]] == [(code_a, "Hall 1"), (code_b, "Hall 1")]
 
     by_exhibition = analyst.get("/analytics/summary",
                                 query_string={**may18, "exhibition_id": 7}).get_json()
@@ -172,9 +173,9 @@ def test_figures_match_the_known_mix(app, client, api, analyst_token, stage):
         assert analytics.scan_series(session, filters, "day", "item",
                                      [item_a["id"], item_b["id"]]) == {
             item_a["id"]: [3, 1], item_b["id"]: [1, 0]}
-        code_a_id = session.scalar(select(Code.id).where(Code.code == code_a))
-        assert analytics.scan_series(session, filters, "week", "code", [code_a_id]) == {
-            code_a_id: [4]}
+        assert analytics.scan_series(session, filters, "week", "code", [code_a, code_b]) == {
+            code_a: [4], code_b: [1]}
+        assert analytics.scans_by(session, filters, "code") == {code_a: 4, code_b: 1}
         assert analytics.scans_by(session, filters, "hour") == {
             10: 1, 11: 1, 0: 1, 12: 1, 23: 1}
         assert analytics.scans_by(session, filters, "weekday_hour") == {
@@ -187,6 +188,43 @@ def test_figures_match_the_known_mix(app, client, api, analyst_token, stage):
     assert exported.mimetype == "text/csv"
     table = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
     assert [(row["key"], row["scans"]) for row in table] == [("zh", "3"), ("en", "2")]
+    exported = analyst.get("/analytics/export.csv",
+                           query_string={**both, "view": "breakdown", "by": "code"})
+    table = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert [(row["key"], row["label"], row["scans"]) for row in table] == [
+        (code_a, "Hall 1", "4"), (code_b, "Hall 1", "1")]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_breakdown_by_code_is_keyed_by_the_printed_code(app, client, api, analyst_token,
+                                                        stage):
+    item, hall = api.published_item_with_code(slug="ding")
+    unlabelled = api.post(f"/items/{item['id']}/codes").get_json()["code"]
+    for code, address in ((hall, "10.0.0.1"), (hall, "10.0.0.2"), (unlabelled, "10.0.0.3")):
+        client.get(f"/s/{code}", headers={"User-Agent": ANDROID},
+                   environ_base={"REMOTE_ADDR": address})
+    runtime = app.extensions["motpub"]
+    runtime.scan_recorder.flush()
+    with runtime.session_factory() as session, session.begin():
+        session.execute(update(Scan).values(scanned_at=at(18, 10)))
+    bring_to(app, stage)
+
+    analyst, may18 = Api(client, analyst_token), {"from": "2026-05-18", "to": "2026-05-18"}
+    rows = analyst.get("/analytics/breakdown",
+                       query_string={**may18, "by": "code"}).get_json()["rows"]
+    assert rows == [{"key": hall, "label": "Hall 1", "scans": 2, "visitors": 2},
+                    {"key": unlabelled, "label": "", "scans": 1, "visitors": 1}]
+    # The key is what the code filter and the codes API take.
+    for row in rows:
+        assert api.get(f"/codes/{row['key']}").status_code == 200
+        summary = analyst.get("/analytics/summary",
+                              query_string={**may18, "code": row["key"]}).get_json()
+        assert summary["scans"] == row["scans"]
+    exported = analyst.get("/analytics/export.csv",
+                           query_string={**may18, "view": "breakdown", "by": "code"})
+    table = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert [(row["key"], row["label"], row["scans"]) for row in table] == [
+        (hall, "Hall 1", "2"), (unlabelled, "", "1")]
 
 
 def test_analytics_needs_the_analyst_or_admin_role(client, api, analyst_token):

@@ -141,6 +141,62 @@ def test_linkset_for_json_and_json_ld_clients(api, client):
     assert browser.status_code == 307
 
 
+def test_two_links_of_the_requested_type_in_the_language_answer_300_with_the_choices(api,
+                                                                                    client):
+    # The item's English page and the editor's English link are both gs1:pip in English.
+    item, _code = publish_with_gtin(api, links=[
+        {"url": "https://example.org/ding", "title": {"en": "More about the ding"}}])
+    page = f"{BASE}/i/{item['slug']}?lang=en&utm_source=pack"
+    external = "https://example.org/ding?utm_source=pack"
+    english = {"Accept-Language": "en"}
+
+    browser = client.get(f"{DL}?linkType=gs1:pip&utm_source=pack", headers={
+        **english, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.status_code == 300 and browser.mimetype == "text/html"
+    assert "Location" not in browser.headers  # no choice is preferred
+    assert re.findall(r'<a href="([^"]+)"', browser.text) == [
+        page.replace("&", "&amp;"), external]
+    assert "More about the ding" in browser.text and "Bronze ding" in browser.text
+    assert browser.headers["Content-Language"] == "en"
+    assert browser.headers["Access-Control-Allow-Origin"] == "*"
+    (link,) = parse_link_header(browser.headers["Link"])
+    assert link["rel"] == "linkset"
+
+    machine = client.get(f"{DL}?linkType=gs1:pip&utm_source=pack",
+                         headers={**english, "Accept": "application/linkset+json"})
+    assert machine.status_code == 300 and machine.mimetype == "application/linkset+json"
+    (context,) = machine.get_json()["linkset"]
+    assert context["anchor"] == BASE + DL
+    assert [choice["href"] for choice in context["https://gs1.org/voc/pip"]] == [page, external]
+    assert [key for key in context if key.startswith("https://")] == ["https://gs1.org/voc/pip"]
+    assert client.head(f"{DL}?linkType=gs1:pip", headers=english).status_code == 300
+
+    # One pip link in Chinese; the default link, and no linkType at all, are one link each.
+    chinese = client.get(f"{DL}?linkType=gs1:pip&lang=zh")
+    assert chinese.status_code == 307
+    assert chinese.headers["Location"] == f"{BASE}/i/{item['slug']}?lang=zh"
+    for query in ("", "?linkType=gs1:defaultLink", "?linkType=gs1:defaultLinkMulti"):
+        response = client.get(DL + query, headers=english)
+        assert response.status_code == 307, query
+        assert response.headers["Location"].startswith(f"{BASE}/i/{item['slug']}?lang=")
+
+
+def test_options_answer_carries_the_link_to_the_linkset(api, client):
+    publish_with_gtin(api)
+    preflight = client.options(f"{DL}/10/L1", headers={
+        "Origin": "https://scanner.example", "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 204
+    (link,) = parse_link_header(preflight.headers["Link"])
+    assert link["rel"] == "linkset" and link["type"] == "application/linkset+json"
+    assert link["href"] == f"{BASE}{DL}/10/L1?linkType=linkset"
+    assert preflight.headers["Link"] == client.get(f"{DL}/10/L1").headers["Link"]
+    assert "Link" in preflight.headers["Access-Control-Expose-Headers"]
+    # A preflight never fails: a link that leads nowhere gets no Link, the GET says why.
+    for path in ("/01/04006381333931", "/01/09506000134353"):
+        nowhere = client.options(path)
+        assert nowhere.status_code == 204 and "Link" not in nowhere.headers
+
+
 def test_link_header_on_redirect_points_to_the_linkset(api, client):
     publish_with_gtin(api)
     response = client.get(DL)

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select, update
 
-from motpub.domain import Scan
+from motpub.domain import Code, Scan
 from motpub.web import charts
 from tests.conftest import add_user, login
 from tests.services.test_visitors import IOS_WECHAT
@@ -125,7 +125,12 @@ def test_dashboard_shows_the_known_figures(app, analyst, scans, stage):
     assert re.search(rf'item_id={item_a["id"]}">青铜鼎</a></td>\s*<td class="num">3</td>'
                      r'<td class="num">2</td>', top)
     placements = page.text[page.text.index('class="top-items top-placements"'):]
-    assert len(re.findall(r"<tr>\s*<td>[a-z0-9]+", placements)) == 2
+    # A placement shows as its printed code and label, and narrows the page to that code.
+    with app.extensions["motpub"].session_factory() as session:
+        code_a, code_b = (session.scalar(select(Code.code).where(Code.item_id == item["id"]))
+                          for item in (item_a, item_b))
+    assert re.findall(r'<tr>\s*<td><a href="[^"]*code=([a-z0-9]+)">([a-z0-9]+) Hall 1</a>',
+                      placements) == [(code_a, code_a), (code_b, code_b)]
 
     # 18 May was a Monday: scans at 10, 11, 12 and 23 o'clock, one each.
     [heat] = [svg for svg in drawn if "heatmap" in svg.get("class")]

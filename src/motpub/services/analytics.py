@@ -215,15 +215,19 @@ def timeseries(session: Session, filters: Filters, interval: str) -> list[dict]:
 
 def scan_series(session: Session, filters: Filters, interval: str, by: str,
                 keys: list) -> dict[object, list[int]]:
-    """Scans over time of each of `keys` (item or code ids), in one query: sparklines."""
+    """Scans over time of each of `keys` (item ids or printed codes, as the breakdown keys
+    them), in one query: sparklines."""
     if interval not in INTERVALS or by not in ("item", "code"):
         raise ValueError(f"no scan series by {by} per {interval}")
     if not keys:
         return {}
     start_of = _BUCKET_STARTS[interval]
-    counts = {(key, start_of(number)): scans for (key, number), scans in _scans(
-        session, filters, [_breakdown_key(by), _bucket_key(interval)],
-        within=(BREAKDOWNS[by], keys), hour_rows=HOUR_ROWS[by]).items()}
+    printed = _printed_codes(session, codes=keys) if by == "code" else {}
+    within = list(printed) if by == "code" else keys
+    counts = {(printed.get(key, key), start_of(number)): scans
+              for (key, number), scans in _scans(
+                  session, filters, [_breakdown_key(by), _bucket_key(interval)],
+                  within=(BREAKDOWNS[by], within), hour_rows=HOUR_ROWS[by]).items()}
     moments = _buckets(filters, interval)
     return {key: [counts.get((key, moment), 0) for moment in moments] for key in keys}
 
@@ -233,8 +237,12 @@ def scans_by(session: Session, filters: Filters, by: str) -> dict[object, int]:
     are shown (the hour-of-day chart, the heatmap)."""
     if by not in BREAKDOWNS:
         raise Invalid("by must be one of " + ", ".join(BREAKDOWNS), field="by")
-    return {key: scans for (key,), scans in _scans(
+    scans = {key: scans for (key,), scans in _scans(
         session, filters, [_breakdown_key(by)], hour_rows=HOUR_ROWS.get(by)).items()}
+    if by == "code":
+        printed = _printed_codes(session, ids=list(scans))
+        scans = {printed[code_id]: count for code_id, count in scans.items()}
+    return scans
 
 
 def _scans(session: Session, filters: Filters, keys: list, within=None, *,
@@ -261,6 +269,10 @@ def breakdown(session: Session, filters: Filters, by: str) -> list[dict]:
     if by == "weekday_hour":
         figures = {f"{number // 24 + 1}-{number % 24:02d}": counts
                    for number, counts in figures.items()}
+    if by == "code":
+        # A code is addressed by its printed code all through the API, never by its row id.
+        printed = _printed_codes(session, ids=list(figures))
+        figures = {printed[code_id]: counts for code_id, counts in figures.items()}
     labels = _labels(session, by, list(figures))
     return [{"key": key, "label": labels.get(key, key), "scans": scans, "visitors": visitors}
             for key, (scans, visitors) in sorted(figures.items(),
@@ -272,8 +284,18 @@ def _labels(session: Session, by: str, keys: list) -> dict:
         return {item_id: title.get("zh") or title.get("en") or str(item_id)
                 for item_id, title in session.execute(
                     select(Item.id, Item.title).where(Item.id.in_(keys)))}
-    if by == "code" and keys:
-        return {code_id: f"{code} {label}".strip() for code_id, code, label in session.execute(
-            select(Code.id, Code.code, Code.label).where(Code.id.in_(keys)))}
+    if by == "code" and keys:  # the placement's label, as /api/v1/codes/<code> says it
+        return {code: label for code, label in session.execute(
+            select(Code.code, Code.label).where(Code.code.in_(keys)))}
     return {}
+
+
+def _printed_codes(session: Session, *, ids: list | None = None,
+                   codes: list | None = None) -> dict[int, str]:
+    """{code id: printed code} of the codes with these ids, or with these printed codes."""
+    if not ids and not codes:
+        return {}
+    where = Code.id.in_(ids) if ids else Code.code.in_(codes)
+    return {code_id: code for code_id, code in session.execute(
+        select(Code.id, Code.code).where(where))}
 

@@ -87,13 +87,21 @@ def item_links(item: Item, link: DigitalLink, *, public_url: str) -> list[Link]:
     return links
 
 
-def choose_link(links: list[Link], link_type: str, language: str) -> Link | None:
-    """The link of `link_type` in `language`, else the first of that type, else None."""
+def matching_links(links: list[Link], link_type: str, language: str) -> list[Link]:
+    """The links of `link_type` that fit the request best: those in `language` (one per
+    target), else the first of that type; none when the item has no link of that type.
+
+    More than one means the request cannot tell them apart (the item's page and an editor's
+    link are both gs1:pip in the same language): the resolver then answers 300 Multiple
+    Choices with the list, as GS1-Conformant Resolver 1.2 says a resolver should when it
+    cannot determine which of several links of the requested type is the best match.
+    """
     candidates = [one for one in links if one.link_type == link_type]
-    for one in candidates:
-        if language in one.hreflang:
-            return one
-    return candidates[0] if candidates else None
+    in_language = [one for one in candidates if language in one.hreflang]
+    if not in_language:
+        return candidates[:1]
+    targets = {one.href: one for one in reversed(in_language)}  # the first of each target
+    return [one for one in in_language if targets[one.href] is one]
 
 
 def linkset(links: list[Link], *, anchor: str, description: str) -> dict:

@@ -9,25 +9,28 @@ twice.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, render_template, request
 
 from motpub.services.errors import NotFound, ServiceError
 from motpub.services.gs1 import link_type_name, parse_digital_link
 from motpub.services.language import negotiate_language
+from motpub.services.pages import pick
 from motpub.services.resolver import (
     LINKSET_CONTEXT,
     LINKSET_WORDS,
-    choose_link,
     description,
     find_published_item,
     forwarded_query,
     item_links,
     linkset,
+    matching_links,
     redirect_target,
 )
 from motpub.web.context import db, settings
 from motpub.web.extensions import csrf
+from motpub.web.public import page_style, public_csp
 
 bp = Blueprint("gs1", __name__)
 csrf.exempt(bp)
@@ -57,8 +60,23 @@ def _json(body: dict, status: int, mimetype: str) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, indent=1), status, mimetype=mimetype)
 
 
-def _preflight() -> Response:
-    return Response(status=204, headers={"Allow": ", ".join(METHODS)})
+def _preflight(link_header: str | None = None) -> Response:
+    response = Response(status=204, headers={"Allow": ", ".join(METHODS)})
+    if link_header:
+        response.headers["Link"] = link_header
+    return response
+
+
+def _resolver_preflight() -> Response:
+    """A CORS preflight of a Digital Link: with the Link to the item's linkset, which
+    clients look for there too, when the link is well formed and leads to an item."""
+    try:
+        link = parse_digital_link(_raw_path())
+    except ServiceError:
+        return _preflight()  # a preflight is no place to refuse; the GET says why
+    if find_published_item(db(), link.gtin) is None:
+        return _preflight()
+    return _preflight(_linkset_link(settings().public_url.rstrip("/") + link.path))
 
 
 def _raw_path() -> str:
@@ -77,7 +95,7 @@ def _linkset_link(anchor: str) -> str:
 @bp.route("/01/<path:_rest>", methods=METHODS)
 def resolve(_rest: str):
     if request.method == "OPTIONS":
-        return _preflight()
+        return _resolver_preflight()
     link = parse_digital_link(_raw_path())
     item = find_published_item(db(), link.gtin)
     if item is None:
@@ -94,12 +112,38 @@ def resolve(_rest: str):
     language, _source = negotiate_language(
         param=request.args.get("lang"), cookie=None,
         accept_languages=request.accept_languages, default=item.default_language)
-    chosen = link_type and choose_link(links, link_type, language)
-    if not chosen:
+    choices = matching_links(links, link_type, language) if link_type else []
+    if not choices:
         raise NotFound(f"this item has no link of type {requested!r}")
     query = forwarded_query(request.query_string.decode("utf-8", "replace"))
+    if len(choices) > 1:
+        return _choices_response(choices, query, anchor, item, language, wanted_format)
     response = Response(status=307)
-    response.headers["Location"] = redirect_target(chosen.href, query)
+    response.headers["Location"] = redirect_target(choices[0].href, query)
+    response.headers["Link"] = _linkset_link(anchor)
+    response.headers["Vary"] = "Accept, Accept-Language"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _choices_response(choices, query: str, anchor: str, item, language: str,
+                      wanted_format: str | None) -> Response:
+    """300 Multiple Choices: the links the request could not choose between, each leading
+    where its redirect would (the query string passed on), as a linkset for JSON clients
+    and as a short page of links for browsers."""
+    choices = [replace(one, href=redirect_target(one.href, query)) for one in choices]
+    if wanted_format in LINKSET_TYPES:
+        response = _linkset_response(choices, anchor, item, wanted_format)
+        response.status_code = 300
+        return response
+    g.language = language  # the page's few words follow the visitor's language
+    css, _hash = page_style(settings().templates_dir)
+    title = pick(item.title, language)
+    html = render_template("public/gs1_choices.html", choices=choices, page_css=css,
+                           page_language=language, title=title.text if title else item.slug)
+    response = Response(html, 300, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = public_csp()
+    response.headers["Content-Language"] = language
     response.headers["Link"] = _linkset_link(anchor)
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Cache-Control"] = "no-cache"

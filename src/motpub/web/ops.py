@@ -140,6 +140,8 @@ def _top(session, filters: analytics.Filters, interval: str, by: str) -> list[di
     """The most scanned items or codes (placements), each with its scans over time."""
     rows = analytics.breakdown(session, filters, by)[:TOP_ITEMS]
     series = analytics.scan_series(session, filters, interval, by, [row["key"] for row in rows])
+    if by == "code":  # a placement shows as its printed code and where it is stuck
+        rows = [{**row, "label": f"{row['key']} {row['label']}".strip()} for row in rows]
     return [{**row, "series": series[row["key"]]} for row in rows]
 
 

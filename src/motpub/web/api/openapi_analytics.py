@@ -19,13 +19,22 @@ _ANALYTICS_FILTERS = [
 ]
 
 
+# The promise tests/e2e/test_analytics_freshness.py keeps, with two web processes.
+FRESHNESS = ("Figures are exact and at most a second behind: every scan, view and engagement "
+             "beacon answered before this request started is counted when the request comes "
+             "at least one second after it. Each web process writes the visits it served "
+             "about 50 ms later (a group write); a read first writes those of the process "
+             "that answers it, so only another process's last moment can be missing.")
+
+
 def _rows(properties: dict) -> dict:
     return {"type": "object", "properties": {"rows": {"type": "array", "items": {
         "type": "object", "properties": properties}}}}
 
 
 def _analytics(summary: str, schema: dict, *extra: dict) -> dict:
-    return {"get": {"summary": summary, "parameters": [*_ANALYTICS_FILTERS, *extra],
+    return {"get": {"summary": summary, "description": FRESHNESS,
+                    "parameters": [*_ANALYTICS_FILTERS, *extra],
                     "responses": {**_ok(summary, schema), **_errors(401, 403, 422)}}}
 
 
@@ -44,15 +53,21 @@ def paths() -> dict:
             "name": "interval", "in": "query",
             "schema": {"type": "string", "enum": ["hour", "day", "week"], "default": "day"}}),
         "/analytics/breakdown": _analytics("Scans and visitors per key", _rows({
-            "key": {}, "label": {}, "scans": {"type": "integer"},
+            "key": {"type": ["string", "integer"],
+                    "description": "the value broken down by: an item id, a printed code, "
+                                   "a language, a venue hour, ..."},
+            "label": {"type": ["string", "integer"]}, "scans": {"type": "integer"},
             "visitors": {"type": "integer"}}), {
             "name": "by", "in": "query", "schema": {"type": "string", "enum": [
                 "item", "code", "language", "device", "os", "browser", "in_app", "country",
                 "hour", "weekday_hour"], "default": "item"},
             "description": "hour: venue hour 0-23; weekday_hour: \"1-09\" is Monday 09:00, "
-                           "\"7-23\" Sunday 23:00; code: per placement, labelled"}),
+                           "\"7-23\" Sunday 23:00; code: per placement, keyed by the printed "
+                           "code (as /codes/{code} takes it), labelled with the code's "
+                           "placement label (may be empty); item: keyed by item id, "
+                           "labelled with its title"}),
         "/analytics/export.csv": {"get": {
-            "summary": "Any analytics view as CSV",
+            "summary": "Any analytics view as CSV", "description": FRESHNESS,
             "parameters": [*_ANALYTICS_FILTERS, {
                 "name": "view", "in": "query", "schema": {
                     "type": "string", "enum": ["summary", "timeseries", "breakdown"]}}],

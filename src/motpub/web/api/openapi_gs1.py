@@ -34,6 +34,11 @@ _QUERY = [
      "description": "language of the link, before Accept-Language"},
 ]
 
+_HEADER = {"schema": {"type": "string"}}
+_LINK_HEADER = {"schema": {"type": "string"},
+                "description": '<…?linkType=linkset>; rel="linkset"; '
+                               'type="application/linkset+json"'}
+
 _ERROR = {"description": "an error", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
 # A path the router cannot read as a Digital Link at all (a control character in a segment,
@@ -56,14 +61,30 @@ def _resolver_operations(path_parameters: list[dict]) -> dict:
             "parameters": [*path_parameters, *_QUERY],
             "responses": {
                 "307": {"description": "to the chosen link; other query parameters are passed "
-                                       "on; Link header points to the linkset"},
-                "200": {"description": "the linkset", "content": linkset_content},
+                                       "on; Link header points to the linkset",
+                        "headers": {"Location": _HEADER, "Link": _LINK_HEADER}},
+                "300": {"description": "Multiple Choices: the requested linkType has more than "
+                                       "one link in the visitor's language (the item's page "
+                                       "and an editor's link are both gs1:pip) and the "
+                                       "resolver cannot tell which is best. The choices, each "
+                                       "with the query string passed on, as their linkset "
+                                       "for clients accepting JSON, else as a short HTML page "
+                                       "of links. Never without linkType: that redirects.",
+                        "headers": {"Link": _LINK_HEADER},
+                        "content": {**linkset_content, "text/html": {
+                            "schema": {"type": "string"}}}},
+                "200": {"description": "the linkset", "content": linkset_content,
+                        "headers": {"Link": _LINK_HEADER}},
                 "400": _ERROR, "404": _NOT_FOUND},
         },
         "options": {"summary": "CORS preflight", "security": [],
                     "parameters": path_parameters,
-                    "responses": {"204": {"description": "allowed methods and headers"},
-                                  "404": _NOT_FOUND}},
+                    "responses": {"204": {
+                        "description": "allowed methods and headers; the Link to the "
+                                       "linkset when the link is well formed and leads to a "
+                                       "published item",
+                        "headers": {"Link": _LINK_HEADER}},
+                        "404": _NOT_FOUND}},
     }
 
 
