@@ -11,10 +11,13 @@ import logging
 import os
 import secrets
 import socket
+import time
 from dataclasses import dataclass
 
 from flask import Flask
 
+from motpub import metrics
+from motpub.domain import TranscodeJob
 from motpub.queue import crontab
 from motpub.services.jobs import jobs_to_requeue
 from motpub.services.rollups import roll_up_visits
@@ -49,7 +52,13 @@ def register_tasks(app: Flask) -> Tasks:
 
     @queue.task(name="transcode_video")
     def transcode_video_task(job_id: int) -> str:
+        started = time.monotonic()
         outcome = transcode_video(worker(), job_id)
+        if outcome == "ready" and settings.metrics_token:
+            with runtime.session_factory() as session:
+                job = session.get(TranscodeJob, job_id)
+                media_s = job.video.duration_s if job is not None else None
+            metrics.transcode_finished(time.monotonic() - started, media_s)
         log.info("transcode job %s: %s", job_id, outcome)
         if outcome == "retry":
             transcode_video_task.schedule((job_id,), delay=settings.job_retry_delay_s)
