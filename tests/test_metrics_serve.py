@@ -9,6 +9,9 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
+from tests.conftest import make_clip
 from tests.e2e.conftest import Server, running_server
 from tests.web.test_metrics import sample
 
@@ -129,3 +132,37 @@ def test_text_access_log_line_ends_with_the_request_id(tmp_path):
                                       if "probe-req-0002" in line), None))
     assert line.endswith(" id=probe-req-0002")
     assert '"GET /livez HTTP/1.1" 200' in line
+
+
+def put_part(url: str, data: bytes) -> str:
+    call = urllib.request.Request(url, data=data, method="PUT")
+    with urllib.request.urlopen(call, timeout=30) as response:
+        return response.headers["ETag"]
+
+
+def test_a_transcode_by_the_queue_worker_of_serve_is_in_the_web_scrape(tmp_path):
+    (tmp_path / "serve").mkdir()
+    clip = make_clip(tmp_path / "ding.mp4", seconds=1, size="160x90").read_bytes()
+    with running_server(tmp_path / "serve", queue_worker=True,
+                        MOTPUB_METRICS_TOKEN=TOKEN) as server:
+        item = server.api("POST", "/items", DING)
+        plan = server.api("POST", f"/items/{item['id']}/videos", {
+            "language": "zh", "filename": "ding.mp4", "size_bytes": len(clip),
+            "content_type": "video/mp4"})
+        size = plan["upload"]["part_size_bytes"]
+        etags = [{"number": part["number"],
+                  "etag": put_part(part["url"], clip[(part["number"] - 1) * size:
+                                                     part["number"] * size])}
+                 for part in plan["upload"]["parts"]]
+        server.api("POST", plan["upload"]["complete_url"].partition("/api/v1")[2],
+                   {"parts": etags})
+        wait_for(lambda: server.api("GET", f"/videos/{plan['video_id']}")["status"]
+                 in ("ready", "failed"), timeout_s=120)
+        assert server.api("GET", f"/videos/{plan['video_id']}")["status"] == "ready"
+        text = wait_for(lambda: (page := scrape(server)) and sample(
+            page, "motpub_transcode_wall_seconds_count") == 1 and page)
+    assert sample(text, "motpub_transcode_realtime_factor_count") == 1
+    wall_s = sample(text, "motpub_transcode_wall_seconds_sum")
+    factor = sample(text, "motpub_transcode_realtime_factor_sum")
+    assert wall_s > 0 and factor == pytest.approx(1.0 / wall_s, rel=0.2)
+    assert sample(text, "motpub_jobs", kind="transcode", status="queued") == 0
