@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from motpub.app import create_app
 from motpub.config import ConfigError, Settings
 from motpub.domain import Item, JobStatus, MediaKind, TranscodeJob, Video
 from motpub.storage import FileStorage, StorageUnavailable, count_failures
-from tests.conftest import make_settings
+from tests.conftest import Api, add_user, make_settings
 
 TOKEN = "metrics-token-0123456789-abcdefghijklmnop"
 
@@ -142,3 +144,30 @@ def test_log_format_must_be_text_or_json():
     assert any("MOTPUB_LOG_FORMAT" in problem for problem in error.value.problems)
     assert Settings.from_env({"MOTPUB_LOG_FORMAT": "JSON", "MOTPUB_SECRET_KEY": TOKEN,
                               }).log_format == "json"
+
+
+def test_beacons_and_written_visits_are_counted_by_outcome_and_kind(metrics_app):
+    client = metrics_app.test_client()
+    api = Api(client, add_user(metrics_app, "editor@example.org", "editor"))
+    item, code = api.published_item_with_code()
+    draft = api.create_item(slug="draft")
+    before = scrape(client)
+    assert client.get(f"/s/{code}").status_code == 200
+    assert client.get(f"/s/{code}").status_code == 200
+    for payload, status in (({"i": item["id"], "s": "p4g3sess1on", "k": "video_start"}, 204),
+                            ({"i": item["id"], "s": "p4g3sess1on", "k": "dance"}, 400),
+                            ({"i": draft["id"], "s": "p4g3sess1on", "k": "video_start"}, 204)):
+        assert client.post("/e", data=json.dumps(payload),
+                           content_type="text/plain").status_code == status
+    metrics_app.extensions["motpub"].scan_recorder.flush()
+    after = scrape(client)
+
+    def grew(name, **labels):
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert grew("motpub_beacons_total", outcome="accepted") == 1
+    assert grew("motpub_beacons_total", outcome="refused") == 1
+    assert grew("motpub_beacons_total", outcome="ignored") == 1
+    assert grew("motpub_visits_recorded_total", kind="scan") == 2
+    assert grew("motpub_visits_recorded_total", kind="engagement") == 1
+    assert sample(after, "motpub_visits_buffered") == 0
