@@ -144,7 +144,7 @@ def test_a_transcode_by_the_queue_worker_of_serve_is_in_the_web_scrape(tmp_path)
     (tmp_path / "serve").mkdir()
     clip = make_clip(tmp_path / "ding.mp4", seconds=1, size="160x90").read_bytes()
     with running_server(tmp_path / "serve", queue_worker=True,
-                        MOTPUB_METRICS_TOKEN=TOKEN) as server:
+                        MOTPUB_METRICS_TOKEN=TOKEN, MOTPUB_LOG_FORMAT="json") as server:
         item = server.api("POST", "/items", DING)
         plan = server.api("POST", f"/items/{item['id']}/videos", {
             "language": "zh", "filename": "ding.mp4", "size_bytes": len(clip),
@@ -166,3 +166,8 @@ def test_a_transcode_by_the_queue_worker_of_serve_is_in_the_web_scrape(tmp_path)
     factor = sample(text, "motpub_transcode_realtime_factor_sum")
     assert wall_s > 0 and factor == pytest.approx(1.0 / wall_s, rel=0.2)
     assert sample(text, "motpub_jobs", kind="transcode", status="queued") == 0
+    # The queue worker's own lines are JSON too.
+    [done] = [json.loads(line) for line in
+              (tmp_path / "serve" / "server.log").read_text().splitlines()
+              if "transcode job" in line]
+    assert done["logger"] == "motpub.jobs" and done["message"].endswith(": ready")

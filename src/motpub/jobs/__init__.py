@@ -18,6 +18,7 @@ from flask import Flask
 
 from motpub import metrics
 from motpub.domain import TranscodeJob
+from motpub.logs import log_json
 from motpub.queue import crontab
 from motpub.services.jobs import jobs_to_requeue
 from motpub.services.rollups import roll_up_visits
@@ -97,6 +98,8 @@ def run_worker(app: Flask, *, workers: int) -> None:
     from motpub.jobs.scratch import use_scratch_folder
 
     use_scratch_folder()
+    if app.extensions["motpub"].settings.log_format == "json":
+        log_json(("motpub", "huey"))
     queue = app.extensions["motpub"].queue
     consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 from flask import Flask, g, has_request_context
 from gunicorn.app.base import BaseApplication
@@ -14,6 +13,7 @@ from gunicorn.glogging import Logger
 
 from motpub import metrics
 from motpub.config import Settings
+from motpub.logs import JsonFormatter, log_json
 
 
 class _Server(BaseApplication):
@@ -84,19 +84,10 @@ def forget_exited_worker(_server, worker) -> None:
     metrics.process_exited(worker.pid)
 
 
-class JsonFormatter(logging.Formatter):
-    """A log record as one JSON object; inside a request it carries the request id."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line = {"time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                    timespec="milliseconds"),
-                "level": record.levelname.lower(), "logger": record.name,
-                "message": record.getMessage()}
-        if has_request_context() and "request_id" in g:
-            line["request_id"] = g.request_id
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False)
+def _request_context() -> dict:
+    if has_request_context() and "request_id" in g:
+        return {"request_id": g.request_id}
+    return {}
 
 
 def logger_class(log_format: str, access_log_full: bool) -> type[Logger]:
@@ -109,17 +100,11 @@ def logger_class(log_format: str, access_log_full: bool) -> type[Logger]:
     class JsonLogger(Logger):
         def setup(self, cfg) -> None:
             super().setup(cfg)
-            formatter = JsonFormatter()
-            for handler in [*self.error_log.handlers, *self.access_log.handlers]:
-                handler.setFormatter(logging.Formatter("%(message)s")
-                                     if handler in self.access_log.handlers else formatter)
-            app_log = logging.getLogger("motpub")
-            if not app_log.handlers:
-                handler = logging.StreamHandler()
-                handler.setFormatter(formatter)
-                app_log.addHandler(handler)
-                app_log.setLevel(logging.INFO)
-                app_log.propagate = False
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
+            for handler in self.access_log.handlers:
+                handler.setFormatter(logging.Formatter("%(message)s"))  # already JSON
+            log_json(("motpub",), context=_request_context)
 
         def access(self, resp, req, environ, request_time) -> None:
             if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.logconfig_dict
