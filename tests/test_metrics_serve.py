@@ -171,3 +171,14 @@ def test_a_transcode_by_the_queue_worker_of_serve_is_in_the_web_scrape(tmp_path)
               (tmp_path / "serve" / "server.log").read_text().splitlines()
               if "transcode job" in line]
     assert done["logger"] == "motpub.jobs" and done["message"].endswith(": ready")
+
+
+def test_json_access_log_keeps_address_and_agent_only_when_the_full_log_is_asked_for(tmp_path):
+    with running_server(tmp_path, MOTPUB_LOG_FORMAT="json", MOTPUB_ACCESS_LOG_FULL="1") as server:
+        get(server, "/livez?from=poster", **{"User-Agent": AGENT, "X-Request-Id": "probe-3"})
+        log_path = tmp_path / "server.log"
+        line = wait_for(lambda: next((json.loads(line) for line in
+                                      log_path.read_text().splitlines()
+                                      if '"probe-3"' in line), None))
+    assert line["remote_addr"] == "127.0.0.1" and line["user_agent"] == AGENT
+    assert line["path"] == "/livez" and line["query"] == "from=poster"
