@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from motpub import web
+from motpub import metrics, web
 from motpub.changes import TargetCache, announce_content_changes, make_change_stamp
 from motpub.cli import build_cli, register_commands
 from motpub.config import Settings
@@ -15,7 +15,7 @@ from motpub.queue import make_queue
 from motpub.services.media_access import follow_publication
 from motpub.services.scans import ScanRecorder
 from motpub.services.visitors import country_lookup
-from motpub.storage import make_storage
+from motpub.storage import count_failures, make_storage
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -53,17 +53,25 @@ def create_app(settings: Settings | None = None) -> Flask:
                                      connect_args=postgres_connect_args(
                                          connect_timeout_s=settings.db_connect_timeout_s))
     announce_content_changes(session_factory, change_stamp)
+    storage = make_storage(settings.storage_url, public_url=settings.public_url,
+                           media_public_url=settings.media_public_url,
+                           s3_endpoint_url=settings.s3_endpoint_url)
+    observers = {}
+    if settings.metrics_token:
+        backend = settings.storage_url.partition(":")[0]
+        storage = count_failures(storage, lambda operation: metrics.storage_error(backend,
+                                                                                  operation))
+        observers = {"on_written": metrics.visits_recorded,
+                     "on_buffered": metrics.visits_buffered}
     app.extensions["motpub"] = web.Runtime(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
         scan_recorder=ScanRecorder(session_factory, country_of=country_lookup(
-            settings.geoip_path) if settings.geoip_path else None),
+            settings.geoip_path) if settings.geoip_path else None, **observers),
         target_cache=TargetCache(change_stamp),
         queue=make_queue(settings.queue_url),
-        storage=make_storage(settings.storage_url, public_url=settings.public_url,
-                             media_public_url=settings.media_public_url,
-                             s3_endpoint_url=settings.s3_endpoint_url),
+        storage=storage,
     )
     follow_publication(session_factory, app.extensions["motpub"].storage)
     app.extensions["motpub"].tasks = register_tasks(app)

@@ -355,7 +355,7 @@ def worker(workers: int) -> None:
 @click.option("--no-worker", is_flag=True, help="Do not start a queue worker alongside.")
 @with_appcontext
 def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
-    from motpub.web.server import run_server
+    from motpub.web.server import prepare_metrics, run_server
 
     settings = _runtime().settings
     if settings.is_embedded:
@@ -373,6 +373,7 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
                f"(codes point at {os.environ['MOTPUB_PUBLIC_URL']})")
     click.echo(f"studio: http://{host}:{port}/studio/  data: {settings.data_dir}")
     click.echo("first admin: motpub users create you@example.org --role admin")
+    prepare_metrics(settings)  # before the queue worker starts: it writes there too
     queue_worker = None
     if not no_worker:
         # Supervised: started again when it dies (a job is taken up again once its lease
@@ -383,7 +384,7 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
     try:
         run_server(click.get_current_context().ensure_object(ScriptInfo).create_app,
                    host=host, port=port, workers=workers, threads=threads,
-                   access_log_full=settings.access_log_full)
+                   access_log_full=settings.access_log_full, log_format=settings.log_format)
     finally:
         if queue_worker is not None:
             queue_worker.stop(timeout_s=30)

@@ -18,6 +18,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIN_SECRET_KEY_LENGTH = 32
 # The embedded default's key: random, made on first start, readable by its owner only.
 SECRET_KEY_FILE = "secret_key"
+LOG_FORMATS = ("text", "json")
 RATELIMIT_SCHEMES = ("sqlite:///", "redis://", "rediss://", "redis+sentinel://",
                      "redis+cluster://", "memcached://", "mongodb://", "memory://")
 
@@ -52,6 +53,9 @@ class Settings:
     max_request_bytes: int = 1_048_576
     # The access log carries addresses, user agents, referrers and query strings only if set.
     access_log_full: bool = False
+    # GET /metrics answers only with this bearer token; None turns metrics off (404).
+    metrics_token: str | None = None
+    log_format: str = "text"  # or "json": one JSON object per log line
     # PostgreSQL: how long to wait for a connection, and for a statement (server and client).
     db_connect_timeout_s: float = 5.0
     db_statement_timeout_s: float = 30.0
@@ -140,6 +144,16 @@ class Settings:
         job_lease_s = _int(env, "MOTPUB_JOB_LEASE_S", 60, problems)
         raw_event_days = _int(env, "MOTPUB_RAW_EVENT_DAYS", 90, problems, minimum=2)
         access_log_full = _bool(env, "MOTPUB_ACCESS_LOG_FULL", False, problems)
+        metrics_token = get("MOTPUB_METRICS_TOKEN", "") or None
+        if metrics_token and (len(metrics_token) < MIN_SECRET_KEY_LENGTH
+                              or not metrics_token.isascii() or not metrics_token.isprintable()
+                              or " " in metrics_token):
+            problems.append(f"MOTPUB_METRICS_TOKEN must be a random value of at least "
+                            f"{MIN_SECRET_KEY_LENGTH} printable characters without spaces, "
+                            "such as the output of `openssl rand -hex 32`")
+        log_format = get("MOTPUB_LOG_FORMAT", "text").lower()
+        if log_format not in LOG_FORMATS:
+            problems.append(f"MOTPUB_LOG_FORMAT must be text or json, got {log_format!r}")
         db_connect_timeout_s = _int(env, "MOTPUB_DB_CONNECT_TIMEOUT_S", 5, problems)
         db_statement_timeout_s = _int(env, "MOTPUB_DB_STATEMENT_TIMEOUT_S", 30, problems)
         geoip_path = Path(raw) if (raw := get("MOTPUB_GEOIP_PATH", "")) else None
@@ -169,6 +183,8 @@ class Settings:
             job_lease_s=float(job_lease_s),
             raw_event_days=raw_event_days,
             access_log_full=access_log_full,
+            metrics_token=metrics_token,
+            log_format=log_format,
             db_connect_timeout_s=float(db_connect_timeout_s),
             db_statement_timeout_s=float(db_statement_timeout_s),
             geoip_path=geoip_path,

@@ -11,10 +11,14 @@ import logging
 import os
 import secrets
 import socket
+import time
 from dataclasses import dataclass
 
 from flask import Flask
 
+from motpub import metrics
+from motpub.domain import TranscodeJob
+from motpub.logs import log_json
 from motpub.queue import crontab
 from motpub.services.jobs import jobs_to_requeue
 from motpub.services.label_jobs import LabelWorker, build_label_sheet, label_jobs_to_requeue
@@ -51,7 +55,13 @@ def register_tasks(app: Flask) -> Tasks:
 
     @queue.task(name="transcode_video")
     def transcode_video_task(job_id: int) -> str:
+        started = time.monotonic()
         outcome = transcode_video(worker(), job_id)
+        if outcome == "ready" and settings.metrics_token:
+            with runtime.session_factory() as session:
+                job = session.get(TranscodeJob, job_id)
+                media_s = job.video.duration_s if job is not None else None
+            metrics.transcode_finished(time.monotonic() - started, media_s)
         log.info("transcode job %s: %s", job_id, outcome)
         if outcome == "retry":
             transcode_video_task.schedule((job_id,), delay=settings.job_retry_delay_s)
@@ -106,6 +116,8 @@ def run_worker(app: Flask, *, workers: int) -> None:
     from motpub.jobs.scratch import use_scratch_folder
 
     use_scratch_folder()
+    if app.extensions["motpub"].settings.log_format == "json":
+        log_json(("motpub", "huey"))
     queue = app.extensions["motpub"].queue
     consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()

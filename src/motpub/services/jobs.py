@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from motpub.domain import JobStatus, TranscodeJob, Video, VideoStatus
@@ -117,3 +117,17 @@ def jobs_to_requeue(session: Session, *, stale_queued_s: float = 300) -> list[in
         ids.append(job.id)
     session.flush()
     return ids
+
+
+COUNTED_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED)
+
+
+def count_jobs(session: Session) -> dict[tuple[str, str], int]:
+    """Jobs queued, running and failed, by (kind, status), zeros included: one grouped
+    count on the status index."""
+    counts = dict.fromkeys((("transcode", status.value) for status in COUNTED_JOB_STATUSES), 0)
+    for status, number in session.execute(
+            select(TranscodeJob.status, func.count()).where(
+                TranscodeJob.status.in_(COUNTED_JOB_STATUSES)).group_by(TranscodeJob.status)):
+        counts[("transcode", JobStatus(status).value)] = number
+    return counts

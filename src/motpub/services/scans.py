@@ -40,7 +40,13 @@ class ScanRecorder:
         max_batch: int = 2000,
         linger_s: float = 0.05,
         country_of: Callable[[str], str] | None = None,
+        on_written: Callable[[str, int], None] | None = None,
+        on_buffered: Callable[[int], None] | None = None,
     ):
+        # Observers for metrics: rows written per table ("scan", "view", "engagement"),
+        # and the number of rows still buffered whenever it changes.
+        self._on_written = on_written
+        self._on_buffered = on_buffered
         self._country_of = country_of  # services.visitors.country_lookup, when configured
         self._session_factory = session_factory
         self._retry_after_s = retry_after_s
@@ -81,6 +87,7 @@ class ScanRecorder:
                "language": language, "created_at": utcnow()}
         with self._lock:
             self._rows.append(row)
+            self._buffered_now()
         self._ensure_thread()
         self._wake.set()
 
@@ -91,6 +98,7 @@ class ScanRecorder:
         row["_request"] = (user_agent, ip, referrer, is_head)
         with self._lock:
             self._rows.append(row)
+            self._buffered_now()
         self._ensure_thread()
         self._wake.set()
 
@@ -112,6 +120,11 @@ class ScanRecorder:
         )
         return row
 
+    def _buffered_now(self) -> None:
+        # Called with the lock held, so the last value reported is the true one.
+        if self._on_buffered is not None:
+            self._on_buffered(len(self._rows))
+
     def pending(self) -> int:
         with self._lock:
             return len(self._rows)
@@ -124,6 +137,8 @@ class ScanRecorder:
                 with self._lock:
                     rows = self._rows[: self._max_batch]
                     del self._rows[: self._max_batch]
+                    if rows:
+                        self._buffered_now()
                 if not rows:
                     return written
                 try:
@@ -139,6 +154,7 @@ class ScanRecorder:
                     # Keep the rows for the next attempt instead of losing them.
                     with self._lock:
                         self._rows[:0] = rows
+                        self._buffered_now()
                     raise
                 written += len(rows)
 
@@ -153,6 +169,10 @@ class ScanRecorder:
             for table, batch in batches.items():
                 if batch:
                     insert_rows(session.connection(), table, batch)
+        if self._on_written is not None:
+            for table, batch in batches.items():
+                if batch:
+                    self._on_written(table.name, len(batch))
 
     def _ensure_thread(self) -> None:
         # Started lazily and per process: a thread does not survive a fork of the web server.

@@ -7,6 +7,7 @@ test suite over both (tests/storage/test_contract.py). See docs/storage.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,7 +16,7 @@ from motpub.storage.base import (MIN_PART_BYTES, Part, Storage, StorageError, St
 from motpub.storage.filesystem import FileStorage
 
 __all__ = ["MIN_PART_BYTES", "FileStorage", "Part", "Storage", "StorageError", "StorageFull",
-           "StorageUnavailable", "make_storage"]
+           "StorageUnavailable", "count_failures", "make_storage"]
 
 
 def make_storage(url: str, *, public_url: str, media_public_url: str | None = None,
@@ -37,3 +38,25 @@ def make_storage(url: str, *, public_url: str, media_public_url: str | None = No
                          media_public_url=media_public_url)
     raise StorageError(f"storage URL must be file:///absolute/path or s3://bucket/prefix, "
                        f"got {url!r}")
+
+
+_OPERATIONS = ("put_file", "put_bytes", "get_bytes", "exists", "size_bytes", "delete",
+               "delete_prefix", "list_keys", "create_multipart", "write_part", "list_parts",
+               "complete_multipart", "abort_multipart", "abandoned_uploads", "set_public")
+
+
+def count_failures(storage: Storage, on_failure: Callable[[str], None]) -> Storage:
+    """`storage`, calling `on_failure(operation)` whenever an operation fails for want of
+    the backend (StorageUnavailable: unreachable, refused, full), before the error goes on."""
+    for operation in _OPERATIONS:
+        method = getattr(storage, operation)
+
+        def counted(*args, _method=method, _operation=operation, **kwargs):
+            try:
+                return _method(*args, **kwargs)
+            except StorageUnavailable:
+                on_failure(_operation)
+                raise
+
+        setattr(storage, operation, counted)
+    return storage

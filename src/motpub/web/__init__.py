@@ -31,9 +31,10 @@ class Runtime:
 
 
 def register_extensions(app: Flask) -> None:
-    from motpub.web import extensions, guards
+    from motpub.web import extensions, guards, observability
 
     guards.init_app(app)
+    observability.init_app(app)  # after guards: its hook must run first
     extensions.init_app(app)
 
 
@@ -42,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     from motpub.web.beacons import bp as beacons_bp
     from motpub.web.gs1 import bp as gs1_bp
     from motpub.web.media import bp as media_bp
+    from motpub.web.observability import bp as observability_bp
     from motpub.web.ops import bp as ops_bp
     from motpub.web.public import bp as public_bp
     from motpub.web.studio import bp as studio_bp
@@ -57,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_bp)
     app.register_blueprint(beacons_bp)
     app.register_blueprint(gs1_bp)
+    app.register_blueprint(observability_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -13,6 +13,7 @@ import re
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
+from motpub import metrics
 from motpub.domain import LANGUAGES, EngagementKind, Item, ItemStatus, Video
 from motpub.services.codes import resolve_code
 from motpub.services.errors import ServiceError
@@ -33,6 +34,7 @@ _PERCENT_KINDS = {EngagementKind.VIDEO_PROGRESS, EngagementKind.READ_DEPTH}
 
 
 def _bad(message: str):
+    _count("refused")
     return jsonify({"error": {"code": "bad_request", "message": message}}), 400
 
 
@@ -59,9 +61,18 @@ def beacon():
                     Video.id == fields["video_id"], Video.item_id == fields["item_id"])) is None:
                 fields["video_id"] = None
             runtime().scan_recorder.record_engagement(**_placement(fields))
+            _count("accepted")
+        else:
+            _count("ignored")
     except Exception:  # a beacon never answers 500; the loss is logged
         log.exception("a beacon could not be recorded")
+        _count("ignored")
     return Response(status=204)
+
+
+def _count(outcome: str) -> None:
+    if runtime().settings.metrics_token:
+        metrics.beacon(outcome)
 
 
 def _placement(fields: dict) -> dict:
