@@ -8,7 +8,8 @@ import pytest
 
 from motpub.app import create_app
 from motpub.config import ConfigError, Settings
-from motpub.domain import Item, JobStatus, MediaKind, TranscodeJob, Video
+from motpub.domain import (Exhibition, Item, JobStatus, LabelJob, MediaKind, TranscodeJob,
+                           Video)
 from motpub.storage import FileStorage, StorageUnavailable, count_failures
 from tests.conftest import Api, add_user, make_settings
 
@@ -98,10 +99,17 @@ def test_jobs_are_counted_by_kind_and_status_at_scrape_time(metrics_app):
             session.add(video)
             session.flush()
             session.add(TranscodeJob(video_id=video.id, status=status))
+        exhibition = Exhibition(slug="hall", title={"zh": "展厅", "en": "Hall"})
+        session.add(exhibition)
+        session.flush()
+        session.add(LabelJob(exhibition_id=exhibition.id, template="a4-8",
+                             status=JobStatus.RUNNING))
     text = scrape(metrics_app.test_client())
     assert sample(text, "motpub_jobs", kind="transcode", status="queued") == 1
     assert sample(text, "motpub_jobs", kind="transcode", status="running") == 0
     assert sample(text, "motpub_jobs", kind="transcode", status="failed") == 2
+    assert sample(text, "motpub_jobs", kind="label", status="running") == 1
+    assert sample(text, "motpub_jobs", kind="label", status="queued") == 0
     assert 'status="succeeded"' not in text
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from motpub.domain import JobStatus, TranscodeJob, Video, VideoStatus
+from motpub.domain import JobStatus, LabelJob, TranscodeJob, Video, VideoStatus
 from motpub.domain.base import utcnow
 
 
@@ -124,10 +124,12 @@ COUNTED_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED)
 
 def count_jobs(session: Session) -> dict[tuple[str, str], int]:
     """Jobs queued, running and failed, by (kind, status), zeros included: one grouped
-    count on the status index."""
-    counts = dict.fromkeys((("transcode", status.value) for status in COUNTED_JOB_STATUSES), 0)
-    for status, number in session.execute(
-            select(TranscodeJob.status, func.count()).where(
-                TranscodeJob.status.in_(COUNTED_JOB_STATUSES)).group_by(TranscodeJob.status)):
-        counts[("transcode", JobStatus(status).value)] = number
+    count on each job table's status index."""
+    counts = {}
+    for kind, table in (("transcode", TranscodeJob), ("label", LabelJob)):
+        counts.update(dict.fromkeys(((kind, status.value) for status in COUNTED_JOB_STATUSES), 0))
+        for status, number in session.execute(
+                select(table.status, func.count()).where(
+                    table.status.in_(COUNTED_JOB_STATUSES)).group_by(table.status)):
+            counts[(kind, JobStatus(status).value)] = number
     return counts
