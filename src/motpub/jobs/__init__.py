@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 from dataclasses import dataclass
 
 from flask import Flask
@@ -55,7 +56,9 @@ def register_tasks(app: Flask) -> Tasks:
             transcode_video_task.schedule((job_id,), delay=settings.job_retry_delay_s)
         return outcome
 
-    @queue.periodic_task(crontab(minute="*"), name="sweep_jobs")
+    # Not a periodic task: huey's finest schedule is a minute, so a dead worker's job would
+    # wait up to a minute past its lease. Each worker sweeps on its own timer (run_worker).
+    @queue.task(name="sweep_jobs")
     def sweep_jobs() -> list[int]:
         with runtime.session_factory() as session, session.begin():
             job_ids = jobs_to_requeue(session, stale_queued_s=settings.job_lease_s * 5)
@@ -84,10 +87,36 @@ def register_tasks(app: Flask) -> Tasks:
                  roll_up_visits=roll_up_visits_task)
 
 
+def sweep_interval_s(lease_s: float) -> float:
+    """How often a worker looks for jobs whose worker died: twice per lease, so a job waits
+    at most about one and a half leases after its last heartbeat (between 1 s and a minute)."""
+    return min(60.0, max(1.0, lease_s / 2))
+
+
+def _sweep_forever(sweep_jobs, interval_s: float, stop: threading.Event) -> None:
+    while True:  # once at start, then every interval
+        try:
+            if job_ids := sweep_jobs.call_local():
+                log.info("handed out again the jobs of a dead worker: %s", job_ids)
+        except Exception:  # the database may be down for a while; the next sweep retries
+            log.exception("sweeping the transcode jobs failed")
+        if stop.wait(interval_s):
+            return
+
+
 def run_worker(app: Flask, *, workers: int) -> None:
     from motpub.jobs.scratch import use_scratch_folder
 
     use_scratch_folder()
-    queue = app.extensions["motpub"].queue
-    consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=True)
-    consumer.run()
+    runtime = app.extensions["motpub"]
+    consumer = runtime.queue.create_consumer(workers=workers, worker_type="thread",
+                                             periodic=True)
+    stop = threading.Event()
+    sweeper = threading.Thread(
+        target=_sweep_forever, name="sweep-jobs", daemon=True,
+        args=(runtime.tasks.sweep_jobs, sweep_interval_s(runtime.settings.job_lease_s), stop))
+    sweeper.start()
+    try:
+        consumer.run()
+    finally:
+        stop.set()
