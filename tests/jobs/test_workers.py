@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import signal
@@ -223,4 +224,49 @@ def test_a_killed_worker_takes_its_ffmpeg_along_and_the_next_worker_sweeps_its_s
     finally:
         stop(second)
     assert not own.exists(), "a worker that stops cleanly removes its scratch folder"
+    runtime.engine.dispose()
+
+
+def test_a_running_worker_hands_out_a_dead_workers_job_soon_after_its_lease_runs_out(tmp_path):
+    # Not at the next minute: huey's periodic tasks run once a minute at best.
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    env = environment(tmp_path, MOTPUB_JOB_LEASE_S="2", TMPDIR=str(scratch_root))
+    settings = Settings.from_env(env)
+    upgrade(settings.database_url, str(PROJECT_ROOT / "migrations"))
+    app = create_app(settings)
+    runtime = app.extensions["motpub"]
+    client = app.test_client()
+    api = Api(client, add_user(app, "editor@example.org", "editor"))
+    item = api.create_item()
+    plan = upload(api, client, item["id"], make_clip(tmp_path / "clip.mp4", seconds=1,
+                                                     size="160x90").read_bytes())
+    complete(api, plan)
+    runtime.queue.flush()  # the message is lost with the worker that had taken it
+    with runtime.session_factory() as session, session.begin():
+        job = session.query(TranscodeJob).filter_by(video_id=plan["video_id"]).one()
+        job.status, job.worker_id, job.attempts = JobStatus.RUNNING, "gone:1:dead", 1
+        job.lease_expires_at = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+        job_id = job.id
+
+    def job():
+        with runtime.session_factory() as session:
+            return session.get(TranscodeJob, job_id)
+
+    worker = start_worker(env)
+    try:
+        wait_for(lambda: any(scratch_root.iterdir()), timeout_s=60,
+                 what="the worker to start")
+        time.sleep(1.5)  # past the worker's first sweep, while the lease still held
+        assert job().worker_id == "gone:1:dead"
+        with runtime.session_factory() as session, session.begin():
+            session.get(TranscodeJob, job_id).lease_expires_at = (
+                datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1))
+        wait_for(lambda: job().worker_id != "gone:1:dead", timeout_s=10,
+                 what="the running worker to take the dead worker's job")
+        wait_for(lambda: job().status is JobStatus.SUCCEEDED, timeout_s=120,
+                 what="the job to finish")
+    finally:
+        stop(worker)
+    assert job().attempts == 2
     runtime.engine.dispose()

@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from dataclasses import dataclass
 
@@ -79,7 +80,9 @@ def register_tasks(app: Flask) -> Tasks:
             build_label_sheet_task.schedule((job_id,), delay=settings.job_retry_delay_s)
         return outcome
 
-    @queue.periodic_task(crontab(minute="*"), name="sweep_jobs")
+    # Not a periodic task: huey's finest schedule is a minute, so a dead worker's job would
+    # wait up to a minute past its lease. Each worker sweeps on its own timer (run_worker).
+    @queue.task(name="sweep_jobs")
     def sweep_jobs() -> list[int]:
         with runtime.session_factory() as session, session.begin():
             job_ids = jobs_to_requeue(session, stale_queued_s=settings.job_lease_s * 5)
@@ -112,12 +115,38 @@ def register_tasks(app: Flask) -> Tasks:
                  roll_up_visits=roll_up_visits_task, build_label_sheet=build_label_sheet_task)
 
 
+def sweep_interval_s(lease_s: float) -> float:
+    """How often a worker looks for jobs whose worker died: twice per lease, so a job waits
+    at most about one and a half leases after its last heartbeat (between 1 s and a minute)."""
+    return min(60.0, max(1.0, lease_s / 2))
+
+
+def _sweep_forever(sweep_jobs, interval_s: float, stop: threading.Event) -> None:
+    while True:  # once at start, then every interval
+        try:
+            if job_ids := sweep_jobs.call_local():
+                log.info("handed out again the jobs of a dead worker: %s", job_ids)
+        except Exception:  # the database may be down for a while; the next sweep retries
+            log.exception("sweeping the jobs of dead workers failed")
+        if stop.wait(interval_s):
+            return
+
+
 def run_worker(app: Flask, *, workers: int) -> None:
     from motpub.jobs.scratch import use_scratch_folder
 
     use_scratch_folder()
-    if app.extensions["motpub"].settings.log_format == "json":
+    runtime = app.extensions["motpub"]
+    if runtime.settings.log_format == "json":
         log_json(("motpub", "huey"))
-    queue = app.extensions["motpub"].queue
-    consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=True)
-    consumer.run()
+    consumer = runtime.queue.create_consumer(workers=workers, worker_type="thread",
+                                             periodic=True)
+    stop = threading.Event()
+    sweeper = threading.Thread(
+        target=_sweep_forever, name="sweep-jobs", daemon=True,
+        args=(runtime.tasks.sweep_jobs, sweep_interval_s(runtime.settings.job_lease_s), stop))
+    sweeper.start()
+    try:
+        consumer.run()
+    finally:
+        stop.set()
