@@ -123,3 +123,32 @@ def test_a_file_declared_as_what_it_is_has_no_notice(app, api, client, clip):
     complete(api, plan)
     assert run_jobs(app) == ["ready"]
     assert api.get(f"/videos/{plan['video_id']}").get_json()["notice"] is None
+
+
+def test_a_job_that_finds_no_ffmpeg_is_postponed_without_using_an_attempt_and_blames_the_server(
+        app, api, client, clip, tmp_path, monkeypatch):
+    item = api.create_item()
+    plan = upload(api, client, item["id"], clip.read_bytes())
+    complete(api, plan)
+    runtime = app.extensions["motpub"]
+    worker = Worker(session_factory=runtime.session_factory, storage=runtime.storage,
+                    worker_id="test-worker")
+    [job] = jobs_of(app, plan["video_id"])
+    # ffmpeg and ffprobe removed from the machine while the worker runs: a PATH without them.
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    monkeypatch.setenv("PATH", str(empty_bin))
+    outcomes = [transcode_video(worker, job.id) for _ in range(job.max_attempts + 1)]
+    assert outcomes == ["postponed"] * (job.max_attempts + 1)
+    [job] = jobs_of(app, plan["video_id"])
+    assert job.status is JobStatus.QUEUED and job.attempts == 0
+    assert "ffprobe" in job.error and "apt-get install ffmpeg" in job.error
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert video["status"] == "queued"
+    assert "server" in video["error"]["en"] and "ffmpeg" in video["error"]["en"]
+    assert "replace" not in video["error"]["en"] and "服务器" in video["error"]["zh"]
+    # Once ffmpeg is back, the next attempt makes the video, and the notice goes.
+    monkeypatch.undo()
+    assert transcode_video(worker, job.id) == "ready"
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert video["status"] == "ready" and video["error"] is None
