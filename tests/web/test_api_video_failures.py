@@ -8,7 +8,7 @@ from pathlib import Path
 
 from motpub.domain import JobStatus, TranscodeJob, Video
 from motpub.services.transcoding import Worker, transcode_video
-from tests.conftest import make_clip
+from tests.conftest import login, make_clip
 from tests.web.test_api_videos import complete, run_jobs, upload
 
 
@@ -147,6 +147,10 @@ def test_a_job_that_finds_no_ffmpeg_is_postponed_without_using_an_attempt_and_bl
     assert video["status"] == "queued"
     assert "server" in video["error"]["en"] and "ffmpeg" in video["error"]["en"]
     assert "replace" not in video["error"]["en"] and "服务器" in video["error"]["zh"]
+    # The studio's media list says it too, beside the queued badge.
+    login(client, "editor@example.org")
+    page = client.get(f"/studio/items/{item['id']}").get_data(as_text=True)
+    assert "missing a program" in page and "缺少处理媒体所需的程序" in page
     # Once ffmpeg is back, the next attempt makes the video, and the notice goes.
     monkeypatch.undo()
     assert transcode_video(worker, job.id) == "ready"
