@@ -3,8 +3,12 @@ editor can act on, in both languages. Real ffmpeg on media made by each test."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from motpub.domain import JobStatus, TranscodeJob, Video
 from motpub.services.transcoding import Worker, transcode_video
@@ -125,8 +129,9 @@ def test_a_file_declared_as_what_it_is_has_no_notice(app, api, client, clip):
     assert api.get(f"/videos/{plan['video_id']}").get_json()["notice"] is None
 
 
+@pytest.mark.parametrize("left, missing", [((), "ffprobe"), (("ffprobe",), "ffmpeg")])
 def test_a_job_that_finds_no_ffmpeg_is_postponed_without_using_an_attempt_and_blames_the_server(
-        app, api, client, clip, tmp_path, monkeypatch):
+        app, api, client, clip, tmp_path, monkeypatch, left, missing):
     item = api.create_item()
     plan = upload(api, client, item["id"], clip.read_bytes())
     complete(api, plan)
@@ -135,14 +140,22 @@ def test_a_job_that_finds_no_ffmpeg_is_postponed_without_using_an_attempt_and_bl
                     worker_id="test-worker")
     [job] = jobs_of(app, plan["video_id"])
     # ffmpeg and ffprobe removed from the machine while the worker runs: a PATH without them.
-    empty_bin = tmp_path / "bin"
-    empty_bin.mkdir()
-    monkeypatch.setenv("PATH", str(empty_bin))
-    outcomes = [transcode_video(worker, job.id) for _ in range(job.max_attempts + 1)]
-    assert outcomes == ["postponed"] * (job.max_attempts + 1)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for program in left:
+        (bin_dir / program).symlink_to(shutil.which(program))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    # Through the queue: tried again in 5 minutes, long enough to install ffmpeg.
+    # (None: huey takes the retry from the queue and, not due yet, puts it on its schedule.)
+    assert run_jobs(app) == ["postponed", None]
+    [retry] = runtime.queue.scheduled()
+    assert retry.args == (job.id,)
+    assert retry.eta >= dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=290)
+    outcomes = [transcode_video(worker, job.id) for _ in range(job.max_attempts)]
+    assert outcomes == ["postponed"] * job.max_attempts
     [job] = jobs_of(app, plan["video_id"])
     assert job.status is JobStatus.QUEUED and job.attempts == 0
-    assert "ffprobe" in job.error and "apt-get install ffmpeg" in job.error
+    assert f"cannot run {missing}" in job.error and "apt-get install ffmpeg" in job.error
     video = api.get(f"/videos/{plan['video_id']}").get_json()
     assert video["status"] == "queued"
     assert "server" in video["error"]["en"] and "ffmpeg" in video["error"]["en"]
