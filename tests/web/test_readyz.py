@@ -3,6 +3,9 @@ about the deployment from them."""
 
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 
 from motpub.app import create_app
@@ -71,3 +74,22 @@ def test_readyz_fails_only_storage_when_its_folder_cannot_be_made(tmp_path, migr
         app.extensions["motpub"].engine.dispose()
     assert response.status_code == 503
     assert response.get_json()["checks"] == {"database": "ok", "storage": "fail", "queue": "ok"}
+
+
+def test_readyz_fails_a_redis_queue_that_accepts_but_never_answers_within_seconds(
+        tmp_path, migrated_url):
+    with socket.socket() as frozen:  # the kernel accepts connections; nobody ever replies
+        frozen.bind(("127.0.0.1", 0))
+        frozen.listen(8)
+        port = frozen.getsockname()[1]
+        app, client = make_client(make_settings(tmp_path, migrated_url,
+                                                queue_url=f"redis://127.0.0.1:{port}/0"))
+        try:
+            started = time.monotonic()
+            response = client.get("/readyz")
+            seconds = time.monotonic() - started
+        finally:
+            app.extensions["motpub"].engine.dispose()
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"database": "ok", "storage": "ok", "queue": "fail"}
+    assert seconds < 10  # huey's Redis connections give up reading after 5 s

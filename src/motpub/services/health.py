@@ -18,7 +18,6 @@ from sqlalchemy.engine import make_url
 
 from motpub.config import Settings
 from motpub.database import migration_heads, schema_revision
-from motpub.media.errors import ToolMissing
 from motpub.media.labels import FontMissing, find_cjk_font
 from motpub.media.tools import check_tools
 
@@ -111,10 +110,7 @@ def queue_check(queue, queue_url: str) -> Callable[[], str]:
 
 
 def tools_check() -> str:
-    try:
-        return check_tools().describe()
-    except ToolMissing as error:
-        raise RuntimeError(error.message) from None
+    return check_tools().describe()  # ToolMissing says what is wrong and what to install
 
 
 def font_check(configured: Path | None) -> Callable[[], str]:
