@@ -174,3 +174,17 @@ def test_worker_names_whichever_program_is_missing(tmp_path, program):
     other = "ffprobe" if program == "ffmpeg" else "ffmpeg"
     result = motpub(tmp_path, "worker", path=bin_dir(tmp_path, other))
     assert_one_line(result, f"{program} is not installed")
+
+
+def test_doctor_fails_a_secret_key_that_is_not_random_and_warns_of_plain_http(tmp_path,
+                                                                              postgres_url):
+    weak = "ab" * 20  # long enough for the settings, but anyone could guess it
+    result = motpub(tmp_path, "doctor", MOTPUB_DATABASE_URL=postgres_url,
+                    MOTPUB_SECRET_KEY=weak, MOTPUB_PUBLIC_URL="http://scan.example.org")
+    assert result.returncode == 1
+    checks = lines_of(result)
+    assert checks["secret-key"].startswith("FAIL secret-key")
+    assert "openssl rand -hex 32" in checks["secret-key"]
+    assert checks["public-url"].startswith("warn public-url") and "https" in checks["public-url"]
+    assert weak not in result.stdout + result.stderr
+    assert result.stderr.strip() == "motpub: 1 check(s) failed: secret-key"
