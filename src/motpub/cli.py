@@ -17,9 +17,12 @@ from sqlalchemy import exc
 from motpub.config import SECRET_KEY_FILE, ConfigError
 from motpub.database import check_database, upgrade
 from motpub.domain import Role
+from motpub.media.errors import ToolMissing
+from motpub.media.tools import check_tools
 from motpub.processes import Supervisor
 from motpub.services.backups import BackupError, create_backup
 from motpub.services.errors import ServiceError
+from motpub.services.health import doctor_checks
 from motpub.services.restores import restore_backup
 from motpub.services import users as user_service
 from motpub.services.users import create_token, create_user, find_user
@@ -119,7 +122,7 @@ def storage_cors(origins: tuple[str, ...]) -> None:
 
 def register_commands(app: Flask) -> None:
     for command in (serve, db_group, users_group, tokens_group, jobs_group, storage_group,
-                    worker, backup, restore):
+                    worker, doctor, backup, restore):
         app.cli.add_command(command)
 
 
@@ -337,14 +340,44 @@ def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+@click.command("doctor", help="Check every part the settings name (database and its "
+               "migrations, storage, queue, ffmpeg, font, secret key, public URL, rate-limit "
+               "storage), one line each; exit status 1 if any fails.")
+@with_appcontext
+def doctor() -> None:
+    from motpub.web.ratelimits import check_ratelimit_storage
+
+    runtime = _runtime()
+    settings = runtime.settings
+    checks = doctor_checks(settings, engine=runtime.engine, storage=runtime.storage,
+                           queue=runtime.queue,
+                           ratelimit_check=lambda: check_ratelimit_storage(
+                               settings.ratelimit_storage_url))
+    width = max(len(check.name) for check in checks)
+    for check in checks:
+        click.echo(f"{check.status:<4} {check.name:<{width}}  {check.detail}")
+    if failed := [check.name for check in checks if not check.is_ok]:
+        raise CommandFailed(f"{len(failed)} check(s) failed: {', '.join(failed)}")
+
+
 @click.command("worker", help="Run a queue worker that processes jobs.")
 @click.option("--workers", default=2, show_default=True, help="Jobs run at once.")
 @with_appcontext
 def worker(workers: int) -> None:
     from motpub.jobs import run_worker
 
+    _require_tools()
     check_database(_runtime().engine)
     run_worker(current_app._get_current_object(), workers=workers)
+
+
+def _require_tools() -> None:
+    """A worker without ffmpeg would take every upload and fail it as the file's fault."""
+    try:
+        check_tools()
+    except ToolMissing as error:
+        raise CommandFailed(f"cannot start a queue worker: {error.message} "
+                            "(or serve with --no-worker)") from None
 
 
 @click.command("serve", help="Serve motpub: the web app and, by default, a queue worker.")
@@ -358,6 +391,8 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
     from motpub.web.server import prepare_metrics, run_server
 
     settings = _runtime().settings
+    if not no_worker:
+        _require_tools()
     if settings.is_embedded:
         upgrade(settings.database_url, str(settings.migrations_dir))
     else:

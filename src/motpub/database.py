@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import os
 import socket
 import threading
@@ -246,6 +247,23 @@ def alembic_config(database_url: str, migrations_dir: str):
     config.set_main_option("script_location", migrations_dir)
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
+
+
+@functools.cache
+def migration_heads(migrations_dir: str) -> tuple[str, ...]:
+    """The newest revision(s) of the migrations in `migrations_dir`: read once per process."""
+    from alembic.script import ScriptDirectory
+
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config("sqlite://", migrations_dir))
+                        .get_heads()))
+
+
+def schema_revision(engine: Engine) -> tuple[str, ...]:
+    """The revision(s) the database's schema is at; () for a database never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
 def upgrade(database_url: str, migrations_dir: str, revision: str = "head") -> None:

@@ -514,3 +514,18 @@ def test_allow_origins_sets_the_bucket_cors_rule_beside_others(storage):
             client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": previous})
         else:
             client.delete_bucket_cors(Bucket=bucket)
+
+
+def test_check_reachable_passes_and_fails_without_writing_anything(storage, tmp_path, request):
+    storage.check_reachable()
+    assert storage.list_keys("") == []
+    if isinstance(storage, FileStorage):
+        blocker = tmp_path / "blocker"
+        blocker.write_text("in the way")  # a file where the folder must be made
+        unreachable = make_storage(f"file://{blocker}/media", public_url=PUBLIC_URL)
+    else:  # a bucket that is not there: every object's HEAD would only say "no such key"
+        unreachable = make_storage(f"s3://motpub-missing-{uuid.uuid4().hex[:12]}/x",
+                                   public_url=PUBLIC_URL,
+                                   s3_endpoint_url=request.getfixturevalue("s3_endpoint_url"))
+    with pytest.raises(StorageError):
+        unreachable.check_reachable()

@@ -3,12 +3,16 @@ editor can act on, in both languages. Real ffmpeg on media made by each test."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from motpub.domain import JobStatus, TranscodeJob, Video
 from motpub.services.transcoding import Worker, transcode_video
-from tests.conftest import make_clip
+from tests.conftest import login, make_clip
 from tests.web.test_api_videos import complete, run_jobs, upload
 
 
@@ -123,3 +127,45 @@ def test_a_file_declared_as_what_it_is_has_no_notice(app, api, client, clip):
     complete(api, plan)
     assert run_jobs(app) == ["ready"]
     assert api.get(f"/videos/{plan['video_id']}").get_json()["notice"] is None
+
+
+@pytest.mark.parametrize("left, missing", [((), "ffprobe"), (("ffprobe",), "ffmpeg")])
+def test_a_job_that_finds_no_ffmpeg_is_postponed_without_using_an_attempt_and_blames_the_server(
+        app, api, client, clip, tmp_path, monkeypatch, left, missing):
+    item = api.create_item()
+    plan = upload(api, client, item["id"], clip.read_bytes())
+    complete(api, plan)
+    runtime = app.extensions["motpub"]
+    worker = Worker(session_factory=runtime.session_factory, storage=runtime.storage,
+                    worker_id="test-worker")
+    [job] = jobs_of(app, plan["video_id"])
+    # ffmpeg and ffprobe removed from the machine while the worker runs: a PATH without them.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for program in left:
+        (bin_dir / program).symlink_to(shutil.which(program))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    # Through the queue: tried again in 5 minutes, long enough to install ffmpeg.
+    # (None: huey takes the retry from the queue and, not due yet, puts it on its schedule.)
+    assert run_jobs(app) == ["postponed", None]
+    [retry] = runtime.queue.scheduled()
+    assert retry.args == (job.id,)
+    assert retry.eta >= dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=290)
+    outcomes = [transcode_video(worker, job.id) for _ in range(job.max_attempts)]
+    assert outcomes == ["postponed"] * job.max_attempts
+    [job] = jobs_of(app, plan["video_id"])
+    assert job.status is JobStatus.QUEUED and job.attempts == 0
+    assert f"cannot run {missing}" in job.error and "apt-get install ffmpeg" in job.error
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert video["status"] == "queued"
+    assert "server" in video["error"]["en"] and "ffmpeg" in video["error"]["en"]
+    assert "replace" not in video["error"]["en"] and "服务器" in video["error"]["zh"]
+    # The studio's media list says it too, beside the queued badge.
+    login(client, "editor@example.org")
+    page = client.get(f"/studio/items/{item['id']}").get_data(as_text=True)
+    assert "missing a program" in page and "缺少处理媒体所需的程序" in page
+    # Once ffmpeg is back, the next attempt makes the video, and the notice goes.
+    monkeypatch.undo()
+    assert transcode_video(worker, job.id) == "ready"
+    video = api.get(f"/videos/{plan['video_id']}").get_json()
+    assert video["status"] == "ready" and video["error"] is None

@@ -29,6 +29,8 @@ from motpub.services.videos import abandon_uploads
 from motpub.services.visitors import delete_old_salts
 
 log = logging.getLogger(__name__)
+# How long a job waits for ffmpeg to be installed before it is tried again.
+MISSING_TOOL_RETRY_S = 300
 
 
 @dataclass
@@ -66,6 +68,9 @@ def register_tasks(app: Flask) -> Tasks:
         log.info("transcode job %s: %s", job_id, outcome)
         if outcome == "retry":
             transcode_video_task.schedule((job_id,), delay=settings.job_retry_delay_s)
+        elif outcome == "postponed":  # a tool is missing: give the operator time to install it
+            transcode_video_task.schedule((job_id,), delay=max(settings.job_retry_delay_s,
+                                                               MISSING_TOOL_RETRY_S))
         return outcome
 
     @queue.task(name="build_label_sheet")

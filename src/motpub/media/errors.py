@@ -1,4 +1,5 @@
-"""The two ways media work fails: the editor's file, or ffmpeg itself."""
+"""The three ways media work fails: the editor's file, ffmpeg itself, or a server without
+ffmpeg."""
 
 from __future__ import annotations
 
@@ -30,3 +31,12 @@ class FFmpegError(Exception):
     def __str__(self) -> str:
         last_line = self.stderr_tail.strip().rpartition("\n")[2]
         return f"{self.message}: {last_line}" if last_line else self.message
+
+
+class ToolMissing(Exception):
+    """A program the pipeline runs (ffmpeg, ffprobe) cannot be started, or is unfit: the
+    server's problem, never the file's, so the job waits for the operator to install it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO
 
-from motpub.media.errors import FFmpegError
+from motpub.media.errors import FFmpegError, ToolMissing
 from motpub.processes import die_with_parent
 
 FFMPEG = "ffmpeg"
@@ -25,7 +25,7 @@ STDERR_TAIL_LINES = 40
 # ffmpeg writes a progress block every 0.5 s; a job row needs no more than this.
 PROGRESS_INTERVAL_S = 0.25
 
-__all__ = ["FFMPEG", "FFmpegError", "run_ffmpeg", "tee_target"]
+__all__ = ["FFMPEG", "FFmpegError", "ToolMissing", "cannot_run", "run_ffmpeg", "tee_target"]
 
 
 def run_ffmpeg(args: list[str], *, duration_s: float | None,
@@ -42,8 +42,11 @@ def run_ffmpeg(args: list[str], *, duration_s: float | None,
                *_without_program(args)]
     # Killed with its worker: an orphaned ffmpeg would burn a core for a job already handed
     # to another worker.
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, preexec_fn=die_with_parent())
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, preexec_fn=die_with_parent())
+    except OSError as error:  # not installed, not executable: nothing to do with the file
+        raise ToolMissing(cannot_run(FFMPEG, error)) from error
     # Both pipes are drained by threads so ffmpeg never blocks on a full pipe.
     blocks: queue.SimpleQueue[dict[str, str] | None] = queue.SimpleQueue()
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
@@ -68,6 +71,13 @@ def run_ffmpeg(args: list[str], *, duration_s: float | None,
     if process.returncode != 0:
         raise FFmpegError(f"ffmpeg exited with status {process.returncode}",
                           stderr_tail="\n".join(tail), returncode=process.returncode)
+
+
+def cannot_run(program: str, error: OSError) -> str:
+    """Why `program` did not start, and what to install, in one line for the job row."""
+    reason = error.strerror or type(error).__name__
+    return (f"the server cannot run {program} ({reason}): install ffmpeg "
+            f"(`apt-get install ffmpeg`, or `./scripts/system-packages install run`)")
 
 
 def _without_program(args: list[str]) -> list[str]:

@@ -8,7 +8,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from motpub.media.errors import MediaError
+from motpub.media.errors import MediaError, ToolMissing
+from motpub.media.ffmpeg import cannot_run
 from motpub.processes import die_with_parent
 
 FFPROBE = "ffprobe"
@@ -82,6 +83,8 @@ def probe(path: Path) -> MediaInfo:
     except subprocess.TimeoutExpired:
         raise MediaError("the file could not be read in time",
                          "读取文件超时，文件可能已损坏") from None
+    except OSError as error:  # ffprobe missing or not executable: the server's problem
+        raise ToolMissing(cannot_run(FFPROBE, error)) from error
     try:
         data = json.loads(result.stdout or b"{}")
     except ValueError:
@@ -113,6 +116,8 @@ def _check_complete(path: Path, info: MediaInfo) -> None:
     except subprocess.TimeoutExpired:
         raise MediaError("the file could not be read in time",
                          "读取文件超时，文件可能已损坏") from None
+    except OSError as error:  # ffprobe missing or not executable: the server's problem
+        raise ToolMissing(cannot_run(FFPROBE, error)) from error
     end = 0.0
     for line in result.stdout.decode(errors="replace").splitlines():
         pts, _, duration = line.partition(",")

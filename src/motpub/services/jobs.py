@@ -84,6 +84,16 @@ def fail_attempt(job: TranscodeJob, error: str, *, is_final: bool) -> bool:
     return True
 
 
+def postpone_job(job: TranscodeJob, error: str) -> None:
+    """Queue the job again as if this attempt never happened: the server could not run it
+    (a missing tool), so it says nothing about the file and must not use up its attempts."""
+    job.error = error[-8000:]
+    job.lease_expires_at = None
+    job.attempts = max(0, job.attempts - 1)
+    job.status = JobStatus.QUEUED
+    job.heartbeat_at = utcnow()
+
+
 def jobs_to_requeue(session: Session, *, stale_queued_s: float = 300) -> list[int]:
     """Jobs a worker should pick up again: running with an expired lease (the worker died),
     or queued for long with nobody on them (the queue lost the message). Expired jobs that

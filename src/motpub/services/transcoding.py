@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from motpub.domain import MediaKind, Rendition, Video, VideoStatus
-from motpub.media.errors import FFmpegError, MediaError
+from motpub.media.errors import FFmpegError, MediaError, ToolMissing
 from motpub.media.hls import master_playlist
 from motpub.media.audio import transcode_audio
 from motpub.media.ladder import plan_ladder, transcode_ladder
@@ -27,7 +27,8 @@ from motpub.media.preview import make_first_playable
 from motpub.media.probe import check_media, probe
 from motpub.services.captions import subtitle_tracks
 from motpub.services.media_access import sync_visibility
-from motpub.services.jobs import claim_job, fail_attempt, finish_job, owned_job, renew_lease
+from motpub.services.jobs import (claim_job, fail_attempt, finish_job, owned_job, postpone_job,
+                                  renew_lease)
 from motpub.storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,8 @@ def _upload_tree(storage, directory: Path, prefix: str) -> None:
 
 
 def transcode_video(worker: Worker, job_id: int) -> str:
-    """Run one attempt of a job. Returns "lost", "ready", "retry" or "failed"."""
+    """Run one attempt of a job. Returns "lost", "ready", "retry", "failed", or "postponed"
+    when the server lacks a tool (the attempt does not count; retry after a longer delay)."""
     with worker.session_factory() as session, session.begin():
         if not claim_job(session, job_id, worker.worker_id, lease_s=worker.lease_s):
             return "lost"
@@ -122,6 +124,10 @@ def transcode_video(worker: Worker, job_id: int) -> str:
     except JobLost:
         worker.storage.delete_prefix(prefix)
         return "lost"
+    except ToolMissing as error:
+        log.error("job %s postponed: %s", job_id, error.message)
+        worker.storage.delete_prefix(prefix)
+        return _postpone(worker, job_id, error.message)
     except MediaError as error:
         worker.storage.delete_prefix(prefix)
         return _record_failure(worker, job_id, str(error), error.reason_en, error.reason_zh,
@@ -234,6 +240,25 @@ def _delete_other_versions(storage, current: str) -> None:
         prefix = f"{video_prefix}{version}/"
         if version.startswith("v") and prefix != current:
             storage.delete_prefix(prefix)
+
+
+def _postpone(worker: Worker, job_id: int, detail: str) -> str:
+    """Queue the job again without counting the attempt: the file was never tried. The
+    editor reads that the server is at fault, until an attempt succeeds."""
+    with worker.session_factory() as session, session.begin():
+        job = owned_job(session, job_id, worker.worker_id)
+        if job is None:
+            return "lost"
+        postpone_job(job, detail)
+        video = job.video
+        video.status = VideoStatus.QUEUED
+        video.error_en, video.error_zh = (
+            "The server is missing a program it needs to process media (ffmpeg). Your file "
+            "is kept and will be processed once the operator installs it; nothing to do on "
+            "your side.",
+            "服务器缺少处理媒体所需的程序（ffmpeg）。您的文件已保存，管理员安装后将自动处理，"
+            "您无需任何操作。")
+    return "postponed"
 
 
 def _record_failure(worker: Worker, job_id: int, detail: str, reason_en: str, reason_zh: str,

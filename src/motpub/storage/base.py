@@ -49,6 +49,11 @@ class Storage(ABC):
     @abstractmethod
     def get_bytes(self, key: str) -> bytes: ...
 
+    def check_reachable(self) -> None:
+        """Cheap enough for every readiness probe: raises StorageError when the backend does
+        not answer. Writes nothing (`motpub doctor` does a full round trip)."""
+        self.exists("readyz")
+
     @abstractmethod
     def exists(self, key: str) -> bool: ...
 

@@ -88,6 +88,18 @@ class FileStorage(Storage):
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def check_reachable(self) -> None:
+        # The root is made by the first write, as any write would; a root that cannot be
+        # made or used answers every read with "no such object": say why instead.
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageUnavailable(f"cannot make the storage folder {self.root}: "
+                                     f"{error.strerror}") from error
+        if not os.access(self.root, os.R_OK | os.W_OK | os.X_OK):
+            raise StorageUnavailable(f"the storage folder {self.root} is not readable and "
+                                     "writable by this process")
+
     def size_bytes(self, key: str) -> int:
         path = self._path(key)
         if not path.is_file():

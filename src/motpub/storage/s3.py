@@ -101,6 +101,11 @@ class S3Storage(Storage):
             with response["Body"] as body:
                 return body.read()
 
+    def check_reachable(self) -> None:
+        # HEAD of the bucket: a missing bucket would answer every object's HEAD with 404.
+        with _translated("reach the bucket of", self.bucket):
+            self._client.head_bucket(Bucket=self.bucket)
+
     def exists(self, key: str) -> bool:
         try:
             self.size_bytes(key)

@@ -17,6 +17,7 @@ from motpub.database import time_limit
 from motpub.domain import Item, LanguageSource
 from motpub.services.codes import resolve_code
 from motpub.services.exhibition_pages import load_exhibition
+from motpub.services.health import readiness_checks
 from motpub.services.language import negotiate_language, normalize_language
 from motpub.services.pages import Target, build_item_page, resolve_slug
 from motpub.web.context import db, runtime, settings
@@ -242,6 +243,24 @@ def healthz():
         return jsonify({"status": "unavailable", "database": type(error).__name__}), 503, \
             {"Retry-After": "30", "Cache-Control": "no-store"}
     return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: the database answers and is migrated, storage and queue answer. For
+    probes that send no credentials, so only each check's name and ok or fail: no URL,
+    version or reason (`motpub doctor` tells those to the operator)."""
+    state = runtime()
+    with time_limit(HEALTH_CHECK_LIMIT_S):
+        checks = readiness_checks(state.settings, engine=state.engine, storage=state.storage,
+                                  queue=state.queue)
+    is_ready = all(check.is_ok for check in checks)
+    body = {"status": "ok" if is_ready else "unavailable",
+            "checks": {check.name: "ok" if check.is_ok else "fail" for check in checks}}
+    headers = {"Cache-Control": "no-store"}
+    if not is_ready:
+        headers["Retry-After"] = "30"
+    return jsonify(body), 200 if is_ready else 503, headers
 
 
 @bp.get("/")

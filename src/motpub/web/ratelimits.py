@@ -16,7 +16,9 @@ import threading
 import time
 from pathlib import Path
 
-from limits.storage import Storage
+from limits.storage import Storage, storage_from_string
+
+from motpub.services.health import WARN, mask_url
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS counter (
     key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL)"""
@@ -90,3 +92,13 @@ class SqliteStorage(Storage):
 
     def clear(self, key: str) -> None:
         self._connection().execute("DELETE FROM counter WHERE key = ?", (key,))
+
+
+def check_ratelimit_storage(url: str) -> str | tuple[str, str]:
+    """For `motpub doctor`: the counters' storage answers (its password never shown)."""
+    if url.startswith("memory://"):
+        return WARN, ("memory://: each web worker counts alone, so a limit allows that many "
+                      "times more; use sqlite:/// or redis://")
+    if not storage_from_string(url).check():
+        raise RuntimeError(f"{mask_url(url)} does not answer")
+    return f"{mask_url(url)} answers"
