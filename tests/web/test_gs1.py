@@ -412,3 +412,14 @@ def test_openapi_states_the_gtin_and_qualifier_syntax_the_resolver_accepts(clien
     assert lot["schema"]["maxLength"] == QUALIFIER_MAX_LENGTH
     printable = {chr(code) for code in range(32, 127)}
     assert {char for char in printable if re.search(allowed, char)} == set(CHARSET_82)
+
+
+@pytest.mark.parametrize("query", ["lang=%08en", "linkType=gs1%07pip", "x%1F=1"])
+def test_a_control_character_in_the_query_is_a_documented_json_400(api, client, query):
+    publish_with_gtin(api)
+    document = client.get("/api/v1/openapi.json").get_json()
+    response = client.get(f"/01/09506000134352?{query}")
+    assert response.status_code == 400
+    assert response.mimetype in document["paths"]["/01/{gtin}"]["get"]["responses"]["400"][
+        "content"]
+    assert "control characters" in response.get_json()["error"]["message"]

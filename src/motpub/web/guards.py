@@ -98,8 +98,11 @@ def _refuse_control_characters():
     # Query values may carry tabs and line breaks (a `next` URL is checked by its page).
     for name, value in request.args.items(multi=True):
         if has_control_character(name + value, multiline=True):
+            message = f"{name!r}: query parameters {CONTROL_MESSAGE}"
             if request.path.startswith("/api/"):
-                raise Invalid(f"{name!r}: query parameters {CONTROL_MESSAGE}", field=name)
+                raise Invalid(message, field=name)
+            if request.blueprint == "gs1":  # the resolver answers machines: JSON, as its 400s
+                raise ServiceError(message, field=name)
             abort(400)
 
 
