@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from motpub.app import create_app
+from motpub.domain import Base, Item, ItemStatus, MediaKind, Video
 from tests.conftest import bearer, make_settings
 
 SIZE = 100
@@ -14,9 +15,20 @@ KEY = "videos/1/v1/segment_0001.m4s"
 
 @pytest.fixture
 def media_client(tmp_path):
-    """Media serving reads no database; SQLite is enough."""
-    app = create_app(make_settings(tmp_path, f"sqlite:///{tmp_path / 'motpub.db'}"))
-    app.extensions["motpub"].storage.put_bytes(KEY, bytes(range(SIZE)))
+    """A segment of video 1, whose item is published: served to anyone. Range handling
+    reads the database only for that, so SQLite is enough."""
+    url = f"sqlite:///{tmp_path / 'motpub.db'}"
+    app = create_app(make_settings(tmp_path, url))
+    runtime = app.extensions["motpub"]
+    Base.metadata.create_all(runtime.engine)
+    with runtime.session_factory() as session, session.begin():
+        item = Item(slug="bell", default_language="en", status=ItemStatus.PUBLISHED)
+        session.add(item)
+        session.flush()
+        session.add(Video(id=1, item_id=item.id, kind=MediaKind.VIDEO, filename="bell.mp4",
+                          content_type="video/mp4", size_bytes=SIZE, part_size_bytes=SIZE,
+                          source_key="sources/bell.mp4"))
+    runtime.storage.put_bytes(KEY, bytes(range(SIZE)))
     yield app.test_client()
     app.extensions["motpub"].target_cache.close()
     app.extensions["motpub"].engine.dispose()
