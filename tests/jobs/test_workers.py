@@ -227,6 +227,25 @@ def test_a_killed_worker_takes_its_ffmpeg_along_and_the_next_worker_sweeps_its_s
     runtime.engine.dispose()
 
 
+def test_a_worker_stopped_while_it_starts_still_removes_its_scratch_folder(tmp_path):
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    env = environment(tmp_path, TMPDIR=str(scratch_root))
+    upgrade(Settings.from_env(env).database_url, str(PROJECT_ROOT / "migrations"))
+    for _attempt in range(3):
+        worker = start_worker(env)
+        try:
+            # Stopped the moment its folder exists: before the queue consumer has started.
+            deadline = time.monotonic() + 30
+            while not list(scratch_root.glob("motpub-worker-*")):
+                assert time.monotonic() < deadline, "the worker made no scratch folder"
+                time.sleep(0.001)
+        finally:
+            stop(worker)
+        assert worker.returncode != -signal.SIGTERM, "SIGTERM killed it without its exit hooks"
+        assert not list(scratch_root.glob("motpub-worker-*"))
+
+
 def test_a_running_worker_hands_out_a_dead_workers_job_soon_after_its_lease_runs_out(tmp_path):
     # Not at the next minute: huey's periodic tasks run once a minute at best.
     scratch_root = tmp_path / "tmp"

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import os
 import secrets
+import signal
 import socket
 import threading
 import time
@@ -137,9 +138,16 @@ def _sweep_forever(sweep_jobs, interval_s: float, stop: threading.Event) -> None
             return
 
 
+def _exit_cleanly(signum: int, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_worker(app: Flask, *, workers: int) -> None:
     from motpub.jobs.scratch import use_scratch_folder
 
+    # A SIGTERM before the consumer sets its own handlers still exits through the atexit
+    # hooks, which remove the scratch folder made here.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     use_scratch_folder()
     runtime = app.extensions["motpub"]
     if runtime.settings.log_format == "json":

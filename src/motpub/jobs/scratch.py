@@ -76,7 +76,8 @@ def use_scratch_folder(root: Path | None = None) -> Path:
         log.info("removed %s, left by a worker that has ended", folder)
     pid = os.getpid()
     folder = root / f"{PREFIX}{pid}-{process_start(pid) or 0}"
+    # Registered before the folder exists, so no signal can fall between the two.
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     folder.mkdir(mode=0o700, exist_ok=True)
     tempfile.tempdir = str(folder)
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
