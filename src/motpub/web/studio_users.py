@@ -38,6 +38,17 @@ def account_error(error: ServiceError) -> str:
     return error.message
 
 
+def _commit(change) -> str | None:
+    """Run `change` and commit it; on a refusal roll back and return the error to show."""
+    try:
+        change()
+    except ServiceError as error:
+        db().rollback()
+        return account_error(error)
+    db().commit()
+    return None
+
+
 def _keep_own_session(user: User) -> None:
     """A new password ends every session of its user, but not the one that set it."""
     if user.id == current_user.id and user.is_active:
@@ -49,14 +60,10 @@ def _keep_own_session(user: User) -> None:
 def users():
     form = UserForm()
     if form.validate_on_submit():
-        try:
-            user_service.create_user(db(), email=form.email.data, password=form.password.data,
-                                     role=form.role.data)
-        except ServiceError as error:
-            db().rollback()
-            form.form_errors.append(account_error(error))
+        if error := _commit(lambda: user_service.create_user(
+                db(), email=form.email.data, password=form.password.data, role=form.role.data)):
+            form.form_errors.append(error)
         else:
-            db().commit()
             flash(_("User created."), "ok")
             return redirect(url_for("studio.users"))
     return render_template("studio/users.html", form=form,
@@ -85,13 +92,9 @@ def user_role(user_id: int):
     user = user_service.get_user(db(), user_id)
     form = RoleForm()
     if form.validate_on_submit():
-        try:
-            user_service.set_role(db(), user, form.role.data)
-        except ServiceError as error:
-            db().rollback()
-            form.form_errors.append(account_error(error))
+        if error := _commit(lambda: user_service.set_role(db(), user, form.role.data)):
+            form.form_errors.append(error)
         else:
-            db().commit()
             flash(_("Role changed."), "ok")
             return redirect(url_for("studio.user", user_id=user.id))
     return _user_page(user, role_form=form, status=422)
@@ -102,13 +105,9 @@ def user_role(user_id: int):
 def user_active(user_id: int, action: str):
     user = user_service.get_user(db(), user_id)
     if ButtonForm().validate_on_submit():
-        try:
-            user_service.set_active(db(), user, action == "activate")
-        except ServiceError as error:
-            db().rollback()
-            flash(account_error(error), "error")
+        if error := _commit(lambda: user_service.set_active(db(), user, action == "activate")):
+            flash(error, "error")
         else:
-            db().commit()
             flash(_("User activated.") if action == "activate"
                   else _("User deactivated: their sessions and API tokens no longer work."),
                   "ok")
@@ -121,13 +120,9 @@ def user_password(user_id: int):
     user = user_service.get_user(db(), user_id)
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
-            user_service.set_password(db(), user, form.password.data)
-        except ServiceError as error:
-            db().rollback()
-            form.form_errors.append(account_error(error))
+        if error := _commit(lambda: user_service.set_password(db(), user, form.password.data)):
+            form.form_errors.append(error)
         else:
-            db().commit()
             _keep_own_session(user)
             flash(_("Password set: the user's other sessions have ended."), "ok")
             return redirect(url_for("studio.user", user_id=user.id))
@@ -151,14 +146,10 @@ def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user.user
-        try:
-            user_service.change_own_password(db(), user, current=form.current_password.data,
-                                             new=form.password.data)
-        except ServiceError as error:
-            db().rollback()
-            form.form_errors.append(account_error(error))
+        if error := _commit(lambda: user_service.change_own_password(
+                db(), user, current=form.current_password.data, new=form.password.data)):
+            form.form_errors.append(error)
         else:
-            db().commit()
             _keep_own_session(user)
             flash(_("Password changed: your other sessions have ended."), "ok")
             return redirect(url_for("studio.password"))
