@@ -151,13 +151,14 @@ TIME_COLUMNS = {"scan": "scanned_at", "view": "viewed_at", "engagement": "create
 
 def _scan_extras() -> tuple[tuple, tuple]:
     """Columns of `scan` without a default in the database that this script does not draw."""
-    from motpub.domain import Scan
+    from motpub.analytics.models.scan import Scan
 
     return (("is_orphan",), (False,)) if "is_orphan" in Scan.__table__.c else ((), ())
 
 
 def seed_items(session_factory) -> dict[int, list[int]]:
-    from motpub.domain import Code, Item, ItemStatus
+    from motpub.codes.models.code import Code
+    from motpub.items.models import Item, ItemStatus
 
     rng = random.Random(7)
     with session_factory() as session, session.begin():
@@ -248,7 +249,7 @@ def analyst_client(app):
     """A test client logged in as an analyst, to render /ops as a browser would."""
     import re
 
-    from motpub.services.users import create_user
+    from motpub.accounts.services import create_user
 
     # Its own address each run: a database reused with --database-url has the earlier ones.
     email = f"bench-analyst-{secrets.token_hex(3)}@example.org"
@@ -267,7 +268,7 @@ def analyst_client(app):
 
 def time_all(app, client, runs: int, days: int, today: dt.date,
              wanted: set[str], extra: dict[str, str]) -> dict:
-    from motpub.services import analytics
+    from motpub.analytics.services import reports as analytics
 
     query = {"from": (today - dt.timedelta(days=days - 1)).isoformat(), "to": today.isoformat(),
              **extra}
@@ -331,7 +332,7 @@ def bench_one(kind: str, size: int, args, workdir: Path) -> dict:
 
     from motpub.app import create_app
     from motpub.config import Settings
-    from motpub.services.rollups import roll_up_visits
+    from motpub.analytics.services.rollups import roll_up_visits
 
     if args.database_url:  # made and loaded by an earlier --keep-database run
         url, drop = args.database_url, lambda: None

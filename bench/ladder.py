@@ -66,12 +66,12 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT / "src"))
 
-from motpub.media.ffmpeg import run_ffmpeg  # noqa: E402
-from motpub.media import ladder  # noqa: E402
-from motpub.media.ladder import plan_ladder, transcode_ladder  # noqa: E402
-from motpub.media.poster import make_poster  # noqa: E402
-from motpub.media.preview import REMUX_MAX_BIT_RATE, can_remux, make_first_playable  # noqa: E402
-from motpub.media.probe import MediaInfo, probe  # noqa: E402
+from motpub.avtools.ffmpeg import run_ffmpeg  # noqa: E402
+from motpub.avtools import ladder  # noqa: E402
+from motpub.avtools.ladder import plan_ladder, transcode_ladder  # noqa: E402
+from motpub.avtools.poster import make_poster  # noqa: E402
+from motpub.avtools.preview import REMUX_MAX_BIT_RATE, can_remux, make_first_playable  # noqa: E402
+from motpub.avtools.probe import MediaInfo, probe  # noqa: E402
 
 VARIANTS = ("ladder", "per_rung", "top_rung", "first_remux", "first_encode", "poster", "decode")
 LABELS = {

@@ -31,8 +31,8 @@ OUT_DIR = ROOT / "bench" / "out"  # bench/ladder.py's; a child must not import t
 
 def child(tree: Path, src: Path) -> dict:
     sys.path.insert(0, str(tree / "src"))
-    from motpub.media.ladder import plan_ladder, transcode_ladder
-    from motpub.media.probe import probe
+    from motpub.avtools.ladder import plan_ladder, transcode_ladder
+    from motpub.avtools.probe import probe
 
     info = probe(src)
     out = Path(tempfile.mkdtemp(prefix="ladder-ab-", dir=OUT_DIR))

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ladder import OUT_DIR, make_source, measure, quality_720p  # noqa: E402
 
-from motpub.media.ladder import plan_ladder  # noqa: E402
-from motpub.media.probe import probe  # noqa: E402
+from motpub.avtools.ladder import plan_ladder  # noqa: E402
+from motpub.avtools.probe import probe  # noqa: E402
 
 TOP = "top rung alone"
 

@@ -3,7 +3,7 @@
 from alembic import context
 
 from motpub.database import make_engine
-from motpub.domain import Base
+from motpub.orm import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -20,8 +20,8 @@ from sqlalchemy import create_engine, text
 from motpub.app import create_app
 from motpub.config import PROJECT_ROOT, Settings
 from motpub.database import make_engine, upgrade
-from motpub.domain import Base
-from motpub.services.users import create_token, create_user
+from motpub.orm import Base
+from motpub.accounts.services import create_token, create_user
 from motpub.web.extensions import limiter
 from tests import provision
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from motpub.domain import ApiToken, User
+from motpub.accounts.models import ApiToken, User
 
 
 def test_users_create_reads_password_from_stdin(app, runner):
@@ -86,7 +86,7 @@ def test_production_settings_without_secret_fail_fast(tmp_path):
 
 
 def test_token_use_is_recorded_without_a_write_per_request(app, client, editor_token):
-    from motpub.domain import ApiToken
+    from motpub.accounts.models import ApiToken
 
     for _ in range(3):
         assert client.get("/api/v1/items",

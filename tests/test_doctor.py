@@ -14,7 +14,7 @@ import pytest
 
 from motpub.app import create_app
 from motpub.database import upgrade
-from motpub.media.tools import MIN_VERSION
+from motpub.avtools.tools import MIN_VERSION
 from tests.conftest import PROJECT_ROOT, make_settings
 from tests.e2e.conftest import running_server
 from tests.test_cli import assert_one_line, closed_port

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 
 from motpub.config import PROJECT_ROOT
 from motpub.database import make_engine, upgrade
-from motpub.domain import Base
+from motpub.orm import Base
 
 
 def _differences(url: str) -> list:

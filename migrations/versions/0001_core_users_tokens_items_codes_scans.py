@@ -6,7 +6,7 @@ Create Date: 2026-11-23 18:53:18.355610
 """
 from alembic import op
 import sqlalchemy as sa
-import motpub.domain.base
+import motpub.orm
 
 
 revision = '0001'
@@ -21,14 +21,14 @@ def upgrade() -> None:
     sa.Column('slug', sa.String(length=80), nullable=False),
     sa.Column('status', sa.Enum('draft', 'published', name='item_status', native_enum=False, length=16), nullable=False),
     sa.Column('default_language', sa.String(length=8), nullable=False),
-    sa.Column('title', motpub.domain.base.Localized(), nullable=False),
-    sa.Column('summary', motpub.domain.base.Localized(), nullable=False),
-    sa.Column('body', motpub.domain.base.Localized(), nullable=False),
+    sa.Column('title', motpub.orm.Localized(), nullable=False),
+    sa.Column('summary', motpub.orm.Localized(), nullable=False),
+    sa.Column('body', motpub.orm.Localized(), nullable=False),
     sa.Column('links', sa.JSON(), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', motpub.orm.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("default_language IN ('zh', 'en')", name=op.f('ck_item_default_language')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_item')),
     sa.UniqueConstraint('slug', name=op.f('uq_item_slug'))
@@ -39,7 +39,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('role', sa.Enum('admin', 'editor', 'analyst', name='role', native_enum=False, length=16), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
     )
@@ -47,9 +47,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', motpub.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', motpub.orm.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_api_token_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=200), nullable=False),
     sa.Column('is_enabled', sa.Boolean(), nullable=False),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], name=op.f('fk_code_item_id_item'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_code')),
     sa.UniqueConstraint('code', name=op.f('uq_code_code'))
@@ -75,7 +75,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('code_id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
-    sa.Column('scanned_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('scanned_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('language_source', sa.Enum('param', 'cookie', 'header', 'default', name='language_source', native_enum=False, length=16), nullable=False),
     sa.ForeignKeyConstraint(['code_id'], ['code.id'], name=op.f('fk_scan_code_id_code'), ondelete='CASCADE'),

@@ -6,7 +6,7 @@ Create Date: 2026-11-23 19:17:04.416257
 """
 from alembic import op
 import sqlalchemy as sa
-import motpub.domain.base
+import motpub.orm
 
 
 revision = '0002'
@@ -38,8 +38,8 @@ def upgrade() -> None:
     sa.Column('master_key', sa.String(length=500), nullable=True),
     sa.Column('preview_key', sa.String(length=500), nullable=True),
     sa.Column('poster_key', sa.String(length=500), nullable=True),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("language IS NULL OR language IN ('zh', 'en')", name=op.f('ck_video_language')),
     sa.CheckConstraint('progress >= 0 AND progress <= 1', name=op.f('ck_video_progress')),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], name=op.f('fk_video_item_id_item'), ondelete='CASCADE'),
@@ -54,7 +54,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('vtt_key', sa.String(length=500), nullable=False),
     sa.Column('playlist_key', sa.String(length=500), nullable=False),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['video_id'], ['video.id'], name=op.f('fk_caption_video_id_video'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_caption')),
     sa.UniqueConstraint('video_id', 'language', name='uq_caption_video_id_language')
@@ -83,14 +83,14 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('max_attempts', sa.Integer(), nullable=False),
     sa.Column('worker_id', sa.String(length=100), nullable=True),
-    sa.Column('lease_expires_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('heartbeat_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_expires_at', motpub.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', motpub.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('progress', sa.Float(), nullable=False),
     sa.Column('stage', sa.String(length=32), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('started_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', motpub.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', motpub.orm.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['video_id'], ['video.id'], name=op.f('fk_transcode_job_video_id_video'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transcode_job'))
     )

@@ -6,7 +6,7 @@ Create Date: 2026-11-23 19:53:16.630230
 """
 from alembic import op
 import sqlalchemy as sa
-import motpub.domain.base
+import motpub.orm
 
 
 revision = '0003'
@@ -19,13 +19,13 @@ def upgrade() -> None:
     op.create_table('visitor_salt',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('salt', sa.String(length=64), nullable=False),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('day', name=op.f('pk_visitor_salt'))
     )
     op.create_table('view',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
-    sa.Column('viewed_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('viewed_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('device_class', sa.Enum('mobile', 'tablet', 'desktop', 'bot', 'other', name='device_class', native_enum=False, length=16), nullable=False),
     sa.Column('os', sa.String(length=32), nullable=False),

@@ -6,7 +6,7 @@ Create Date: 2026-11-23 20:01:24.141800
 """
 from alembic import op
 import sqlalchemy as sa
-import motpub.domain.base
+import motpub.orm
 
 
 revision = '0004'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.Enum('video_start', 'video_progress', 'watch_time', 'video_error', 'language_switch', 'read_depth', name='engagement_kind', native_enum=False, length=20), nullable=False),
     sa.Column('value', sa.Float(), nullable=True),
     sa.Column('language', sa.String(length=8), nullable=False),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], name=op.f('fk_engagement_item_id_item'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['video_id'], ['video.id'], name=op.f('fk_engagement_video_id_video'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_engagement'))

@@ -6,7 +6,7 @@ Create Date: 2026-11-23 21:40:00
 """
 from alembic import op
 import sqlalchemy as sa
-import motpub.domain.base
+import motpub.orm
 
 
 revision = '0005'
@@ -84,7 +84,7 @@ def upgrade() -> None:
     op.create_table('rollup_watermark',
     sa.Column('name', sa.String(length=32), nullable=False),
     sa.Column('hour', sa.Integer(), nullable=False),
-    sa.Column('updated_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_rollup_watermark')))
 
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-23 21:40:00
 """
 from alembic import op
 import sqlalchemy as sa
-import motpub.domain.base
+import motpub.orm
 
 
 revision = '0006'
@@ -19,14 +19,14 @@ def upgrade() -> None:
     op.create_table('exhibition',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
-    sa.Column('title', motpub.domain.base.Localized(), nullable=False),
-    sa.Column('intro', motpub.domain.base.Localized(), nullable=False),
+    sa.Column('title', motpub.orm.Localized(), nullable=False),
+    sa.Column('intro', motpub.orm.Localized(), nullable=False),
     sa.Column('venue', sa.String(length=200), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=True),
     sa.Column('ends_on', sa.Date(), nullable=True),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('starts_on IS NULL OR ends_on IS NULL OR starts_on <= ends_on', name=op.f('ck_exhibition_dates')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exhibition')),
     sa.UniqueConstraint('slug', name=op.f('uq_exhibition_slug'))

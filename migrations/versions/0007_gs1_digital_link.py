@@ -6,7 +6,7 @@ Create Date: 2026-11-23 21:40:00
 """
 from alembic import op
 import sqlalchemy as sa
-import motpub.domain.base
+import motpub.orm
 
 
 revision = '0007'

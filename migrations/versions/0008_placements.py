@@ -6,7 +6,7 @@ Create Date: 2026-11-23 22:10:00
 """
 from alembic import op
 import sqlalchemy as sa
-import motpub.domain.base
+import motpub.orm
 
 
 revision = '0008'
@@ -19,7 +19,7 @@ def upgrade() -> None:
     op.create_table('code_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code_id', sa.Integer(), nullable=False),
-    sa.Column('changed_at', motpub.domain.base.UTCDateTime(), nullable=False),
+    sa.Column('changed_at', motpub.orm.UTCDateTime(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=True),
     sa.Column('exhibition_id', sa.Integer(), nullable=True),
     sa.Column('label', sa.String(length=200), nullable=False),

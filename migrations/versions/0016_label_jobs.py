@@ -6,7 +6,7 @@ Create Date: 2026-12-03 11:40:00
 """
 from alembic import op
 import sqlalchemy as sa
-import motpub.domain.base
+import motpub.orm
 
 
 revision = '0016'
@@ -27,11 +27,11 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('max_attempts', sa.Integer(), nullable=False),
     sa.Column('worker_id', sa.String(length=100), nullable=True),
-    sa.Column('lease_expires_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('heartbeat_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_expires_at', motpub.orm.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', motpub.orm.UTCDateTime(timezone=True), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('created_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', motpub.domain.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', motpub.orm.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', motpub.orm.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['exhibition_id'], ['exhibition.id'], name=op.f('fk_label_job_exhibition_id_exhibition'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_label_job'))
     )

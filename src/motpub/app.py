@@ -12,9 +12,9 @@ from motpub.config import Settings
 from motpub.database import make_engine, make_session_factory, postgres_connect_args
 from motpub.jobs import register_tasks
 from motpub.queue import make_queue
-from motpub.services.media_access import follow_publication
-from motpub.services.scans import ScanRecorder
-from motpub.services.visitors import country_lookup
+from motpub.media.services.access import follow_publication
+from motpub.analytics.services.scans import ScanRecorder
+from motpub.analytics.services.visitors import country_lookup
 from motpub.storage import count_failures, make_storage
 
 

@@ -16,16 +16,16 @@ from sqlalchemy import exc
 
 from motpub.config import SECRET_KEY_FILE, ConfigError
 from motpub.database import check_database, upgrade
-from motpub.domain import Role
-from motpub.media.errors import ToolMissing
-from motpub.media.tools import check_tools
+from motpub.accounts.models import Role
+from motpub.avtools.errors import ToolMissing
+from motpub.avtools.tools import check_tools
 from motpub.processes import Supervisor
-from motpub.services.backups import BackupError, create_backup
-from motpub.services.errors import ServiceError
-from motpub.services.health import doctor_checks
-from motpub.services.restores import restore_backup
-from motpub.services import users as user_service
-from motpub.services.users import create_token, create_user, find_user
+from motpub.operations.backups import BackupError, create_backup
+from motpub.errors import ServiceError
+from motpub.operations.health import doctor_checks
+from motpub.operations.restores import restore_backup
+from motpub.accounts import services as user_service
+from motpub.accounts.services import create_token, create_user, find_user
 from motpub.snapshots import SnapshotError
 from motpub.storage import StorageError
 

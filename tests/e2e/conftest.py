@@ -84,7 +84,7 @@ def _api_token(data_dir: Path, email: str, database_url: str | None = None) -> s
     """A token for the tests' API calls, made in-process to spare one more CLI start-up
     (`motpub tokens create` does the same through the same service)."""
     from motpub.database import make_engine, make_session_factory
-    from motpub.services.users import create_token, find_user
+    from motpub.accounts.services import create_token, find_user
 
     engine = make_engine(database_url or f"sqlite:///{data_dir / 'motpub.db'}")
     try:

@@ -33,7 +33,8 @@ from moto.server import ThreadedMotoServer
 from sqlalchemy import select
 
 from motpub.database import make_engine, make_session_factory
-from motpub.domain import JobStatus, TranscodeJob, Video
+from motpub.media.models.transcode_job import JobStatus, TranscodeJob
+from motpub.media.models.video import Video
 from tests.conftest import _truncate, csrf_token, make_clip
 from tests.e2e.conftest import PROJECT_ROOT, _free_port, _is_live
 

@@ -17,7 +17,8 @@ from motpub.app import create_app
 from motpub.config import Settings
 from motpub.config import PROJECT_ROOT
 from motpub.database import upgrade
-from motpub.domain import JobStatus, TranscodeJob, Video, VideoStatus
+from motpub.media.models.transcode_job import JobStatus, TranscodeJob
+from motpub.media.models.video import Video, VideoStatus
 from tests.conftest import Api, _truncate, add_user, make_clip
 from tests.web.test_api_videos import complete, upload
 

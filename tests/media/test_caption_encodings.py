@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from motpub.media.captions import captions_to_webvtt
-from motpub.media.errors import MediaError
+from motpub.avtools.captions import captions_to_webvtt
+from motpub.avtools.errors import MediaError
 
 LINES = {
     "big5": ["這件青銅鼎是商代晚期的禮器。", "器身飾有饕餮紋，雙耳立於口沿。"],

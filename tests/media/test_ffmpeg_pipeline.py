@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageStat
 
-from motpub.media.audio import transcode_audio
-from motpub.media.captions import captions_to_webvtt
-from motpub.media.errors import FFmpegError, MediaError
-from motpub.media.ffmpeg import run_ffmpeg
-from motpub.media.hls import SubtitleTrack, Variant, master_playlist, subtitle_playlist
-from motpub.media.ladder import Rung, encode_command, plan_ladder, transcode_ladder
-from motpub.media.poster import make_poster
-from motpub.media.preview import REMUX_MAX_BIT_RATE, make_first_playable
-from motpub.media.probe import check_media, probe
+from motpub.avtools.audio import transcode_audio
+from motpub.avtools.captions import captions_to_webvtt
+from motpub.avtools.errors import FFmpegError, MediaError
+from motpub.avtools.ffmpeg import run_ffmpeg
+from motpub.avtools.hls import SubtitleTrack, Variant, master_playlist, subtitle_playlist
+from motpub.avtools.ladder import Rung, encode_command, plan_ladder, transcode_ladder
+from motpub.avtools.poster import make_poster
+from motpub.avtools.preview import REMUX_MAX_BIT_RATE, make_first_playable
+from motpub.avtools.probe import check_media, probe
 from tests.conftest import make_clip
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

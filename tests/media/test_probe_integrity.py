@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from motpub.media.errors import MediaError
-from motpub.media.probe import probe
+from motpub.avtools.errors import MediaError
+from motpub.avtools.probe import probe
 from tests.conftest import make_clip
 
 

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from motpub.media.qr import qr_pdf, qr_png, qr_svg
+from motpub.printing.qr import qr_pdf, qr_png, qr_svg
 
 URL = "https://motpub.example/s/k7m3p9qa"
 

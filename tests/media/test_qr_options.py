@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from PIL import Image
 
-from motpub.media.qr import QUIET_ZONE_MODULES, QrStyle, qr_pdf, qr_png, qr_svg, qr_symbol
+from motpub.printing.qr import QUIET_ZONE_MODULES, QrStyle, qr_pdf, qr_png, qr_svg, qr_symbol
 
 URL = "https://motpub.example/s/k7m3p9qa"
 

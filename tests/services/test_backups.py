@@ -22,9 +22,13 @@ from sqlalchemy import func, insert, select, text
 from motpub.app import create_app
 from motpub.config import PROJECT_ROOT, Settings
 from motpub.database import upgrade
-from motpub.domain import Code, Item, JobStatus, Scan, TranscodeJob, Video
-from motpub.services.backups import create_backup
-from motpub.services.rollups import roll_up_visits
+from motpub.codes.models.code import Code
+from motpub.items.models import Item
+from motpub.media.models.transcode_job import JobStatus, TranscodeJob
+from motpub.analytics.models.scan import Scan
+from motpub.media.models.video import Video
+from motpub.operations.backups import create_backup
+from motpub.analytics.services.rollups import roll_up_visits
 from tests.conftest import Api, _admin_engine, _truncate, add_user, make_clip, make_settings
 from tests.storage.test_contract import (  # noqa: F401 (a fixture)
     ensure_bucket,

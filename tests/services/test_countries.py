@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from motpub.app import create_app
 from motpub.config import ConfigError, Settings
-from motpub.domain import Scan
-from motpub.services.visitors import country_lookup
+from motpub.analytics.models.scan import Scan
+from motpub.analytics.services.visitors import country_lookup
 from tests.conftest import Api, add_user, make_settings
 from tests.services.test_visitors import IOS_WECHAT
 

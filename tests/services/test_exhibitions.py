@@ -3,11 +3,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from motpub.domain import Code, Item, ItemStatus
-from motpub.services.codes import resolve_code
-from motpub.services.exhibitions import (ExhibitionInput, create_exhibition,
-                                         issue_exhibition_code)
-from motpub.services.items import parse
+from motpub.codes.models.code import Code
+from motpub.items.models import Item, ItemStatus
+from motpub.codes.services.codes import resolve_code
+from motpub.exhibitions.services.exhibitions import (
+    ExhibitionInput, create_exhibition, issue_exhibition_code)
+from motpub.items.services.items import parse
 
 
 def make_exhibition(session, slug="bronzes"):

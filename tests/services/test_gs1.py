@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from motpub.domain import Item, MediaKind, Video
-from motpub.services.gs1 import (
-    DigitalLink,
-    MalformedLink,
-    check_digit,
-    digital_link_uri,
-    gtin_problem,
-    link_type_name,
-    normalize_gtin,
-    parse_digital_link,
-)
-from motpub.services.resolver import (
-    forwarded_query,
-    item_links,
-    linkset,
-    matching_links,
-    redirect_target,
-)
+from motpub.items.models import Item
+from motpub.media.models.video import MediaKind, Video
+from motpub.codes.services.gs1 import (
+    DigitalLink, MalformedLink, check_digit, digital_link_uri, gtin_problem, link_type_name,
+    normalize_gtin, parse_digital_link)
+from motpub.codes.services.resolver import (
+    forwarded_query, item_links, linkset, matching_links, redirect_target)
 
 GTIN = "09506000134352"
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from motpub.domain import Item, JobStatus, MediaKind, TranscodeJob, Video, VideoStatus
-from motpub.domain.base import utcnow
-from motpub.services.jobs import claim_job, fail_attempt, jobs_to_requeue, renew_lease
+from motpub.items.models import Item
+from motpub.media.models.transcode_job import JobStatus, TranscodeJob
+from motpub.media.models.video import MediaKind, Video, VideoStatus
+from motpub.orm import utcnow
+from motpub.media.services.jobs import claim_job, fail_attempt, jobs_to_requeue, renew_lease
 
 
 def new_job(session, **fields) -> TranscodeJob:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from motpub.services.errors import Invalid
-from motpub.services.printing import Unreadable, contrast_ratio, parse_print_options
+from motpub.errors import Invalid
+from motpub.codes.services.print_options import Unreadable, contrast_ratio, parse_print_options
 
 
 def test_no_options_keep_the_defaults():

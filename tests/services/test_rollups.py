@@ -11,12 +11,15 @@ import threading
 import pytest
 from sqlalchemy import delete, func, insert, select
 
-from motpub.domain import (Code, CodeHourRollup, DailyEngagementRollup, DailyVisitorRollup,
-                           Engagement, EngagementRollup, ItemHourRollup, RollupWatermark, Scan,
-                           View, VisitorRollup, VisitRollup)
-from motpub.services import analytics
-from motpub.services.rollups import (GRACE, delete_rolled_events, hour_of, roll_up,
-                                     roll_up_visits, watermark)
+from motpub.codes.models.code import Code
+from motpub.analytics.models.rollup import (
+    CodeHourRollup, DailyEngagementRollup, DailyVisitorRollup, EngagementRollup, ItemHourRollup,
+    RollupWatermark, VisitorRollup, VisitRollup)
+from motpub.analytics.models.engagement import Engagement
+from motpub.analytics.models.scan import Scan, View
+from motpub.analytics.services import reports as analytics
+from motpub.analytics.services.rollups import (
+    GRACE, delete_rolled_events, hour_of, roll_up, roll_up_visits, watermark)
 
 START = dt.datetime(2026, 3, 20, tzinfo=dt.UTC)  # Europe moves its clocks on 29 March
 NOW = dt.datetime(2026, 4, 20, 12, 2, tzinfo=dt.UTC)

@@ -7,8 +7,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from motpub.domain import Code, DeviceClass, Engagement, EngagementKind, LanguageSource, Scan
-from motpub.services.scans import ScanRecorder
+from motpub.codes.models.code import Code
+from motpub.analytics.models.scan import DeviceClass, LanguageSource, Scan
+from motpub.analytics.models.engagement import Engagement, EngagementKind
+from motpub.analytics.services.scans import ScanRecorder
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
           "(KHTML, like Gecko) Version/17.5 Mobile/15E148 MicroMessenger/8.0.49")

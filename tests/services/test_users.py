@@ -4,10 +4,10 @@ import hashlib
 
 import pytest
 
-from motpub.domain import ApiToken
-from motpub.services.errors import Conflict, NotFound
-from motpub.services.users import (create_token, create_user, list_tokens, revoke_token,
-                                   user_for_token)
+from motpub.accounts.models import ApiToken
+from motpub.errors import Conflict, NotFound
+from motpub.accounts.services import (
+    create_token, create_user, list_tokens, revoke_token, user_for_token)
 from tests.conftest import PASSWORD
 
 

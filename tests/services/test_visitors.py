@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from motpub.domain import DeviceClass
-from motpub.services.visitors import classify, referrer_host, visitor_hash
+from motpub.analytics.models.scan import DeviceClass
+from motpub.analytics.services.visitors import classify, referrer_host, visitor_hash
 
 IOS_WECHAT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
               "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) "
@@ -63,8 +63,8 @@ def test_referrer_host_keeps_only_the_host():
 def test_salts_are_made_once_per_day_and_deleted_after_two_days(app, session):
     import datetime as dt
 
-    from motpub.domain import VisitorSalt
-    from motpub.services.visitors import salt_for
+    from motpub.analytics.models.scan import VisitorSalt
+    from motpub.analytics.services.visitors import salt_for
 
     today = dt.datetime.now(dt.UTC).date()
     days = [today - dt.timedelta(days=n) for n in range(4)]

@@ -158,7 +158,7 @@ def disk_app(tmp_path):
         settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'motpub.db'}",
                                  storage_url=f"file://{disk}")
         from motpub.database import make_engine
-        from motpub.domain import Base
+        from motpub.orm import Base
 
         engine = make_engine(settings.database_url)
         Base.metadata.create_all(engine)

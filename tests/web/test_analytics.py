@@ -11,9 +11,11 @@ from sqlalchemy import func, select, update
 
 import pytest
 
-from motpub.domain import Code, Engagement, Scan, View
-from motpub.services import analytics
-from motpub.services.rollups import GRACE, hour_of, roll_up_visits, watermark
+from motpub.codes.models.code import Code
+from motpub.analytics.models.engagement import Engagement
+from motpub.analytics.models.scan import Scan, View
+from motpub.analytics.services import reports as analytics
+from motpub.analytics.services.rollups import GRACE, hour_of, roll_up_visits, watermark
 from tests.conftest import Api
 from tests.services.test_visitors import IOS_WECHAT
 

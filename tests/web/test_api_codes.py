@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from motpub.domain.code import CODE_ALPHABET
+from motpub.codes.models.code import CODE_ALPHABET
 
 
 def test_create_code_returns_short_random_code_and_configured_url(api):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from motpub.domain import Item
+from motpub.items.models import Item
 from tests.conftest import Api, bearer
 
 
@@ -138,7 +138,7 @@ def test_missing_or_bad_token_is_401_with_challenge(client):
 
 
 def test_revoked_token_is_401(app, client, editor_token):
-    from motpub.services.users import revoke_token
+    from motpub.accounts.services import revoke_token
 
     with app.extensions["motpub"].session_factory() as session:
         revoke_token(session, editor_token)

@@ -10,10 +10,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import update
 
-from motpub.domain import JobStatus, LabelJob
-from motpub.domain.base import utcnow
-from motpub.media.labels import TEMPLATES
-from motpub.services.label_jobs import label_jobs_to_requeue
+from motpub.media.models.transcode_job import JobStatus
+from motpub.codes.models.label_job import LabelJob
+from motpub.orm import utcnow
+from motpub.printing.labels import TEMPLATES
+from motpub.codes.services.label_jobs import label_jobs_to_requeue
 from tests.conftest import login
 from tests.web.test_api_videos import run_jobs
 

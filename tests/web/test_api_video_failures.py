@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from motpub.domain import JobStatus, TranscodeJob, Video
-from motpub.services.transcoding import Worker, transcode_video
+from motpub.media.models.transcode_job import JobStatus, TranscodeJob
+from motpub.media.models.video import Video
+from motpub.media.services.transcoding import Worker, transcode_video
 from tests.conftest import login, make_clip
 from tests.web.test_api_videos import complete, run_jobs, upload
 

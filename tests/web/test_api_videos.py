@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from motpub.domain import JobStatus, TranscodeJob, Video
+from motpub.media.models.transcode_job import JobStatus, TranscodeJob
+from motpub.media.models.video import Video
 
 
 def upload(api, client, item_id: int, data: bytes, *, language="zh",
@@ -242,7 +243,7 @@ def test_abandoned_uploads_are_aborted_and_marked_failed(app, api, client, clip)
     url = urlsplit(created["upload"]["parts"][0]["url"])
     client.put(f"{url.path}?{url.query}", data=data)
     runtime = app.extensions["motpub"]
-    from motpub.services.videos import abandon_uploads
+    from motpub.media.services.videos import abandon_uploads
 
     with runtime.session_factory() as session, session.begin():
         assert abandon_uploads(session, runtime.storage, older_than_s=0) == 1
@@ -273,7 +274,7 @@ def test_cancelling_a_replacement_goes_back_to_the_file_in_use(app, api, client,
             cancelled = api.delete(f"/videos/{video_id}/upload")
             assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "ready"
         else:
-            from motpub.services.videos import abandon_uploads
+            from motpub.media.services.videos import abandon_uploads
 
             with runtime.session_factory() as session, session.begin():
                 assert abandon_uploads(session, runtime.storage, older_than_s=0) == 1

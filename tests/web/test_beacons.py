@@ -5,7 +5,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from motpub.domain import Code, Engagement, EngagementKind
+from motpub.codes.models.code import Code
+from motpub.analytics.models.engagement import Engagement, EngagementKind
 
 
 def engagements(app) -> list[Engagement]:

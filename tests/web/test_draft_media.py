@@ -59,7 +59,7 @@ def test_draft_media_is_served_only_through_a_signed_url_covering_the_video(app,
         assert client.get(unsigned(path), buffered=True).status_code == 404
     forged = re.sub(r"~(\d+)-[0-9a-f]+/", lambda m: f"~{m[1]}-{'0' * 32}/", master)
     assert client.get(forged, buffered=True).status_code == 404
-    from motpub.web.media import signed_media_url
+    from motpub.media.public import signed_media_url
 
     with app.test_request_context():
         expired = urlsplit(signed_media_url(unsigned(master).removeprefix("/media/"),
@@ -118,7 +118,7 @@ def s3_app(tmp_path, monkeypatch, request):
                              storage_url=f"s3://{bucket}/{prefix}", s3_endpoint_url=endpoint,
                              media_public_url=f"{endpoint}/{bucket}/{prefix}")
     from motpub.database import make_engine
-    from motpub.domain import Base
+    from motpub.orm import Base
 
     engine = make_engine(settings.database_url)
     Base.metadata.create_all(engine)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from motpub.app import create_app
-from motpub.domain import Base, Item, ItemStatus, MediaKind, Video
+from motpub.orm import Base
+from motpub.items.models import Item, ItemStatus
+from motpub.media.models.video import MediaKind, Video
 from tests.conftest import bearer, make_settings
 
 SIZE = 100

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import re
 
-from motpub.domain import MediaKind, Video, VideoStatus
-from motpub.web.public import public_csp
+from motpub.media.models.video import MediaKind, Video, VideoStatus
+from motpub.items.public import public_csp
 
 
 def setup_exhibition(api, session) -> dict:

@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from motpub.domain import Item, MediaKind, Video, VideoStatus
-from motpub.services.codes import issue_code
-from motpub.services.gs1 import CHARSET_82, QUALIFIER_MAX_LENGTH
+from motpub.items.models import Item
+from motpub.media.models.video import MediaKind, Video, VideoStatus
+from motpub.codes.services.codes import issue_code
+from motpub.codes.services.gs1 import CHARSET_82, QUALIFIER_MAX_LENGTH
 from tests.conftest import add_user, csrf_token, login
 
 GTIN = "09506000134352"

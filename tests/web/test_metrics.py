@@ -8,8 +8,11 @@ import pytest
 
 from motpub.app import create_app
 from motpub.config import ConfigError, Settings
-from motpub.domain import (Exhibition, Item, JobStatus, LabelJob, MediaKind, TranscodeJob,
-                           Video)
+from motpub.exhibitions.models import Exhibition
+from motpub.items.models import Item
+from motpub.media.models.transcode_job import JobStatus, TranscodeJob
+from motpub.codes.models.label_job import LabelJob
+from motpub.media.models.video import MediaKind, Video
 from motpub.storage import FileStorage, StorageUnavailable, count_failures
 from tests.conftest import Api, add_user, make_settings
 

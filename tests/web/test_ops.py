@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select, update
 
-from motpub.domain import Code, Scan
-from motpub.web import charts
+from motpub.codes.models.code import Code
+from motpub.analytics.models.scan import Scan
+from motpub.analytics import charts
 from tests.conftest import add_user, login
 from tests.services.test_visitors import IOS_WECHAT
 from tests.web.test_analytics import ANDROID, STAGES, at, bring_to

@@ -18,7 +18,7 @@ from sqlalchemy import exc, func, select as sql_select, text
 
 from motpub.app import create_app
 from motpub.database import make_engine, time_limit
-from motpub.domain import Scan
+from motpub.analytics.models.scan import Scan
 from tests.conftest import Api, _truncate, add_user, make_settings
 
 

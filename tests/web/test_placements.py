@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from motpub.domain import Code, Scan
+from motpub.codes.models.code import Code
+from motpub.analytics.models.scan import Scan
 
 
 def _scans(app) -> list[Scan]:

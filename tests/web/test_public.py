@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from motpub.domain import LanguageSource, Scan
+from motpub.analytics.models.scan import LanguageSource, Scan
 
 
 def scans(app) -> list[Scan]:

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from motpub.domain import Exhibition, Video
+from motpub.exhibitions.models import Exhibition
+from motpub.media.models.video import Video
 from tests.conftest import Api, add_user, csrf_token, login
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from motpub.domain import Item
+from motpub.items.models import Item
 from tests.conftest import PASSWORD, add_user, csrf_token, login
 
 
@@ -219,7 +219,7 @@ def forged_session_cookie(app, client, secret_key: str, email: str) -> str:
     from flask_login.utils import _create_identifier
     from sqlalchemy import select
 
-    from motpub.domain import User
+    from motpub.accounts.models import User
     from motpub.web.extensions import SessionUser
 
     with app.extensions["motpub"].session_factory() as session:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from motpub.domain import Exhibition
+from motpub.exhibitions.models import Exhibition
 from tests.conftest import Api, add_user, csrf_token, login
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from motpub.domain import ApiToken, User
+from motpub.accounts.models import ApiToken, User
 from tests.conftest import PASSWORD, add_user, bearer, csrf_token, login
 
 NEW_PASSWORD = "violet kettle across the harbour"

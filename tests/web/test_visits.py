@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, select, text
 
-from motpub.domain import Scan, View
+from motpub.analytics.models.scan import Scan, View
 from tests.services.test_visitors import IOS_WECHAT
 
 IP = "203.0.113.77"

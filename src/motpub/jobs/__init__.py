@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from flask import Flask
 
 from motpub import metrics
-from motpub.domain import TranscodeJob
+from motpub.media.models.transcode_job import TranscodeJob
 from motpub.logs import log_json
 from motpub.queue import crontab
-from motpub.services.jobs import jobs_to_requeue
-from motpub.services.label_jobs import LabelWorker, build_label_sheet, label_jobs_to_requeue
-from motpub.services.rollups import roll_up_visits
-from motpub.services.transcoding import Worker, transcode_video
-from motpub.services.videos import abandon_uploads
-from motpub.services.visitors import delete_old_salts
+from motpub.media.services.jobs import jobs_to_requeue
+from motpub.codes.services.label_jobs import LabelWorker, build_label_sheet, label_jobs_to_requeue
+from motpub.analytics.services.rollups import roll_up_visits
+from motpub.media.services.transcoding import Worker, transcode_video
+from motpub.media.services.videos import abandon_uploads
+from motpub.analytics.services.visitors import delete_old_salts
 
 log = logging.getLogger(__name__)
 # How long a job waits for ffmpeg to be installed before it is tried again.

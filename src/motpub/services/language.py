@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from motpub.domain import LANGUAGES, LanguageSource
+from motpub.orm import LANGUAGES
+from motpub.analytics.models.scan import LanguageSource
 
 
 def normalize_language(tag: str | None) -> str | None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from motpub.changes import TargetCache
 from motpub.config import Settings
-from motpub.services.scans import ScanRecorder
+from motpub.analytics.services.scans import ScanRecorder
 
 
 @dataclass
@@ -40,17 +40,18 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from motpub.web.api import bp as api_bp
-    from motpub.web.beacons import bp as beacons_bp
-    from motpub.web.gs1 import bp as gs1_bp
-    from motpub.web.media import bp as media_bp
+    from motpub.analytics.public import bp as beacons_bp
+    from motpub.codes.public import bp as gs1_bp
+    from motpub.media.public import bp as media_bp
     from motpub.web.observability import bp as observability_bp
-    from motpub.web.ops import bp as ops_bp
-    from motpub.web.public import bp as public_bp
-    from motpub.web.studio import bp as studio_bp
+    from motpub.analytics.ops import bp as ops_bp
+    from motpub.items.public import bp as public_bp
+    from motpub.items.studio import bp as studio_bp
     # These add the exhibition pages to the public and studio blueprints: imported before
     # the blueprints are registered.
-    from motpub.web import (exhibition_page, studio_bulk, studio_codes,  # noqa: F401
-                            studio_exhibitions, studio_users)
+    from motpub.exhibitions import public as exhibition_page, studio as studio_exhibitions  # noqa: F401
+    from motpub.codes.studio import bulk as studio_bulk, codes as studio_codes
+    from motpub.accounts import studio as studio_users
 
     app.register_blueprint(public_bp)
     app.register_blueprint(studio_bp)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from motpub.services.errors import Conflict, ServiceError, storage_failure
+from motpub.errors import Conflict, ServiceError, storage_failure
 from motpub.storage import StorageFull, StorageUnavailable
 from motpub.web.context import db
 

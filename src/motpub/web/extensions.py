@@ -10,7 +10,7 @@ from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
 from pathlib import Path
-from motpub.domain import User
+from motpub.accounts.models import User
 from motpub.services.language import negotiate_language
 from motpub.web import ratelimits  # noqa: F401  (registers the sqlite:// limits storage)
 from motpub.web.context import close_db, db, runtime

@@ -10,8 +10,9 @@ from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, Sele
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from motpub.domain import LANGUAGES, Role
-from motpub.services.inputs import has_control_character
+from motpub.orm import LANGUAGES
+from motpub.accounts.models import Role
+from motpub.inputs import has_control_character
 
 
 class FlaskForm(_FlaskForm):

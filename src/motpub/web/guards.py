@@ -14,8 +14,8 @@ from flask import Flask, abort, redirect, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter, RequestRedirect
 
-from motpub.services.errors import Invalid, ServiceError
-from motpub.services.inputs import CONTROL_MESSAGE, MAX_ID, has_control_character
+from motpub.errors import Invalid, ServiceError
+from motpub.inputs import CONTROL_MESSAGE, MAX_ID, has_control_character
 from motpub.web.context import settings
 
 MAX_JSON_DEPTH = 32

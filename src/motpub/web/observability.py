@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from motpub import metrics
-from motpub.services.jobs import count_jobs
+from motpub.media.services.jobs import count_jobs
 from motpub.web.context import runtime
 
 REQUEST_ID_HEADER = "X-Request-Id"

@@ -12,7 +12,7 @@ from sqlalchemy import exc
 
 from motpub.web.context import settings
 from motpub.web.errors import api_error, is_api_request
-from motpub.web.public import page_style, public_csp, visitor_language
+from motpub.items.public import page_style, public_csp, visitor_language
 
 RETRY_AFTER_S = 30
 VISITOR_ENDPOINTS = {"public.scan", "public.item_page", "public.exhibition_page"}

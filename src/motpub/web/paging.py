@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
-from motpub.services.paging import PAGE_SIZE, Page, page_of
+from motpub.paging import PAGE_SIZE, Page, page_of
 from motpub.web.context import db
 
 __all__ = ["PAGE_SIZE", "Page", "page_link", "requested_page"]

@@ -10,9 +10,9 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from motpub.domain import Role, User
-from motpub.services.errors import Forbidden, ServiceError, Unauthorized
-from motpub.services.users import mark_token_used, user_for_token
+from motpub.accounts.models import Role, User
+from motpub.errors import Forbidden, ServiceError, Unauthorized
+from motpub.accounts.services import mark_token_used, user_for_token
 from motpub.web.context import db, runtime
 from motpub.web.extensions import csrf
 
@@ -89,5 +89,9 @@ def _unauthorized_challenge(response):
     return response
 
 
-from motpub.web.api import (  # noqa: E402,F401
-    analytics, bulk, codes, exhibitions, items, label_jobs, openapi, videos)
+from motpub.analytics import api as analytics  # noqa: E402,F401
+from motpub.codes.api import bulk, codes, label_jobs
+from motpub.exhibitions import api as exhibitions
+from motpub.items import api as items
+from motpub import openapi
+from motpub.media import api as videos

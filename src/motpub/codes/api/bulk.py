@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from motpub.codes.services import bulk
+from motpub.errors import ServiceError
+from motpub.items.services.items import parse
+from motpub.web.api import bp, can_edit, json_body, requires
+from motpub.codes.api.codes import code_json
+from motpub.web.context import db
+from motpub.web.errors import api_error
+
+
+def _csv_text() -> str:
+    """The CSV from a multipart `file` field or the raw body, as UTF-8 (a BOM is fine)."""
+    upload = request.files.get("file")
+    raw = upload.read() if upload else request.get_data()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ServiceError("the CSV must be encoded in UTF-8") from None
+
+
+@bp.post("/items/import")
+@requires(can_edit)
+def import_items():
+    try:
+        created, updated = bulk.import_items_csv(db(), _csv_text())
+    except bulk.ImportRejected as error:
+        db().rollback()
+        return api_error(error.status, error.message, error.code, rows=[
+            {"row": row, "message": message} for row, message in error.problems])
+    db().commit()
+    return jsonify({"created": [item.id for item in created],
+                    "updated": [item.id for item in updated]}), 200
+
+
+@bp.get("/items/export.csv")
+@requires(can_edit)
+def export_items():
+    # With a byte order mark, spreadsheets open the file as UTF-8 and show the Chinese.
+    response = Response("\ufeff" + bulk.export_items_csv(db()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="motpub-items.csv"'
+    return response
+
+
+@bp.post("/codes/batch")
+@requires(can_edit)
+def create_codes_batch():
+    data = parse(bulk.CodeBatchInput, json_body())
+    codes = bulk.issue_codes_batch(db(), data.item_ids, count=data.count, label=data.label)
+    db().commit()
+    return jsonify({"codes": [code_json(code) for code in codes]}), 201

@@ -1,0 +1,64 @@
+"""Label sheets too large to draw in a request: a queued job to poll, then its PDF."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, url_for
+
+from motpub.exhibitions.models import Exhibition
+from motpub.codes.models.label_job import LabelJob
+from motpub.codes.services import label_jobs
+from motpub.web.api import bp, can_edit, requires
+from motpub.web.context import db, runtime
+
+
+def label_job_json(job: LabelJob) -> dict:
+    is_ready = job.storage_key is not None and job.status.value == "succeeded"
+    return {
+        "id": job.id,
+        "exhibition_id": job.exhibition_id,
+        "template": job.template,
+        "status": job.status.value,
+        "progress": job.progress,
+        "label_count": job.label_count,
+        "error": job.error,
+        "status_url": url_for("api.get_label_job", job_id=job.id),
+        "pdf_url": url_for("api.label_job_pdf", job_id=job.id) if is_ready else None,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+def start_label_job(exhibition: Exhibition, template: str, label_count: int) -> LabelJob:
+    """The job that builds the sheet; its row is committed before its id is enqueued, so
+    the worker finds it."""
+    job = label_jobs.queue_label_job(db(), exhibition, template=template,
+                                     label_count=label_count)
+    db().commit()
+    runtime().tasks.build_label_sheet(job.id)
+    return job
+
+
+def queued_label_sheet(exhibition: Exhibition, template: str, label_count: int):
+    """202 with the job that builds the sheet, to poll."""
+    job = start_label_job(exhibition, template, label_count)
+    response = jsonify(label_job_json(job))
+    response.status_code = 202
+    response.headers["Location"] = url_for("api.get_label_job", job_id=job.id)
+    return response
+
+
+@bp.get("/label-jobs/<int:job_id>")
+@requires(can_edit)
+def get_label_job(job_id: int):
+    return jsonify(label_job_json(label_jobs.get_label_job(db(), job_id)))
+
+
+@bp.get("/label-jobs/<int:job_id>/labels.pdf")
+@requires(can_edit)
+def label_job_pdf(job_id: int):
+    job = label_jobs.get_label_job(db(), job_id)
+    key = label_jobs.finished_sheet_key(job)
+    response = Response(runtime().storage.get_bytes(key), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="motpub-labels-{job.exhibition_id}-{job.template}.pdf"')
+    return response

@@ -1,0 +1,52 @@
+"""The studio's import and export of items as CSV, through the same service as the API."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from motpub.codes.services import bulk
+from motpub.items.services import items as item_service
+from motpub.errors import ServiceError
+from motpub.web.context import db
+from motpub.web.forms import ButtonForm, ImportForm
+from motpub.web.paging import page_link, requested_page
+from motpub.items.studio import bp, editor_required
+
+MAX_CSV_BYTES = 5 * 2**20
+
+
+@bp.post("/items/import")
+@editor_required
+def import_items():
+    """All rows or none: on any problem nothing changes and every problem is listed."""
+    form, problems = ImportForm(), []
+    if form.validate_on_submit():
+        problems = _import(form.file.data.read(MAX_CSV_BYTES + 1))
+        if not problems:
+            return redirect(url_for("studio.items"))
+    page = requested_page("page", item_service.items_query())
+    return render_template("studio/items.html", items=page.rows, page=page,
+                           page_link=page_link, button=ButtonForm(), import_form=form,
+                           problems=problems), 422
+
+
+def _import(raw: bytes) -> list[tuple[int, str]]:
+    """Import the file and say so, or return its problems as (row, message), row 0 for the
+    whole file; nothing is written then."""
+    if len(raw) > MAX_CSV_BYTES:
+        return [(0, _("The file is larger than 5 MB."))]
+    try:
+        created, updated = bulk.import_items_csv(db(), raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return [(0, _("The file is not UTF-8 text. Save the CSV as UTF-8 and try again."))]
+    except bulk.ImportRejected as error:
+        db().rollback()
+        return error.problems
+    except ServiceError as error:  # not a CSV of items at all: its header, its length
+        db().rollback()
+        return [(0, error.message)]
+    db().commit()
+    flash(_("Imported: %(created)d new, %(updated)d updated.",
+            created=len(created), updated=len(updated)), "ok")
+    return []

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from motpub.exhibitions.models import Exhibition
+from motpub.exhibitions.services import exhibitions as exhibition_service
+from motpub.items.services.items import parse
+from motpub.codes.services.labels import exhibition_label_sheet, printable_labels
+from motpub.web.api import bp, can_edit, can_see_stats, json_body, requires
+from motpub.codes.api.codes import code_json, new_code_label
+from motpub.codes.api.label_jobs import queued_label_sheet
+from motpub.web.context import db, settings
+
+
+def exhibition_json(exhibition: Exhibition) -> dict:
+    return {
+        "id": exhibition.id,
+        "slug": exhibition.slug,
+        "title": exhibition.title,
+        "intro": exhibition.intro,
+        "venue": exhibition.venue,
+        "timezone": exhibition.timezone,
+        "starts_on": exhibition.starts_on.isoformat() if exhibition.starts_on else None,
+        "ends_on": exhibition.ends_on.isoformat() if exhibition.ends_on else None,
+        "item_ids": [entry.item_id for entry in exhibition.entries],
+        "codes": [code_json(code) for code in exhibition.codes],
+        "page_url": f"{settings().public_url}/x/{exhibition.slug}",
+        "created_at": exhibition.created_at.isoformat(),
+        "updated_at": exhibition.updated_at.isoformat(),
+    }
+
+
+@bp.post("/exhibitions")
+@requires(can_edit)
+def create_exhibition():
+    data = parse(exhibition_service.ExhibitionInput, json_body())
+    exhibition = exhibition_service.create_exhibition(db(), data)
+    db().commit()
+    return jsonify(exhibition_json(exhibition)), 201
+
+
+@bp.get("/exhibitions")
+@requires(can_see_stats)
+def list_exhibitions():
+    found = exhibition_service.list_exhibitions(db())
+    return jsonify({"exhibitions": [exhibition_json(exhibition) for exhibition in found]})
+
+
+@bp.get("/exhibitions/<int:exhibition_id>")
+@requires(can_see_stats)
+def get_exhibition(exhibition_id: int):
+    return jsonify(exhibition_json(exhibition_service.get_exhibition(db(), exhibition_id)))
+
+
+@bp.patch("/exhibitions/<int:exhibition_id>")
+@requires(can_edit)
+def update_exhibition(exhibition_id: int):
+    exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
+    data = parse(exhibition_service.ExhibitionPatch, json_body())
+    exhibition_service.update_exhibition(db(), exhibition, data)
+    db().commit()
+    return jsonify(exhibition_json(exhibition))
+
+
+@bp.delete("/exhibitions/<int:exhibition_id>")
+@requires(can_edit)
+def delete_exhibition(exhibition_id: int):
+    exhibition_service.delete_exhibition(
+        db(), exhibition_service.get_exhibition(db(), exhibition_id))
+    db().commit()
+    return Response(status=204)
+
+
+@bp.put("/exhibitions/<int:exhibition_id>/items")
+@requires(can_edit)
+def set_exhibition_items(exhibition_id: int):
+    exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
+    data = parse(exhibition_service.ExhibitionItemsInput, json_body())
+    exhibition_service.set_exhibition_items(db(), exhibition, data.item_ids)
+    db().commit()
+    return jsonify(exhibition_json(exhibition))
+
+
+@bp.post("/exhibitions/<int:exhibition_id>/codes")
+@requires(can_edit)
+def create_exhibition_code(exhibition_id: int):
+    exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
+    code = exhibition_service.issue_exhibition_code(db(), exhibition, label=new_code_label())
+    db().commit()
+    return jsonify(code_json(code)), 201
+
+
+@bp.get("/exhibitions/<int:exhibition_id>/labels.pdf")
+@requires(can_edit)
+def exhibition_labels(exhibition_id: int):
+    exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
+    template = request.args.get("template", "a4-8")
+    labels = printable_labels(exhibition, template=template, public_url=settings().public_url)
+    if len(labels) > settings().max_direct_labels:
+        return queued_label_sheet(exhibition, template, len(labels))
+    pdf = exhibition_label_sheet(exhibition, template=template,
+                                 public_url=settings().public_url,
+                                 font_path=settings().cjk_font_path, labels=labels)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="motpub-{exhibition.slug}-{template}.pdf"')
+    return response

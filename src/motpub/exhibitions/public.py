@@ -1,0 +1,38 @@
+"""The visitor page of an exhibition at /x/<slug>, with the item pages' style and policy."""
+
+from __future__ import annotations
+
+from flask import Response, g, render_template
+
+from motpub.exhibitions.models import Exhibition
+from motpub.analytics.models.scan import LanguageSource
+from motpub.exhibitions.services.pages import (
+    build_exhibition_page, default_language, load_exhibition)
+from motpub.web.context import db, runtime, settings
+from motpub.items.public import (
+    bp, not_found_response, page_response, page_style, visitor_language, visitor_page)
+
+
+def exhibition_response(exhibition: Exhibition) -> tuple[Response, str, LanguageSource]:
+    """The page in the visitor's language, and the language with what decided it (what a
+    scan of the entrance code records)."""
+    language, source = visitor_language(default_language(exhibition))
+    g.language = language  # the interface strings follow the page's language
+    css, _hash = page_style(settings().templates_dir)
+    other_language = "en" if language == "zh" else "zh"
+    html = render_template(
+        "public/exhibition.html",
+        page=build_exhibition_page(exhibition, language, media_url=runtime().storage.url),
+        page_css=css, other_language=other_language,
+        switch_url=f"/x/{exhibition.slug}?lang={other_language}")
+    return page_response(html, language), language, source
+
+
+@bp.get("/x/<slug>")
+@visitor_page
+def exhibition_page(slug: str):
+    exhibition = load_exhibition(db(), slug)
+    if exhibition is None:
+        return not_found_response()
+    response, _language, _source = exhibition_response(exhibition)
+    return response

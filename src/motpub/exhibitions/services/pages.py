@@ -1,0 +1,84 @@
+"""The visitor page of an exhibition: its published items in order, each with a poster."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from motpub.orm import LANGUAGES
+from motpub.exhibitions.models import Exhibition, ExhibitionItem
+from motpub.items.models import Item
+from motpub.media.models.video import MediaKind, Video
+from motpub.items.services.pages import Field, pick
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    slug: str
+    title: Field
+    summary: Field | None
+    poster_url: str | None
+    poster_width: int | None
+    poster_height: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExhibitionPage:
+    exhibition_id: int
+    slug: str
+    language: str
+    title: Field
+    intro: Field | None
+    venue: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    entries: list[Entry]
+
+
+def default_language(exhibition: Exhibition) -> str:
+    """The language the exhibition's title is written in, Chinese first."""
+    return next((lang for lang in LANGUAGES if exhibition.title.get(lang)), LANGUAGES[0])
+
+
+def load_exhibition(session: Session, slug: str) -> Exhibition | None:
+    """The exhibition with its items and their videos, in three reads whatever its size."""
+    return session.scalar(
+        select(Exhibition).where(Exhibition.slug == slug).options(
+            selectinload(Exhibition.entries).selectinload(ExhibitionItem.item)
+            .selectinload(Item.videos)))
+
+
+def poster(videos: list[Video], language: str) -> Video | None:
+    """A ready video with a poster: in the visitor's language, else neutral, else any."""
+    ready = [v for v in videos if v.kind is MediaKind.VIDEO and v.master_key and v.poster_key]
+    for wanted in (language, None):
+        for video in ready:
+            if video.language == wanted:
+                return video
+    return ready[0] if ready else None
+
+
+def build_exhibition_page(exhibition: Exhibition, language: str,
+                          media_url: Callable[[str], str]) -> ExhibitionPage:
+    entries = []
+    for item in exhibition.items:
+        if not item.is_published:
+            continue
+        video = poster(list(item.videos), language)
+        entries.append(Entry(
+            slug=item.slug,
+            title=pick(item.title, language) or Field(item.slug, language, False),
+            summary=pick(item.summary, language),
+            poster_url=media_url(video.poster_key) if video else None,
+            poster_width=video.width if video else None,
+            poster_height=video.height if video else None,
+        ))
+    return ExhibitionPage(
+        exhibition_id=exhibition.id, slug=exhibition.slug, language=language,
+        title=pick(exhibition.title, language) or Field(exhibition.slug, language, False),
+        intro=pick(exhibition.intro, language), venue=exhibition.venue,
+        starts_on=exhibition.starts_on, ends_on=exhibition.ends_on, entries=entries)

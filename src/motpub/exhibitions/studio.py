@@ -1,0 +1,129 @@
+"""The studio's exhibitions: list, create, edit with the order of items, entrance codes,
+label sheets."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from motpub.printing.labels import TEMPLATES
+from motpub.exhibitions.services import exhibitions as exhibition_service
+from motpub.items.services import items as item_service
+from motpub.codes.services.codes import code_url
+from motpub.errors import ServiceError
+from motpub.codes.services import label_jobs
+from motpub.items.services.items import parse
+from motpub.codes.services.labels import printable_labels
+from motpub.codes.api.label_jobs import start_label_job
+from motpub.web.context import db, settings
+from motpub.web.forms import ButtonForm, CodeForm, ExhibitionForm
+from motpub.web.paging import page_link, requested_page
+from motpub.items.studio import bp, editor_required
+
+
+@bp.get("/exhibitions")
+@editor_required
+def exhibitions():
+    page = requested_page("page", exhibition_service.exhibitions_query())
+    return render_template("studio/exhibitions.html", exhibitions=page.rows, page=page,
+                           page_link=page_link)
+
+
+def _save(form: ExhibitionForm, exhibition=None):
+    """Fields and order of items in one transaction; on error, shown on the form."""
+    try:
+        payload = form.to_payload()
+        item_ids = exhibition_service.item_ids_for_slugs(db(), form.item_slugs())
+        if exhibition is None:
+            exhibition = exhibition_service.create_exhibition(
+                db(), parse(exhibition_service.ExhibitionInput, payload))
+        else:
+            exhibition_service.update_exhibition(
+                db(), exhibition, parse(exhibition_service.ExhibitionPatch, payload))
+        exhibition_service.set_exhibition_items(db(), exhibition, item_ids)
+        db().commit()
+        return exhibition
+    except ServiceError as error:
+        db().rollback()
+        form.form_errors.append(error.message)
+        return None
+
+
+def _render(form: ExhibitionForm, exhibition):
+    return render_template(
+        "studio/exhibition.html", form=form, exhibition=exhibition,
+        all_items=item_service.list_items(db(), limit=1000), button=ButtonForm(),
+        code_form=CodeForm(), templates=list(TEMPLATES), public_url=settings().public_url,
+        code_url=code_url,
+    ), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/exhibitions/new", methods=["GET", "POST"])
+@editor_required
+def new_exhibition():
+    form = ExhibitionForm()
+    if form.validate_on_submit() and (exhibition := _save(form)) is not None:
+        flash(_("Exhibition created."), "ok")
+        return redirect(url_for("studio.exhibition", exhibition_id=exhibition.id))
+    return _render(form, None)
+
+
+@bp.route("/exhibitions/<int:exhibition_id>", methods=["GET", "POST"])
+@editor_required
+def exhibition(exhibition_id: int):
+    exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
+    form = ExhibitionForm()
+    if request.method == "GET":
+        form.fill_from(exhibition)
+    elif form.validate_on_submit() and _save(form, exhibition) is not None:
+        flash(_("Saved."), "ok")
+        return redirect(url_for("studio.exhibition", exhibition_id=exhibition.id))
+    return _render(form, exhibition)
+
+
+@bp.post("/exhibitions/<int:exhibition_id>/codes")
+@editor_required
+def new_exhibition_code(exhibition_id: int):
+    exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
+    form = CodeForm()
+    if form.validate_on_submit():
+        code = exhibition_service.issue_exhibition_code(db(), exhibition,
+                                                        label=form.label.data or "")
+        db().commit()
+        flash(_("New code %(code)s created.", code=code.code), "ok")
+    else:
+        flash(_("The label is too long."), "error")
+    return redirect(url_for("studio.exhibition", exhibition_id=exhibition.id) + "#codes")
+
+
+@bp.post("/exhibitions/<int:exhibition_id>/delete")
+@editor_required
+def delete_exhibition(exhibition_id: int):
+    exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
+    if ButtonForm().validate_on_submit():
+        exhibition_service.delete_exhibition(db(), exhibition)
+        db().commit()
+        flash(_("Exhibition deleted; its items are kept."), "ok")
+    return redirect(url_for("studio.exhibitions"))
+
+
+@bp.get("/exhibitions/<int:exhibition_id>/labels/<template>")
+@editor_required
+def labels(exhibition_id: int, template: str):
+    """A small sheet downloads at once; a large one is built by a worker while the editor
+    watches its progress."""
+    exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
+    found = printable_labels(exhibition, template=template, public_url=settings().public_url)
+    if len(found) <= settings().max_direct_labels:
+        return redirect(url_for("api.exhibition_labels", exhibition_id=exhibition.id,
+                                template=template))
+    job = start_label_job(exhibition, template, len(found))
+    return redirect(url_for("studio.label_job", job_id=job.id))
+
+
+@bp.get("/label-jobs/<int:job_id>")
+@editor_required
+def label_job(job_id: int):
+    job = label_jobs.get_label_job(db(), job_id)
+    return render_template("studio/label_job.html", job=job,
+                           exhibition=exhibition_service.get_exhibition(db(), job.exhibition_id))

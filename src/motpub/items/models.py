@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, CheckConstraint, Enum, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from motpub.orm import LANGUAGES, Base, Localized, UTCDateTime, enum_values, utcnow
+
+if TYPE_CHECKING:
+    from motpub.codes.models.code import Code
+    from motpub.media.models.video import Video
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_MAX_LENGTH = 80
+# A GTIN is stored in its 14-digit form: GTIN-8, -12 and -13 are padded with leading zeros.
+GTIN_LENGTH = 14
+
+
+class ItemStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Item(Base):
+    """A physical thing with bilingual content: the unit a code opens."""
+
+    __tablename__ = "item"
+    __table_args__ = (
+        CheckConstraint(
+            "default_language IN (" + ", ".join(f"'{lang}'" for lang in LANGUAGES) + ")",
+            name="default_language",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(SLUG_MAX_LENGTH), unique=True)
+    status: Mapped[ItemStatus] = mapped_column(
+        Enum(ItemStatus, name="item_status", values_callable=enum_values,
+             native_enum=False, length=16),
+        default=ItemStatus.DRAFT,
+    )
+    default_language: Mapped[str] = mapped_column(String(8), default="zh")
+    # The trade item number a GS1 Digital Link resolves to this item; unique when set.
+    gtin: Mapped[str | None] = mapped_column(String(GTIN_LENGTH), unique=True)
+    title: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
+    summary: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
+    body: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
+    # [{"url": ..., "title": {"zh": ..., "en": ...}}], in display order.
+    links: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # Bumped on every change, so cached pages know they are stale.
+    revision: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    codes: Mapped[list[Code]] = relationship(back_populates="item", order_by="Code.id")
+    videos: Mapped[list[Video]] = relationship(back_populates="item", order_by="Video.id",
+                                               passive_deletes=True)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is ItemStatus.PUBLISHED
+
+    def touch(self) -> None:
+        self.revision = (self.revision or 0) + 1
+        self.updated_at = utcnow()
+

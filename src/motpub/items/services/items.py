@@ -1,0 +1,245 @@
+"""Items: create, change, publish. Input is validated here once, for the API and the studio."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Annotated, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from motpub.orm import LANGUAGES
+from motpub.items.models import Item, ItemStatus
+from motpub.orm import utcnow
+from motpub.items.models import SLUG_MAX_LENGTH, SLUG_PATTERN
+from motpub.errors import Conflict, Invalid, NotFound
+from motpub.codes.services.gs1 import normalize_gtin
+from motpub.inputs import Input
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+PATTERN_HINTS = {SLUG_PATTERN: "use only lowercase letters a-z, digits and single hyphens "
+                               "between them, such as bronze-ding-2"}
+
+
+def _localized(max_length: int, *, is_multiline: bool = False) -> type[BaseModel]:
+    bounded = Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length)]
+
+    class LocalizedText(Input):
+        model_config = ConfigDict(extra="forbid")
+        zh: bounded | None = None
+        en: bounded | None = None
+        multiline = frozenset(LANGUAGES if is_multiline else ())
+
+        def as_dict(self) -> dict[str, str]:
+            return {lang: value for lang in LANGUAGES if (value := getattr(self, lang))}
+
+    return LocalizedText
+
+
+Title = _localized(200)
+Summary = _localized(1000, is_multiline=True)
+Body = _localized(100_000, is_multiline=True)
+LinkTitle = _localized(200)
+
+Slug = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=SLUG_MAX_LENGTH,
+                      pattern=SLUG_PATTERN),
+]
+
+
+class LinkInput(Input):
+    model_config = ConfigDict(extra="forbid")
+    url: AnyHttpUrl
+    title: LinkTitle  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _has_title(self):
+        if not self.title.as_dict():
+            raise ValueError("a link needs a title in at least one language")
+        return self
+
+
+class ItemPatch(Input):
+    """Fields an editor may change; absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    slug: Slug | None = None
+    title: Title | None = None  # type: ignore[valid-type]
+    summary: Summary | None = None  # type: ignore[valid-type]
+    body: Body | None = None  # type: ignore[valid-type]
+    links: list[LinkInput] | None = Field(default=None, max_length=30)
+    default_language: Literal["zh", "en"] | None = None
+    gtin: str | None = Field(
+        default=None, max_length=40,
+        description="GTIN-8, -12, -13 or -14 with a valid check digit; stored as 14 digits. "
+                    "null (or empty) removes it.")
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin(cls, value: str | None) -> str | None:
+        return normalize_gtin(value) if value and value.strip() else None
+
+    @model_validator(mode="after")
+    def _title_not_empty(self):
+        if "title" in self.model_fields_set and (self.title is None or not self.title.as_dict()):
+            raise ValueError("title needs at least one language")
+        return self
+
+
+class ItemInput(ItemPatch):
+    title: Title  # type: ignore[valid-type]
+
+
+def parse(model: type[BaseModel], data: object) -> BaseModel:
+    """Validate input, turning pydantic's errors into one Invalid with every problem listed."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for detail in error.errors(include_url=False):
+            where = ".".join(str(part) for part in detail["loc"]) or "body"
+            message = detail["msg"]
+            if detail["type"] == "string_pattern_mismatch":  # say what fits, not the regex
+                message = PATTERN_HINTS.get(detail.get("ctx", {}).get("pattern"), message)
+            problems.append(f"{where}: {message}")
+        first = error.errors()[0]["loc"]
+        raise Invalid("; ".join(problems), field=str(first[0]) if first else None) from None
+
+
+def _slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:SLUG_MAX_LENGTH - 9].strip("-")
+
+
+def _free_slug(session: Session, base: str) -> str:
+    base = base or "item"
+    taken = set(session.scalars(select(Item.slug).where(Item.slug.like(f"{base}%"))))
+    if base not in taken:
+        return base
+    while (candidate := f"{base}-{secrets.token_hex(3)}") in taken:
+        pass
+    return candidate
+
+
+def ensure_free(session: Session, column, value: str, *, except_id: int | None = None,
+                message: str, field: str) -> None:
+    """Conflict unless no row other than `except_id` holds `value` in a unique `column`.
+
+    Checked before the write so the error names the field; the unique index still decides
+    when two requests race.
+    """
+    model = column.class_
+    query = select(model.id).where(column == value)
+    if except_id is not None:
+        query = query.where(model.id != except_id)
+    if session.scalar(query) is not None:
+        raise Conflict(message, field=field)
+
+
+def _check_slug_free(session: Session, slug: str, item_id: int | None = None) -> None:
+    ensure_free(session, Item.slug, slug, except_id=item_id,
+                message=f"the slug {slug!r} is taken by another item", field="slug")
+
+
+def _check_gtin_free(session: Session, gtin: str, item_id: int | None = None) -> None:
+    ensure_free(session, Item.gtin, gtin, except_id=item_id,
+                message=f"the GTIN {gtin} belongs to another item", field="gtin")
+
+
+def _apply(item: Item, data: ItemPatch) -> None:
+    fields = data.model_fields_set
+    if "gtin" in fields:
+        item.gtin = data.gtin
+    if "slug" in fields and data.slug:
+        item.slug = data.slug
+    for name in ("title", "summary", "body"):
+        if name in fields:
+            value = getattr(data, name)
+            setattr(item, name, value.as_dict() if value is not None else {})
+    if "links" in fields:
+        item.links = [
+            {"url": str(link.url), "title": link.title.as_dict()} for link in data.links or []
+        ]
+    if "default_language" in fields and data.default_language:
+        item.default_language = data.default_language
+
+
+def create_item(session: Session, data: ItemInput) -> Item:
+    if data.slug:
+        _check_slug_free(session, data.slug)
+        slug = data.slug
+    else:
+        slug = _free_slug(session, _slugify(data.title.en or "") or "item")
+    if data.gtin:
+        _check_gtin_free(session, data.gtin)
+    item = Item(slug=slug, status=ItemStatus.DRAFT)
+    _apply(item, data)
+    if "default_language" not in data.model_fields_set:
+        # Default to the language the editor wrote the title in, Chinese first.
+        item.default_language = next(lang for lang in LANGUAGES if item.title.get(lang))
+    session.add(item)
+    session.flush()
+    return item
+
+
+def get_item(session: Session, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise NotFound(f"no item with id {item_id}")
+    return item
+
+
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 2**31 - 1
+
+
+def items_query() -> Select:
+    """Every item, newest first, for a paged list."""
+    return select(Item).order_by(Item.id.desc())
+
+
+def list_items(session: Session, *, limit: int = 200, offset: int = 0) -> list[Item]:
+    return list(session.scalars(select(Item).order_by(Item.id.desc()).limit(limit).offset(offset)))
+
+
+def count_items(session: Session) -> int:
+    return session.scalar(select(func.count(Item.id))) or 0
+
+
+def update_item(session: Session, item: Item, data: ItemPatch) -> Item:
+    if data.slug and data.slug != item.slug:
+        _check_slug_free(session, data.slug, item.id)
+    if data.gtin and data.gtin != item.gtin:
+        _check_gtin_free(session, data.gtin, item.id)
+    _apply(item, data)
+    item.touch()
+    session.flush()
+    return item
+
+
+def publish_item(session: Session, item: Item) -> Item:
+    if not item.is_published:
+        item.status = ItemStatus.PUBLISHED
+        item.published_at = utcnow()
+        item.touch()
+        session.flush()
+    return item
+
+
+def unpublish_item(session: Session, item: Item) -> Item:
+    if item.is_published:
+        item.status = ItemStatus.DRAFT
+        item.touch()
+        session.flush()
+    return item

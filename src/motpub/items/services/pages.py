@@ -1,0 +1,154 @@
+"""The visitor page of an item, in one language, with field-by-field fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.orm import Session
+
+from motpub.orm import LANGUAGES
+from motpub.items.models import Item, ItemStatus
+from motpub.media.models.video import MediaKind, Video
+from motpub.markdown import render_markdown
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What serving a page needs, read in one indexed query. code_id is None for a view."""
+
+    code_id: int | None
+    item_id: int | None  # None for an exhibition's entrance code
+    item_revision: int
+    default_language: str
+    exhibition_id: int | None = None  # the exhibition a scan is counted in, if any
+    exhibition_slug: str | None = None  # an entrance code opens this exhibition's page
+    is_orphan: bool = False  # a code that leads nowhere: disabled, or its item unpublished
+
+
+_RESOLVE_SLUG = (
+    select(Item.id, Item.revision, Item.default_language)
+    .where(Item.slug == bindparam("slug"), Item.status == ItemStatus.PUBLISHED)
+)
+
+
+def resolve_slug(connection: Connection | Session, slug: str) -> Target | None:
+    """The published item at /i/<slug>, or None. Runs on a Core connection or a session."""
+    row = connection.execute(_RESOLVE_SLUG, {"slug": slug}).first()
+    return Target(None, *row) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One piece of text; `language` differs from the page's when it is a fallback."""
+
+    text: str
+    language: str
+    is_fallback: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    url: str
+    title: Field
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    language: str
+    label: str
+    url: str
+    is_default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Player:
+    """A ready video or audio guide as the page plays it."""
+
+    video_id: int
+    kind: str  # "video" or "audio"
+    hls_url: str
+    poster_url: str | None
+    width: int | None
+    height: int | None
+    language: str | None
+    tracks: list[Track]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    item_id: int
+    language: str
+    slug: str
+    title: Field
+    summary: Field | None
+    body_html: Field | None
+    links: list[Link]
+    video: Player | None = None
+    audio: Player | None = None
+
+    @property
+    def has_fallback(self) -> bool:
+        fields = [self.title, self.summary, self.body_html, *(link.title for link in self.links)]
+        return any(field.is_fallback for field in fields if field)
+
+
+def pick(texts: dict[str, str], language: str) -> Field | None:
+    if texts.get(language):
+        return Field(texts[language], language, False)
+    for other in LANGUAGES:
+        if texts.get(other):
+            return Field(texts[other], other, True)
+    return None
+
+
+TRACK_LABELS = {"zh": "中文", "en": "English"}
+
+
+def _choose(videos: list[Video], kind: MediaKind, language: str) -> Video | None:
+    """The visitor's language first, then a language-neutral one, then any other."""
+    ready = [v for v in videos if v.kind is kind and v.master_key]
+    for wanted in (language, None):
+        for video in ready:
+            if video.language == wanted:
+                return video
+    return ready[0] if ready else None
+
+
+def _player(video: Video | None, language: str, media_url: Callable[[str], str]) -> Player | None:
+    if video is None:
+        return None
+    # Captions in the visitor's language are switched on when the video speaks another.
+    show_captions = video.language is not None and video.language != language
+    return Player(
+        video_id=video.id,
+        kind=video.kind.value,
+        hls_url=media_url(video.master_key),
+        poster_url=media_url(video.poster_key) if video.poster_key else None,
+        width=video.width, height=video.height, language=video.language,
+        tracks=[Track(c.language, TRACK_LABELS[c.language], media_url(c.vtt_key),
+                      show_captions and c.language == language)
+                for c in video.captions],
+    )
+
+
+def build_item_page(item: Item, language: str,
+                    media_url: Callable[[str], str] | None = None) -> ItemPage:
+    body = pick(item.body, language)
+    videos = list(item.videos) if media_url else []
+    return ItemPage(
+        item_id=item.id,
+        language=language,
+        slug=item.slug,
+        title=pick(item.title, language) or Field(item.slug, language, False),
+        summary=pick(item.summary, language),
+        body_html=body and Field(render_markdown(body.text), body.language, body.is_fallback),
+        links=[
+            Link(url=link["url"], title=pick(link["title"], language) or Field(
+                link["url"], language, False))
+            for link in item.links
+        ],
+        video=_player(_choose(videos, MediaKind.VIDEO, language), language, media_url),
+        audio=_player(_choose(videos, MediaKind.AUDIO, language), language, media_url),
+    )

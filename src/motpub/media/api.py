@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from flask import Response, jsonify, request, url_for
+
+from motpub.media.models.video import Video
+from motpub.media.services import captions as caption_service
+from motpub.media.services import videos as video_service
+from motpub.errors import Invalid, NotFound, Unauthorized
+from motpub.items.services.items import get_item
+from motpub.media.services.access import sync_visibility
+from motpub.storage import StorageError, StorageUnavailable
+from motpub.web.api import bp, can_edit, json_body, requires
+from motpub.web.context import db, runtime, settings
+from motpub.media.public import media_url_for
+
+PART_URL_EXPIRES_S = 24 * 3600
+
+
+def video_json(video: Video) -> dict:
+    url = media_url_for(video.item)  # signed and short-lived while the item is a draft
+    return {
+        "id": video.id,
+        "video_id": video.id,
+        "item_id": video.item_id,
+        "kind": video.kind.value,
+        "language": video.language,
+        "status": video.status.value,
+        "progress": round(video.progress or 0.0, 4),
+        "error": ({"en": video.error_en, "zh": video.error_zh} if video.error_en else None),
+        "notice": ({"en": notice[0], "zh": notice[1]}
+                   if (notice := video_service.kind_notice(video)) else None),
+        "filename": video.filename,
+        "size_bytes": video.size_bytes,
+        "duration_s": video.duration_s,
+        "width": video.width,
+        "height": video.height,
+        "renditions": [{"name": r.name, "width": r.width, "height": r.height,
+                        "bandwidth": r.bandwidth, "average_bandwidth": r.average_bandwidth,
+                        "codecs": r.codecs} for r in video.renditions],
+        "hls_url": url(video.master_key) if video.master_key else None,
+        "preview_url": url(video.preview_key) if video.preview_key else None,
+        "poster_url": url(video.poster_key) if video.poster_key else None,
+        "captions": [{"language": c.language, "url": url(c.vtt_key)}
+                     for c in video.captions],
+    }
+
+
+def _signature(video: Video, number: int, expires: int) -> str:
+    message = f"{video.id}:{video.upload_id}:{number}:{expires}".encode()
+    return hmac.new(settings().secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def app_part_url(video: Video, number: int) -> str:
+    """A presigned URL of our own, for storage that cannot take parts directly (files)."""
+    expires = int(time.time()) + PART_URL_EXPIRES_S
+    path = url_for("api.put_part", video_id=video.id, number=number, expires=expires,
+                   signature=_signature(video, number, expires))
+    return settings().public_url + path
+
+
+def upload_json(video: Video, plan: video_service.UploadPlan) -> dict:
+    return {
+        "video_id": video.id,
+        "status": video.status.value,
+        "upload": {
+            "part_size_bytes": plan.part_size_bytes,
+            "parts": [{"number": number, "url": url} for number, url in plan.parts],
+            "complete_url": settings().public_url
+            + url_for("api.complete_upload", video_id=video.id),
+        },
+    }
+
+
+@bp.post("/items/<int:item_id>/videos")
+@requires(can_edit)
+def create_video(item_id: int):
+    item = get_item(db(), item_id)
+    data = json_body()
+    video, plan = video_service.request_upload(
+        db(), runtime().storage, item, language=data.get("language"),
+        filename=data.get("filename"), size_bytes=data.get("size_bytes"),
+        content_type=data.get("content_type"), max_bytes=settings().max_upload_bytes,
+        app_part_url=app_part_url)
+    db().commit()
+    return jsonify(upload_json(video, plan)), 201
+
+
+@bp.get("/items/<int:item_id>/videos")
+@requires(can_edit)
+def list_videos(item_id: int):
+    item = get_item(db(), item_id)
+    videos = db().query(Video).filter(Video.item_id == item.id).order_by(Video.id).all()
+    return jsonify({"videos": [video_json(video) for video in videos]})
+
+
+@bp.put("/videos/<int:video_id>/parts/<int:number>")
+def put_part(video_id: int, number: int):
+    """The file backend's part endpoint: authorised by the signature in its URL."""
+    video = db().get(Video, video_id)
+    expires = request.args.get("expires", type=int) or 0
+    given = request.args.get("signature", "")
+    if video is None or video.upload_id is None:
+        raise NotFound(f"no upload in progress for video {video_id}")
+    if expires < time.time() or not hmac.compare_digest(given,
+                                                        _signature(video, number, expires)):
+        raise Unauthorized("the part URL is invalid or has expired; ask for a new one")
+    # The body streams to disk; it is never held whole in memory. One byte over the part
+    # size: behind gunicorn (wsgi.input_terminated) the stream raises 413 on any read past
+    # this limit, and write_part reads one byte more to tell a full part from an oversized one.
+    request.max_content_length = video.part_size_bytes + 1
+    try:
+        part = runtime().storage.write_part(video.source_key, video.upload_id, number,
+                                            request.stream, max_bytes=video.part_size_bytes)
+    except StorageUnavailable:
+        raise  # the server's disk: 507 or 503 (web.errors), never the editor's part
+    except StorageError as error:
+        raise Invalid(str(error)) from None
+    response = Response(status=200)
+    response.headers["ETag"] = part.etag
+    # Browsers may only read the ETag of a cross-origin response when it is exposed.
+    response.headers["Access-Control-Expose-Headers"] = "ETag"
+    return response
+
+
+@bp.get("/videos/<int:video_id>/parts")
+@requires(can_edit)
+def list_parts(video_id: int):
+    video = video_service.get_video(db(), video_id)
+    if video.upload_id is None:
+        return jsonify({"parts": []})
+    parts = runtime().storage.list_parts(video.source_key, video.upload_id)
+    return jsonify({"parts": [{"number": p.number, "etag": p.etag, "size_bytes": p.size_bytes}
+                              for p in parts]})
+
+
+def _enqueue_after_commit(job_id: int) -> None:
+    # The job row is committed first: a worker that picks the message up finds it.
+    runtime().tasks.transcode_video(job_id)
+
+
+@bp.post("/videos/<int:video_id>/complete")
+@requires(can_edit)
+def complete_upload(video_id: int):
+    video = video_service.get_video(db(), video_id)
+    parts = video_service.parse_parts(json_body())
+    job = video_service.complete_upload(db(), runtime().storage, video, parts)
+    db().commit()
+    _enqueue_after_commit(job.id)
+    return jsonify(video_json(video)), 202
+
+
+@bp.get("/videos/<int:video_id>")
+@requires(can_edit)
+def get_video(video_id: int):
+    return jsonify(video_json(video_service.get_video(db(), video_id)))
+
+
+@bp.post("/videos/<int:video_id>/retry")
+@requires(can_edit)
+def retry_video(video_id: int):
+    video = video_service.get_video(db(), video_id)
+    job = video_service.retry_video(db(), video)
+    db().commit()
+    _enqueue_after_commit(job.id)
+    return jsonify(video_json(video)), 202
+
+
+@bp.post("/videos/<int:video_id>/replace")
+@requires(can_edit)
+def replace_video(video_id: int):
+    """Upload a new file for this video; visitors keep the current one until it is ready."""
+    video = video_service.get_video(db(), video_id)
+    data = json_body()
+    plan = video_service.restart_upload(
+        db(), runtime().storage, video, filename=data.get("filename"),
+        size_bytes=data.get("size_bytes"), content_type=data.get("content_type"),
+        max_bytes=settings().max_upload_bytes, app_part_url=app_part_url)
+    db().commit()
+    return jsonify(upload_json(video, plan)), 201
+
+
+@bp.delete("/videos/<int:video_id>/upload")
+@requires(can_edit)
+def cancel_upload(video_id: int):
+    """Stop the upload in progress; a replaced video goes back to its current file."""
+    video = video_service.get_video(db(), video_id)
+    video_service.cancel_upload(db(), runtime().storage, video)
+    db().commit()
+    return jsonify(video_json(video))
+
+
+@bp.delete("/videos/<int:video_id>")
+@requires(can_edit)
+def delete_video(video_id: int):
+    video = video_service.get_video(db(), video_id)
+    upload = (video.source_key, video.upload_id) if video.upload_id else None
+    prefixes = video_service.delete_video(db(), video)
+    db().commit()
+    storage = runtime().storage
+    if upload:
+        storage.abort_multipart(*upload)
+    for prefix in prefixes:
+        storage.delete_prefix(prefix)
+    return Response(status=204)
+
+
+@bp.post("/videos/<int:video_id>/captions")
+@requires(can_edit)
+def add_caption(video_id: int):
+    video = video_service.get_video(db(), video_id)
+    request.max_content_length = caption_service.MAX_CAPTION_BYTES + 64 * 1024
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("send a multipart form with the fields language and file", field="file")
+    caption, old_keys = caption_service.add_caption(
+        db(), runtime().storage, video, language=request.form.get("language"),
+        data=upload.read(caption_service.MAX_CAPTION_BYTES + 1))
+    db().commit()
+    for key in old_keys:
+        runtime().storage.delete(key)
+    sync_visibility(runtime().storage, runtime().session_factory, [video.id])
+    return jsonify({"language": caption.language,
+                    "url": media_url_for(video.item)(caption.vtt_key)}), 201
+
+
+@bp.delete("/videos/<int:video_id>/captions/<language>")
+@requires(can_edit)
+def delete_caption(video_id: int, language: str):
+    video = video_service.get_video(db(), video_id)
+    old_keys = caption_service.delete_caption(db(), runtime().storage, video, language)
+    if not old_keys:
+        raise NotFound(f"video {video_id} has no {language} caption")
+    db().commit()
+    for key in old_keys:
+        runtime().storage.delete(key)
+    sync_visibility(runtime().storage, runtime().session_factory, [video.id])
+    return Response(status=204)

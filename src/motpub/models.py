@@ -1,0 +1,53 @@
+"""Typed SQLAlchemy models and their invariants. Nothing here knows about HTTP or queues."""
+
+from motpub.orm import LANGUAGES, Base
+from motpub.codes.models.code import Code, CodeChange
+from motpub.analytics.models.engagement import Engagement, EngagementKind
+from motpub.exhibitions.models import Exhibition, ExhibitionItem
+from motpub.items.models import Item, ItemStatus
+from motpub.codes.models.label_job import LabelJob
+from motpub.analytics.models.rollup import (
+    CodeHourRollup, DailyEngagementRollup, DailyVisitorRollup, EngagementRollup, ItemHourRollup,
+    RollupWatermark, VisitorRollup, VisitRollup)
+from motpub.analytics.models.scan import DeviceClass, LanguageSource, Scan, View, VisitorSalt
+from motpub.media.models.transcode_job import ACTIVE_JOB_STATUSES, JobStatus, TranscodeJob
+from motpub.accounts.models import ApiToken, Role, User
+from motpub.media.models.video import Caption, MediaKind, Rendition, Video, VideoStatus
+
+__all__ = [
+    "CodeHourRollup",
+    "DailyEngagementRollup",
+    "DailyVisitorRollup",
+    "ACTIVE_JOB_STATUSES",
+    "LANGUAGES",
+    "ApiToken",
+    "Caption",
+    "DeviceClass",
+    "Engagement",
+    "EngagementKind",
+    "EngagementRollup",
+    "ItemHourRollup",
+    "Exhibition",
+    "ExhibitionItem",
+    "JobStatus",
+    "LabelJob",
+    "MediaKind",
+    "Rendition",
+    "TranscodeJob",
+    "Video",
+    "VideoStatus",
+    "Base",
+    "Code",
+    "CodeChange",
+    "Item",
+    "ItemStatus",
+    "LanguageSource",
+    "Role",
+    "Scan",
+    "User",
+    "View",
+    "VisitRollup",
+    "VisitorRollup",
+    "RollupWatermark",
+    "VisitorSalt",
+]
