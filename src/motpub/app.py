@@ -5,7 +5,28 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from motpub import metrics, web
+from motpub import metrics, openapi, web
+from motpub.accounts import sessions as accounts_sessions
+from motpub.accounts import studio as accounts_studio
+from motpub.analytics import api as analytics_api
+from motpub.analytics import ops as analytics_ops
+from motpub.analytics import public as analytics_public
+from motpub.codes.api import bulk as codes_bulk_api
+from motpub.codes.api import codes as codes_api
+from motpub.codes.api import label_jobs as codes_label_jobs_api
+from motpub.codes.public import gs1 as codes_gs1
+from motpub.codes.public import scan as codes_scan
+from motpub.codes.studio import bulk as codes_bulk_studio
+from motpub.codes.studio import codes as codes_studio
+from motpub.exhibitions import api as exhibitions_api
+from motpub.exhibitions import public as exhibitions_public
+from motpub.exhibitions import studio as exhibitions_studio
+from motpub.items import api as items_api
+from motpub.items import public as items_public
+from motpub.items import studio as items_studio
+from motpub.media import api as media_api
+from motpub.media import public as media_public
+from motpub.operations import public as operations_public
 from motpub.changes import TargetCache, announce_content_changes, make_change_stamp
 from motpub.cli import build_cli, register_commands
 from motpub.config import Settings
@@ -76,10 +97,28 @@ def create_app(settings: Settings | None = None) -> Flask:
     follow_publication(session_factory, app.extensions["motpub"].storage)
     app.extensions["motpub"].tasks = register_tasks(app)
     web.register_extensions(app)
-    web.register_blueprints(app)
+    accounts_sessions.init_app(app)
+    register_blueprints(app)
     web.register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every front door, by feature. Each blueprint carries its audience's prefix and rules
+    (motpub.web.audiences)."""
+    for blueprint in (
+        items_public.bp, items_studio.bp, items_api.bp,
+        media_public.bp, media_api.bp,
+        codes_scan.bp, codes_gs1.bp, codes_studio.bp, codes_bulk_studio.bp, codes_api.bp,
+        codes_bulk_api.bp, codes_label_jobs_api.bp,
+        exhibitions_public.bp, exhibitions_studio.bp, exhibitions_api.bp,
+        analytics_public.bp, analytics_ops.bp, analytics_api.bp,
+        accounts_studio.bp,
+        operations_public.bp,
+        openapi.bp,
+    ):
+        app.register_blueprint(blueprint)
 
 
 def main() -> None:

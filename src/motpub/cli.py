@@ -20,10 +20,10 @@ from motpub.accounts.models import Role
 from motpub.avtools.errors import ToolMissing
 from motpub.avtools.tools import check_tools
 from motpub.processes import Supervisor
-from motpub.operations.backups import BackupError, create_backup
+from motpub.operations.services.backups import BackupError, create_backup
 from motpub.errors import ServiceError
-from motpub.operations.health import doctor_checks
-from motpub.operations.restores import restore_backup
+from motpub.operations.services.health import doctor_checks
+from motpub.operations.services.restores import restore_backup
 from motpub.accounts import services as user_service
 from motpub.accounts.services import create_token, create_user, find_user
 from motpub.snapshots import SnapshotError

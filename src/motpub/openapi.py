@@ -9,10 +9,12 @@ from flask import jsonify
 
 from motpub.items.services.items import MAX_OFFSET, MAX_PAGE_SIZE, ItemInput, ItemPatch
 from motpub.media.services.videos import AUDIO_TYPES, VIDEO_TYPES
-from motpub.web.api import bp
 from motpub.codes import openapi as openapi_gs1
 from motpub.web.openapi_bounds import bound_integers
+from motpub.web.audiences import api_blueprint
 from motpub.web.context import settings
+
+bp = api_blueprint("openapi_api", __name__)
 
 
 def _ref(name: str) -> dict:

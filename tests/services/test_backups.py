@@ -27,7 +27,7 @@ from motpub.items.models import Item
 from motpub.media.models.transcode_job import JobStatus, TranscodeJob
 from motpub.analytics.models.scan import Scan
 from motpub.media.models.video import Video
-from motpub.operations.backups import create_backup
+from motpub.operations.services.backups import create_backup
 from motpub.analytics.services.rollups import roll_up_visits
 from tests.conftest import Api, _admin_engine, _truncate, add_user, make_clip, make_settings
 from tests.storage.test_contract import (  # noqa: F401 (a fixture)

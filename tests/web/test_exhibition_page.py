@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from motpub.media.models.video import MediaKind, Video, VideoStatus
-from motpub.items.public import public_csp
+from motpub.web.pages import public_csp
 
 
 def setup_exhibition(api, session) -> dict:

@@ -5,16 +5,61 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 
+from motpub.accounts.access import admin_required, safe_next
 from motpub.accounts.models import User
 from motpub.accounts import services as user_service
 from motpub.errors import Conflict, ServiceError
-from motpub.web.context import db
-from motpub.web.extensions import SessionUser
-from motpub.web.forms import (ButtonForm, ChangePasswordForm, RoleForm, SetPasswordForm,
-                              UserForm)
-from motpub.items.studio import admin_required, bp
+from motpub.accounts.services import authenticate, end_sessions
+from motpub.services.language import normalize_language
+from motpub.web.audiences import studio_blueprint
+from motpub.web.context import db, settings
+from motpub.accounts.sessions import SessionUser
+from motpub.web.extensions import LANGUAGE_COOKIE, limiter
+from motpub.web.forms import (ButtonForm, ChangePasswordForm, LoginForm, RoleForm,
+                              SetPasswordForm, UserForm)
+
+
+bp = studio_blueprint("accounts_studio", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: settings().login_rate_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db(), email=form.email.data, password=form.password.data)
+        if user is not None:
+            db().commit()
+            login_user(SessionUser(user))
+            # Analysts may not open the items list; their home is the ops dashboard.
+            home = "items_studio.items" if user.role.can_edit else "analytics_ops.dashboard"
+            return redirect(safe_next(request.args.get("next"), home=home))
+        flash(_("Wrong email or password."), "error")
+    return render_template("studio/login.html", form=form), \
+        422 if request.method == "POST" else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if ButtonForm().validate_on_submit():
+        # The version moves on, so a copy of this session's cookie stops working too.
+        end_sessions(current_user.user)
+        db().commit()
+        logout_user()
+    return redirect(url_for("accounts_studio.login"))
+
+
+@bp.get("/language/<language>")
+def choose_language(language: str):
+    response = redirect(safe_next(request.args.get("next")))
+    if normalize_language(language):
+        response.set_cookie(LANGUAGE_COOKIE, normalize_language(language),
+                            max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=settings().is_https)
+    return response
 
 
 def account_error(error: ServiceError) -> str:
@@ -65,7 +110,7 @@ def users():
             form.form_errors.append(error)
         else:
             flash(_("User created."), "ok")
-            return redirect(url_for("studio.users"))
+            return redirect(url_for("accounts_studio.users"))
     return render_template("studio/users.html", form=form,
                            users=user_service.list_users(db())), \
         422 if form.errors or form.form_errors else 200
@@ -96,7 +141,7 @@ def user_role(user_id: int):
             form.form_errors.append(error)
         else:
             flash(_("Role changed."), "ok")
-            return redirect(url_for("studio.user", user_id=user.id))
+            return redirect(url_for("accounts_studio.user", user_id=user.id))
     return _user_page(user, role_form=form, status=422)
 
 
@@ -111,7 +156,7 @@ def user_active(user_id: int, action: str):
             flash(_("User activated.") if action == "activate"
                   else _("User deactivated: their sessions and API tokens no longer work."),
                   "ok")
-    return redirect(url_for("studio.user", user_id=user.id))
+    return redirect(url_for("accounts_studio.user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -125,7 +170,7 @@ def user_password(user_id: int):
         else:
             _keep_own_session(user)
             flash(_("Password set: the user's other sessions have ended."), "ok")
-            return redirect(url_for("studio.user", user_id=user.id))
+            return redirect(url_for("accounts_studio.user", user_id=user.id))
     return _user_page(user, password_form=form, status=422)
 
 
@@ -137,7 +182,7 @@ def revoke_token(user_id: int, token_id: int):
         api_token = user_service.revoke_user_token(db(), user, token_id)
         db().commit()
         flash(_("Token %(prefix)s revoked.", prefix=api_token.prefix or ""), "ok")
-    return redirect(url_for("studio.user", user_id=user.id) + "#tokens")
+    return redirect(url_for("accounts_studio.user", user_id=user.id) + "#tokens")
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -152,6 +197,6 @@ def password():
         else:
             _keep_own_session(user)
             flash(_("Password changed: your other sessions have ended."), "ok")
-            return redirect(url_for("studio.password"))
+            return redirect(url_for("accounts_studio.password"))
     return render_template("studio/password.html", form=form), \
         422 if request.method == "POST" else 200

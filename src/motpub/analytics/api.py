@@ -8,8 +8,11 @@ from flask import Response, jsonify, request
 from motpub.analytics.services import reports as analytics
 from motpub.errors import Invalid
 from motpub.spreadsheet import neutralize_cell
-from motpub.web.api import bp, can_read_analytics, requires
+from motpub.accounts.access import can_read_analytics, requires
+from motpub.web.audiences import api_blueprint
 from motpub.web.context import db, runtime
+
+bp = api_blueprint("analytics_api", __name__)
 
 
 def _filters() -> analytics.Filters:

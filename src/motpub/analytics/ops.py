@@ -15,9 +15,9 @@ from motpub.items.services import items as item_service
 from motpub.errors import Invalid
 from motpub.analytics import charts
 from motpub.web.context import db, runtime
-from motpub.items.studio import role_required
+from motpub.accounts.access import role_required
 
-bp = Blueprint("ops", __name__, url_prefix="/ops")
+bp = Blueprint("analytics_ops", __name__, url_prefix="/ops")
 
 analyst_required = role_required(lambda role: role.can_read_analytics)
 
@@ -164,7 +164,7 @@ def _pairs(rows: list[dict]) -> list[tuple[str, int]]:
 
 def _csv_links(query: dict, interval: str) -> dict:
     def link(view: str, **extra) -> str:
-        return url_for("api.analytics_export", view=view, **query, **extra)
+        return url_for("analytics_api.analytics_export", view=view, **query, **extra)
 
     links = {"summary": link("summary"), "timeseries": link("timeseries", interval=interval),
              "item": link("breakdown", by="item"), "hour": link("breakdown", by="hour"),

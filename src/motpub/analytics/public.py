@@ -10,7 +10,7 @@ import logging
 import math
 import re
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 from sqlalchemy import select
 
 from motpub import metrics
@@ -21,14 +21,14 @@ from motpub.media.models.video import Video
 from motpub.codes.services.codes import resolve_code
 from motpub.errors import ServiceError
 from motpub.inputs import MAX_ID
+from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime
-from motpub.web.extensions import csrf, limiter
+from motpub.web.extensions import limiter
 from motpub.web.guards import load_json
-from motpub.items.public import read_target
+from motpub.web.pages import read_target
 
 log = logging.getLogger(__name__)
-bp = Blueprint("beacons", __name__)
-csrf.exempt(bp)
+bp = public_blueprint("analytics_public", __name__)
 
 MAX_BEACON_BYTES = 2048
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{8,32}$")

@@ -6,10 +6,14 @@ from motpub.exhibitions.models import Exhibition
 from motpub.exhibitions.services import exhibitions as exhibition_service
 from motpub.items.services.items import parse
 from motpub.codes.services.labels import exhibition_label_sheet, printable_labels
-from motpub.web.api import bp, can_edit, can_see_stats, json_body, requires
+from motpub.accounts.access import can_edit, can_see_stats, requires
 from motpub.codes.api.codes import code_json, new_code_label
 from motpub.codes.api.label_jobs import queued_label_sheet
+from motpub.web.audiences import api_blueprint
+from motpub.web.guards import json_body
 from motpub.web.context import db, settings
+
+bp = api_blueprint("exhibitions_api", __name__)
 
 
 def exhibition_json(exhibition: Exhibition) -> dict:

@@ -8,9 +8,12 @@ from motpub.exhibitions.models import Exhibition
 from motpub.analytics.models.scan import LanguageSource
 from motpub.exhibitions.services.pages import (
     build_exhibition_page, default_language, load_exhibition)
+from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
-from motpub.items.public import (
-    bp, not_found_response, page_response, page_style, visitor_language, visitor_page)
+from motpub.web.pages import (not_found_response, page_response, page_style, visitor_language,
+                              visitor_page)
+
+bp = public_blueprint("exhibitions_public", __name__, is_limited=False)
 
 
 def exhibition_response(exhibition: Exhibition) -> tuple[Response, str, LanguageSource]:

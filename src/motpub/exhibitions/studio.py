@@ -15,10 +15,13 @@ from motpub.codes.services import label_jobs
 from motpub.items.services.items import parse
 from motpub.codes.services.labels import printable_labels
 from motpub.codes.api.label_jobs import start_label_job
+from motpub.web.audiences import studio_blueprint
 from motpub.web.context import db, settings
 from motpub.web.forms import ButtonForm, CodeForm, ExhibitionForm
 from motpub.web.paging import page_link, requested_page
-from motpub.items.studio import bp, editor_required
+from motpub.accounts.access import editor_required
+
+bp = studio_blueprint("exhibitions_studio", __name__)
 
 
 @bp.get("/exhibitions")
@@ -64,7 +67,7 @@ def new_exhibition():
     form = ExhibitionForm()
     if form.validate_on_submit() and (exhibition := _save(form)) is not None:
         flash(_("Exhibition created."), "ok")
-        return redirect(url_for("studio.exhibition", exhibition_id=exhibition.id))
+        return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id))
     return _render(form, None)
 
 
@@ -77,7 +80,7 @@ def exhibition(exhibition_id: int):
         form.fill_from(exhibition)
     elif form.validate_on_submit() and _save(form, exhibition) is not None:
         flash(_("Saved."), "ok")
-        return redirect(url_for("studio.exhibition", exhibition_id=exhibition.id))
+        return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id))
     return _render(form, exhibition)
 
 
@@ -93,7 +96,7 @@ def new_exhibition_code(exhibition_id: int):
         flash(_("New code %(code)s created.", code=code.code), "ok")
     else:
         flash(_("The label is too long."), "error")
-    return redirect(url_for("studio.exhibition", exhibition_id=exhibition.id) + "#codes")
+    return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id) + "#codes")
 
 
 @bp.post("/exhibitions/<int:exhibition_id>/delete")
@@ -104,7 +107,7 @@ def delete_exhibition(exhibition_id: int):
         exhibition_service.delete_exhibition(db(), exhibition)
         db().commit()
         flash(_("Exhibition deleted; its items are kept."), "ok")
-    return redirect(url_for("studio.exhibitions"))
+    return redirect(url_for("exhibitions_studio.exhibitions"))
 
 
 @bp.get("/exhibitions/<int:exhibition_id>/labels/<template>")
@@ -115,10 +118,10 @@ def labels(exhibition_id: int, template: str):
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
     found = printable_labels(exhibition, template=template, public_url=settings().public_url)
     if len(found) <= settings().max_direct_labels:
-        return redirect(url_for("api.exhibition_labels", exhibition_id=exhibition.id,
+        return redirect(url_for("exhibitions_api.exhibition_labels", exhibition_id=exhibition.id,
                                 template=template))
     job = start_label_job(exhibition, template, len(found))
-    return redirect(url_for("studio.label_job", job_id=job.id))
+    return redirect(url_for("exhibitions_studio.label_job", job_id=job.id))
 
 
 @bp.get("/label-jobs/<int:job_id>")

@@ -7,8 +7,12 @@ from motpub.items.services import items as item_service
 from motpub.errors import Invalid
 from motpub.codes.services.gs1 import digital_link_uri
 from motpub.analytics.services.scans import item_stats
-from motpub.web.api import bp, can_edit, can_see_stats, json_body, requires
+from motpub.accounts.access import can_edit, can_see_stats, requires
+from motpub.web.audiences import api_blueprint
+from motpub.web.guards import json_body
 from motpub.web.context import db, runtime, settings
+
+bp = api_blueprint("items_api", __name__)
 
 
 def item_json(item: Item) -> dict:

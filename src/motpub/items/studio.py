@@ -2,100 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from urllib.parse import urlsplit
-
-from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
-                   url_for)
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
 
-from motpub.accounts.models import Role
+from motpub.accounts.access import editor_required
 from motpub.codes.services import codes as code_service
 from motpub.items.services import items as item_service
 from motpub.media.services import videos as video_service
-from motpub.errors import Invalid, ServiceError
+from motpub.errors import ServiceError
 from motpub.services.language import normalize_language
 from motpub.analytics.services.scans import item_stats
-from motpub.accounts.services import authenticate, end_sessions
-from motpub.codes.api.codes import qr_download
 from motpub.media.api import video_json
 from motpub.web.context import db, runtime, settings
-from motpub.web.extensions import LANGUAGE_COOKIE, SessionUser, limiter
-from motpub.web.forms import ButtonForm, CodeForm, ImportForm, ItemForm, LoginForm
+from motpub.web.forms import ButtonForm, CodeForm, ImportForm, ItemForm
 from motpub.web.paging import page_link, requested_page
-from motpub.items.public import _media_sources, public_csp, render_item_html
+from motpub.items.public import render_item_html
+from motpub.web.audiences import studio_blueprint
+from motpub.web.pages import public_csp
 
-bp = Blueprint("studio", __name__, url_prefix="/studio")
-
-
-def role_required(permission: Callable[[Role], bool]):
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(*args, **kwargs):
-            if not permission(current_user.role):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-editor_required = role_required(lambda role: role.can_edit)
-admin_required = role_required(lambda role: role.can_manage_users)
-
-
-def _safe_next(target: str | None, *, home: str = "studio.items") -> str:
-    """`target` if it is a path on this site, else the home page. Browsers read a backslash
-    as a slash and drop tabs and newlines, so `/\\host` and `/<tab>/host` would leave the site;
-    and a control character cannot go into a Location header at all."""
-    if target and target.startswith("/") and "\\" not in target \
-            and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target) \
-            and not target.startswith("//") and not urlsplit(target).netloc \
-            and not urlsplit(target).scheme:
-        return target
-    return url_for(home)
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: settings().login_rate_limit, methods=["POST"])
-def login():
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = authenticate(db(), email=form.email.data, password=form.password.data)
-        if user is not None:
-            db().commit()
-            login_user(SessionUser(user))
-            # Analysts may not open the items list; their home is the ops dashboard.
-            home = "studio.items" if user.role.can_edit else "ops.dashboard"
-            return redirect(_safe_next(request.args.get("next"), home=home))
-        flash(_("Wrong email or password."), "error")
-    return render_template("studio/login.html", form=form), \
-        422 if request.method == "POST" else 200
-
-
-@bp.post("/logout")
-@login_required
-def logout():
-    if ButtonForm().validate_on_submit():
-        # The version moves on, so a copy of this session's cookie stops working too.
-        end_sessions(current_user.user)
-        db().commit()
-        logout_user()
-    return redirect(url_for("studio.login"))
-
-
-@bp.get("/language/<language>")
-def choose_language(language: str):
-    response = redirect(_safe_next(request.args.get("next")))
-    if normalize_language(language):
-        response.set_cookie(LANGUAGE_COOKIE, normalize_language(language),
-                            max_age=365 * 86400, samesite="Lax", httponly=True,
-                            secure=settings().is_https)
-    return response
+bp = studio_blueprint("items_studio", __name__)
 
 
 @bp.get("/")
@@ -130,7 +55,7 @@ def new_item():
     form = ItemForm()
     if form.validate_on_submit() and (item := _save(form)) is not None:
         flash(_("Item created."), "ok")
-        return redirect(url_for("studio.item", item_id=item.id))
+        return redirect(url_for("items_studio.item", item_id=item.id))
     status = 422 if request.method == "POST" else 200
     return render_template("studio/item_form.html", form=form, item=None), status
 
@@ -144,7 +69,7 @@ def item(item_id: int):
         form.fill_from(item)
     elif form.validate_on_submit() and _save(form, item) is not None:
         flash(_("Saved."), "ok")
-        return redirect(url_for("studio.item", item_id=item.id))
+        return redirect(url_for("items_studio.item", item_id=item.id))
     runtime().scan_recorder.flush()
     return render_template(
         "studio/item.html", form=form, item=item, button=ButtonForm(), code_form=CodeForm(),
@@ -159,7 +84,7 @@ def _video_url_templates() -> dict[str, str]:
     """URLs with `{id}` where a video's id goes: the upload script fills them in for videos
     it creates, so it never spells out a route itself."""
     return {name: url_for(endpoint, video_id=0).replace("/0", "/{id}", 1)
-            for name, endpoint in (("video", "api.get_video"), ("row", "studio.video_row"))}
+            for name, endpoint in (("video", "media_api.get_video"), ("row", "items_studio.video_row"))}
 
 
 @bp.get("/videos/<int:video_id>/row")
@@ -169,27 +94,6 @@ def video_row(video_id: int):
     video = video_service.get_video(db(), video_id)
     response = make_response(render_template("studio/_video.html", v=video_json(video)))
     response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.after_request
-def _studio_csp(response):
-    """The studio's own policy, wider than the app's default only where media lives: the
-    browser PUTs upload parts straight to the storage (S3 presigned URLs) and previews
-    stream from it. Set first, so the app-wide default (setdefault) leaves it alone."""
-    config = settings()
-    media = _media_sources(config.media_public_url, config.s3_endpoint_url,
-                           config.storage_url)
-    uploads = media
-    if config.storage_url.startswith("s3://") and not config.s3_endpoint_url \
-            and "amazonaws.com" not in media:
-        uploads += " https://*.amazonaws.com"
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        f"default-src 'self'; img-src {media} data: blob:; media-src {media} blob:; "
-        f"connect-src {uploads}; worker-src 'self' blob:; object-src 'none'; "
-        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    )
     return response
 
 
@@ -205,7 +109,7 @@ def change_status(item_id: int, action: str):
             item_service.unpublish_item(db(), item)
             flash(_("Unpublished: visitors now see 'not found'."), "ok")
         db().commit()
-    return redirect(url_for("studio.item", item_id=item.id))
+    return redirect(url_for("items_studio.item", item_id=item.id))
 
 
 @bp.get("/items/<int:item_id>/preview")
@@ -214,7 +118,7 @@ def preview(item_id: int):
     item = item_service.get_item(db(), item_id)
     language = normalize_language(request.args.get("lang")) or item.default_language
     other_language = "en" if language == "zh" else "zh"
-    switch_url = url_for("studio.preview", item_id=item.id, lang=other_language)
+    switch_url = url_for("items_studio.preview", item_id=item.id, lang=other_language)
     response = preview_response(
         render_item_html(item, language, switch_url=switch_url, is_preview=True))
     response.headers["Content-Language"] = language
@@ -227,27 +131,3 @@ def preview_response(html: str):
     response.headers["Content-Security-Policy"] = public_csp()
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.post("/items/<int:item_id>/codes")
-@editor_required
-def new_code(item_id: int):
-    item = item_service.get_item(db(), item_id)
-    form = CodeForm()
-    if form.validate_on_submit():
-        try:
-            code = code_service.issue_code(db(), item, label=form.label.data or "")
-        except Invalid as error:
-            flash(error.message, "error")
-        else:
-            db().commit()
-            flash(_("New code %(code)s created.", code=code.code), "ok")
-    else:
-        flash(_("The label is too long."), "error")
-    return redirect(url_for("studio.item", item_id=item.id) + "#codes")
-
-
-@bp.get("/codes/<value>/qr.<any(svg, png, pdf):extension>")
-@editor_required
-def code_qr(value: str, extension: str):
-    return qr_download(value, extension)

@@ -13,9 +13,13 @@ from motpub.errors import Invalid, NotFound, Unauthorized
 from motpub.items.services.items import get_item
 from motpub.media.services.access import sync_visibility
 from motpub.storage import StorageError, StorageUnavailable
-from motpub.web.api import bp, can_edit, json_body, requires
+from motpub.accounts.access import can_edit, requires
+from motpub.web.audiences import api_blueprint
+from motpub.web.guards import json_body
 from motpub.web.context import db, runtime, settings
 from motpub.media.public import media_url_for
+
+bp = api_blueprint("media_api", __name__)
 
 PART_URL_EXPIRES_S = 24 * 3600
 
@@ -57,7 +61,7 @@ def _signature(video: Video, number: int, expires: int) -> str:
 def app_part_url(video: Video, number: int) -> str:
     """A presigned URL of our own, for storage that cannot take parts directly (files)."""
     expires = int(time.time()) + PART_URL_EXPIRES_S
-    path = url_for("api.put_part", video_id=video.id, number=number, expires=expires,
+    path = url_for("media_api.put_part", video_id=video.id, number=number, expires=expires,
                    signature=_signature(video, number, expires))
     return settings().public_url + path
 
@@ -70,7 +74,7 @@ def upload_json(video: Video, plan: video_service.UploadPlan) -> dict:
             "part_size_bytes": plan.part_size_bytes,
             "parts": [{"number": number, "url": url} for number, url in plan.parts],
             "complete_url": settings().public_url
-            + url_for("api.complete_upload", video_id=video.id),
+            + url_for("media_api.complete_upload", video_id=video.id),
         },
     }
 

@@ -21,7 +21,7 @@ import posixpath
 import time
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, redirect, request
+from flask import Response, abort, current_app, redirect, request
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import parse_range_header
 from werkzeug.utils import send_file
@@ -29,11 +29,10 @@ from werkzeug.utils import send_file
 from motpub.items.models import Item
 from motpub.media.services.access import is_video_public, video_id_of
 from motpub.storage import FileStorage, StorageError
+from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
-from motpub.web.extensions import csrf
 
-bp = Blueprint("media", __name__, url_prefix="/media")
-csrf.exempt(bp)
+bp = public_blueprint("media_public", __name__, url_prefix="/media")
 
 MIMETYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment",
              ".mp4": "video/mp4", ".jpg": "image/jpeg", ".webp": "image/webp",

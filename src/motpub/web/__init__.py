@@ -1,17 +1,22 @@
-"""The HTTP front door: blueprints per audience (public, studio, api), thin handlers."""
+"""What every front door shares: the runtime create_app builds, the extensions, guards and
+error handlers. The features' blueprints are registered by create_app."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flask import Flask
-from huey import Huey
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from huey import Huey
+
+    from motpub.analytics.services.scans import ScanRecorder
+
 from motpub.changes import TargetCache
 from motpub.config import Settings
-from motpub.analytics.services.scans import ScanRecorder
 
 
 @dataclass
@@ -36,31 +41,6 @@ def register_extensions(app: Flask) -> None:
     guards.init_app(app)
     observability.init_app(app)  # after guards: its hook must run first
     extensions.init_app(app)
-
-
-def register_blueprints(app: Flask) -> None:
-    from motpub.web.api import bp as api_bp
-    from motpub.analytics.public import bp as beacons_bp
-    from motpub.codes.public import bp as gs1_bp
-    from motpub.media.public import bp as media_bp
-    from motpub.web.observability import bp as observability_bp
-    from motpub.analytics.ops import bp as ops_bp
-    from motpub.items.public import bp as public_bp
-    from motpub.items.studio import bp as studio_bp
-    # These add the exhibition pages to the public and studio blueprints: imported before
-    # the blueprints are registered.
-    from motpub.exhibitions import public as exhibition_page, studio as studio_exhibitions  # noqa: F401
-    from motpub.codes.studio import bulk as studio_bulk, codes as studio_codes
-    from motpub.accounts import studio as studio_users
-
-    app.register_blueprint(public_bp)
-    app.register_blueprint(studio_bp)
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(media_bp)
-    app.register_blueprint(beacons_bp)
-    app.register_blueprint(gs1_bp)
-    app.register_blueprint(observability_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

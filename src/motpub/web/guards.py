@@ -126,3 +126,11 @@ def init_app(app: Flask) -> None:
     app.json = GuardedJSONProvider(app)
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_control_characters)
     app.before_request_funcs[None].insert(1, _redirect_from_public_url)
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ServiceError("the request body must be a JSON object "
+                           "(Content-Type: application/json)")
+    return data

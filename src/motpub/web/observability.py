@@ -9,24 +9,18 @@ its path, so a scanner trying random URLs adds no series).
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 import time
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
-from sqlalchemy.exc import SQLAlchemyError
+from flask import Flask, Response, g, request
 
 from motpub import metrics
-from motpub.media.services.jobs import count_jobs
 from motpub.web.context import runtime
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+/=-]{1,64}")
 UNMATCHED_ROUTE = "unmatched"  # no route: 404s of unknown paths, and 405s
-
-bp = Blueprint("observability", __name__)
-
 
 def init_app(app: Flask) -> None:
     # First of the before-request hooks, so a request that another hook answers has an id.
@@ -56,38 +50,3 @@ def _finish(response: Response) -> Response:
                                 response.status_code,
                                 time.perf_counter() - started if started else 0.0)
     return response
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    response = jsonify({"error": {"code": code, "message": message}})
-    response.status_code = status
-    return response
-
-
-@bp.get("/metrics")
-def scrape():
-    token = runtime().settings.metrics_token
-    if not token:
-        return _error(404, "not_found", "metrics are off: set MOTPUB_METRICS_TOKEN")
-    scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-            offered.strip().encode(), token.encode()):
-        response = _error(401, "unauthorized", "metrics need the bearer token of "
-                                               "MOTPUB_METRICS_TOKEN")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
-        return response
-    body, content_type = metrics.render(_read_now)
-    return Response(body, content_type=content_type,
-                    headers={"Cache-Control": "no-store"})
-
-
-def _read_now():
-    """The gauges read from the database at scrape time: jobs by kind and status."""
-    try:
-        with runtime().session_factory() as session:
-            counts = count_jobs(session)
-    except SQLAlchemyError:
-        return  # the scrape still answers; motpub_jobs is missing while the database is
-    yield ("motpub_jobs", "Jobs by kind and status (queued, running, failed), read from "
-           "the database", ["kind", "status"],
-           {(kind, status): float(number) for (kind, status), number in counts.items()})

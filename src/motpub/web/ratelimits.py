@@ -18,7 +18,7 @@ from pathlib import Path
 
 from limits.storage import Storage, storage_from_string
 
-from motpub.operations.health import WARN, mask_url
+from motpub.checks import WARN, mask_url
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS counter (
     key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL)"""

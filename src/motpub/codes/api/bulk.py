@@ -5,10 +5,14 @@ from flask import Response, jsonify, request
 from motpub.codes.services import bulk
 from motpub.errors import ServiceError
 from motpub.items.services.items import parse
-from motpub.web.api import bp, can_edit, json_body, requires
+from motpub.accounts.access import can_edit, requires
 from motpub.codes.api.codes import code_json
+from motpub.web.audiences import api_blueprint
+from motpub.web.guards import json_body
 from motpub.web.context import db
 from motpub.web.errors import api_error
+
+bp = api_blueprint("codes_bulk_api", __name__)
 
 
 def _csv_text() -> str:

@@ -10,8 +10,11 @@ from motpub.errors import Invalid, ServiceError
 from motpub.codes.services.gs1 import digital_link_uri
 from motpub.items.services.items import get_item, parse
 from motpub.codes.services.print_options import parse_print_options
-from motpub.web.api import bp, can_edit, requires
+from motpub.accounts.access import can_edit, requires
+from motpub.web.audiences import api_blueprint
 from motpub.web.context import db, settings
+
+bp = api_blueprint("codes_api", __name__)
 
 
 def code_json(code: Code) -> dict:

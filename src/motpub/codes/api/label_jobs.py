@@ -7,8 +7,11 @@ from flask import Response, jsonify, url_for
 from motpub.exhibitions.models import Exhibition
 from motpub.codes.models.label_job import LabelJob
 from motpub.codes.services import label_jobs
-from motpub.web.api import bp, can_edit, requires
+from motpub.accounts.access import can_edit, requires
+from motpub.web.audiences import api_blueprint
 from motpub.web.context import db, runtime
+
+bp = api_blueprint("codes_label_jobs_api", __name__)
 
 
 def label_job_json(job: LabelJob) -> dict:
@@ -21,8 +24,8 @@ def label_job_json(job: LabelJob) -> dict:
         "progress": job.progress,
         "label_count": job.label_count,
         "error": job.error,
-        "status_url": url_for("api.get_label_job", job_id=job.id),
-        "pdf_url": url_for("api.label_job_pdf", job_id=job.id) if is_ready else None,
+        "status_url": url_for("codes_label_jobs_api.get_label_job", job_id=job.id),
+        "pdf_url": url_for("codes_label_jobs_api.label_job_pdf", job_id=job.id) if is_ready else None,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }
@@ -43,7 +46,7 @@ def queued_label_sheet(exhibition: Exhibition, template: str, label_count: int):
     job = start_label_job(exhibition, template, label_count)
     response = jsonify(label_job_json(job))
     response.status_code = 202
-    response.headers["Location"] = url_for("api.get_label_job", job_id=job.id)
+    response.headers["Location"] = url_for("codes_label_jobs_api.get_label_job", job_id=job.id)
     return response
 
 

@@ -8,10 +8,13 @@ from flask_babel import gettext as _
 from motpub.codes.services import bulk
 from motpub.items.services import items as item_service
 from motpub.errors import ServiceError
+from motpub.web.audiences import studio_blueprint
 from motpub.web.context import db
 from motpub.web.forms import ButtonForm, ImportForm
 from motpub.web.paging import page_link, requested_page
-from motpub.items.studio import bp, editor_required
+from motpub.accounts.access import editor_required
+
+bp = studio_blueprint("codes_bulk_studio", __name__)
 
 MAX_CSV_BYTES = 5 * 2**20
 
@@ -24,7 +27,7 @@ def import_items():
     if form.validate_on_submit():
         problems = _import(form.file.data.read(MAX_CSV_BYTES + 1))
         if not problems:
-            return redirect(url_for("studio.items"))
+            return redirect(url_for("items_studio.items"))
     page = requested_page("page", item_service.items_query())
     return render_template("studio/items.html", items=page.rows, page=page,
                            page_link=page_link, button=ButtonForm(), import_form=form,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Response, g, render_template, request
 
 from motpub.errors import NotFound, ServiceError
 from motpub.codes.services.gs1 import link_type_name, parse_digital_link
@@ -20,12 +20,11 @@ from motpub.items.services.pages import pick
 from motpub.codes.services.resolver import (
     LINKSET_CONTEXT, LINKSET_WORDS, description, find_published_item, forwarded_query, item_links,
     linkset, matching_links, redirect_target)
+from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, settings
-from motpub.web.extensions import csrf
-from motpub.items.public import page_style, public_csp
+from motpub.web.pages import page_style, public_csp
 
-bp = Blueprint("gs1", __name__)
-csrf.exempt(bp)
+bp = public_blueprint("codes_gs1", __name__)
 
 METHODS = ["GET", "HEAD", "OPTIONS"]
 # Media types a client may ask the linkset in; anything else (a browser) is redirected.

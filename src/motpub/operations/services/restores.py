@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from motpub.operations.backups import (
+from motpub.operations.services.backups import (
     FORMAT, FORMAT_VERSION, MANIFEST, MEDIA_DIR, BackupError, file_digest)
 from motpub.media.services.transcoding import CONTENT_TYPES
 from motpub.snapshots import SNAPSHOT_FILES, SnapshotError, database_is_empty, restore_database

@@ -11,17 +11,17 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from motpub.checks import FAIL, OK, WARN, mask_url
 from motpub.config import Settings
 from motpub.database import migration_heads, schema_revision
 from motpub.printing.labels import FontMissing, find_cjk_font
 from motpub.avtools.tools import check_tools
 
-OK, WARN, FAIL = "ok", "warn", "FAIL"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 # A random key of 32 characters or more has far more different characters than this.
 MIN_DISTINCT_SECRET_CHARACTERS = 10
@@ -36,19 +36,6 @@ class Check:
     @property
     def is_ok(self) -> bool:
         return self.status != FAIL
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password (if any) replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _first_line(error: BaseException) -> str:

@@ -1,0 +1,148 @@
+"""What every visitor page shares: the inline stylesheet and strict CSP, the language
+negotiation, the time limit on database work, the page lookup cache, the 404 page, and the
+hand-off of each page view to the scan recorder."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+from functools import cache
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from flask import Response, render_template, request
+from sqlalchemy import Connection
+
+from motpub.database import time_limit
+from motpub.services.language import negotiate_language, normalize_language
+from motpub.web.context import runtime, settings
+from motpub.web.extensions import LANGUAGE_COOKIE
+
+# During a database outage a visitor page waits at most this long before the outage page
+# (web.outage); the health check a little less, to answer before a load balancer gives up.
+VISITOR_LIMIT_S = 5.0
+HEALTH_CHECK_LIMIT_S = 3.0
+
+
+def visitor_page(view):
+    """A visitor's page: its database work is limited to VISITOR_LIMIT_S."""
+    @functools.wraps(view)
+    def limited(*args, **kwargs):
+        with time_limit(VISITOR_LIMIT_S):
+            return view(*args, **kwargs)
+
+    return limited
+
+
+@cache
+def page_style(templates_dir: Path) -> tuple[str, str]:
+    """The public pages' inline stylesheet and its CSP hash: one round trip, no 'unsafe-inline'."""
+    css = (templates_dir / "public" / "_page.css").read_text().strip()
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    return css, f"'sha256-{digest}'"
+
+
+@cache
+def media_sources(media_public_url: str | None, s3_endpoint_url: str | None,
+                   storage_url: str) -> str:
+    """Where media may come from besides this origin: the CDN, or the S3 endpoint."""
+    origins = ["'self'"]
+    for url in (media_public_url, s3_endpoint_url):
+        if url:
+            parts = urlsplit(url)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    if storage_url.startswith("s3://") and not (media_public_url or s3_endpoint_url):
+        origins.append("https://*.amazonaws.com")
+    return " ".join(origins)
+
+
+def public_csp() -> str:
+    return _public_csp(settings())
+
+
+@cache
+def _public_csp(config) -> str:
+    """No inline script, no third party: our player script and the HLS fallback, both ours
+    to serve, and media from our origin or the configured media origin. Settings are frozen,
+    so this is built once, not on every scan."""
+    _css, style_hash = page_style(config.templates_dir)
+    media = media_sources(config.media_public_url, config.s3_endpoint_url, config.storage_url)
+    return (
+        f"default-src 'none'; style-src {style_hash}; script-src 'self'; "
+        f"img-src {media} data:; media-src {media} blob:; connect-src {media}; "
+        "worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+def visitor_language(default: str) -> tuple[str, object]:
+    """The page's language: ?lang=, then the cookie, then Accept-Language, then `default`."""
+    return negotiate_language(
+        param=request.args.get("lang"),
+        cookie=request.cookies.get(LANGUAGE_COOKIE),
+        accept_languages=request.accept_languages,
+        default=default,
+    )
+
+
+def page_response(html: str, language: str) -> Response:
+    """A visitor page: strict CSP, never shared between visitors by a cache, and a ?lang=
+    choice remembered for the next pages."""
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Content-Security-Policy"] = public_csp()
+    if normalize_language(request.args.get("lang")):
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="Lax",
+                            secure=settings().is_https, httponly=True)
+    return response
+
+
+def record_visit(target, language: str, source: object) -> None:
+    facts = {"item_id": target.item_id, "language": language, "language_source": source,
+             "user_agent": request.headers.get("User-Agent", ""),
+             "ip": request.remote_addr or "", "referrer": request.referrer,
+             "is_head": request.method == "HEAD"}
+    if target.code_id is not None:
+        runtime().scan_recorder.record_scan(code_id=target.code_id,
+                                            exhibition_id=target.exhibition_id,
+                                            is_orphan=target.is_orphan, **facts)
+    else:
+        runtime().scan_recorder.record_view(**facts)
+
+
+def not_found_response() -> Response:
+    css, _hash = page_style(settings().templates_dir)
+    response = Response(render_template("errors/not_found.html", page_css=css), 404,
+                        mimetype="text/html")
+    response.headers["Content-Security-Policy"] = public_csp()
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+Target = TypeVar("Target")
+
+
+def read_target(resolve: Callable[[Connection, str], Target | None], key: str) -> Target | None:
+    """A page lookup, from this process's cache while no content has changed since."""
+    return runtime().target_cache.get((resolve.__name__, key), lambda: _query(resolve, key))
+
+
+def _query(resolve: Callable[[Connection, str], Target | None], key: str) -> Target | None:
+    """Run one read-only lookup on a pooled connection, outside any transaction.
+
+    A page lookup is a single SELECT: on PostgreSQL an autocommit connection spares it the
+    BEGIN and ROLLBACK round trips a session wraps it in. (pysqlite begins no transaction for
+    a SELECT anyway, and switching its isolation level would cost a PRAGMA each way.)
+    """
+    engine = runtime().engine
+    connection = engine.connect()
+    if engine.dialect.name != "sqlite":
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+    with connection:
+        return resolve(connection, key)
+
+
