@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from motpub.config import Settings
-from motpub.database import migration_heads, schema_revision
+from motpub.database import migration_heads, migration_revisions, schema_revision
 from motpub.media.labels import FontMissing, find_cjk_font
 from motpub.media.tools import check_tools
 
@@ -76,6 +76,10 @@ def database_check(engine: Engine, database_url: str, migrations_dir: Path) -> C
         current, heads = schema_revision(engine), migration_heads(str(migrations_dir))
         if current != heads:
             at = ", ".join(current) or "no revision (never migrated)"
+            if set(current) - migration_revisions(str(migrations_dir)):
+                raise RuntimeError(f"{shown} is at {at}, which the migrations (at "
+                                   f"{', '.join(heads)}) do not know: its schema was made by "
+                                   "another motpub, and `motpub db upgrade` cannot move it")
             raise RuntimeError(f"{shown} is at {at}, the migrations at {', '.join(heads)}: "
                                "run `motpub db upgrade`")
         return f"{shown} at revision {', '.join(current)}"
