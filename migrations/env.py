@@ -1,6 +1,7 @@
 """Alembic environment: the target is motpub's metadata; the URL comes from motpub's settings."""
 
 from alembic import context
+from sqlalchemy import TypeDecorator
 
 from motpub.database import make_engine
 from motpub.orm import Base
@@ -9,10 +10,28 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def render_item(type_, obj, autogen_context):
+    # A migration stays as it was written: a column of one of the models' own types is
+    # rendered as the type it stores, so migrations never import modules that move.
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
+def compare_server_default(context, _inspected_column, _metadata_column, inspected_default,
+                           _metadata_default, rendered_metadata_default):
+    # SQLite reads DEFAULT '' back as "('')", which alembic takes for a change from '' (it
+    # unquotes only a string of at least one character); other defaults it compares itself.
+    if context.dialect.name == "sqlite" and rendered_metadata_default == "" \
+            and inspected_default in ("''", "('')"):
+        return False
+    return None
+
+
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"),
                       target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, render_item=render_item)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -31,7 +50,9 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     # Batch mode lets ALTERs run on SQLite, which rebuilds the table to change it.
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True,
+                      compare_server_default=compare_server_default,
+                      render_item=render_item)
     with context.begin_transaction():
         context.run_migrations()
 

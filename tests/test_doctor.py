@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -100,6 +101,18 @@ def test_doctor_fails_a_database_that_was_never_migrated(tmp_path):
     database = lines_of(result)["database"]
     assert database.startswith("FAIL database") and "never migrated" in database
     assert "motpub db upgrade" in database
+
+
+def test_doctor_fails_a_database_at_a_revision_the_migrations_do_not_know(tmp_path):
+    # As a database made by another motpub: `motpub db upgrade` cannot start from it.
+    url = migrated_sqlite(tmp_path)
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'ffff0000ffff'")
+    result = motpub(tmp_path, "doctor", MOTPUB_DATABASE_URL=url)
+    assert result.returncode == 1
+    database = lines_of(result)["database"]
+    assert database.startswith("FAIL database") and "ffff0000ffff" in database
+    assert "do not know" in database
 
 
 def test_doctor_fails_storage_that_cannot_be_written(tmp_path):

@@ -15,7 +15,7 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import exc
 
 from motpub.config import SECRET_KEY_FILE, ConfigError
-from motpub.database import check_database, upgrade
+from motpub.database import check_database, migration_revisions, upgrade
 from motpub.accounts.models import Role
 from motpub.avtools.errors import ToolMissing
 from motpub.avtools.tools import check_tools
@@ -156,6 +156,8 @@ def restore(src: Path, force: bool) -> None:
     runtime = _runtime()
     try:
         summary = restore_backup(src, engine=runtime.engine, storage=runtime.storage,
+                                 migration_revisions=migration_revisions(
+                                     str(runtime.settings.migrations_dir)),
                                  files=_backed_up_files(runtime.settings), force=force)
     except (BackupError, SnapshotError, StorageError) as error:
         raise click.ClickException(getattr(error, "message", str(error))) from None

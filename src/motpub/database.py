@@ -258,6 +258,15 @@ def migration_heads(migrations_dir: str) -> tuple[str, ...]:
                         .get_heads()))
 
 
+@functools.cache
+def migration_revisions(migrations_dir: str) -> frozenset[str]:
+    """Every revision of the migrations in `migrations_dir`: those `upgrade` can start from."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://", migrations_dir))
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
 def schema_revision(engine: Engine) -> tuple[str, ...]:
     """The revision(s) the database's schema is at; () for a database never migrated."""
     from alembic.runtime.migration import MigrationContext

@@ -367,6 +367,24 @@ def test_restore_of_a_backup_with_one_byte_changed_refuses_and_writes_nothing(ba
     assert target.storage.list_keys("") == []
 
 
+def test_restore_refuses_a_backup_at_a_revision_the_migrations_do_not_know(tmp_path):
+    # As a backup made by another motpub: `motpub db upgrade` could not start from it.
+    source = small_deployment(tmp_path / "source")
+    with source.app.extensions["motpub"].engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'ffff0000ffff'"))
+    result = source.invoke("backup", str(tmp_path / "backup"))
+    source.stop()
+    assert result.exit_code == 0, result.output
+    target = Deployment(_sqlite_file(tmp_path / "target", migrated=False))
+    target.start()
+    result = target.invoke("restore", str(tmp_path / "backup"))
+    assert result.exit_code == 1
+    assert "ffff0000ffff" in result.output and "do not know" in result.output
+    assert not (target.settings.data_dir / "motpub.db").exists()
+    assert target.storage.list_keys("") == []
+    target.stop()
+
+
 def test_restore_refuses_a_deployment_with_tables_or_objects_unless_forced(backed_up,
                                                                            tmp_path):
     source, _target, backup_dir = backed_up

@@ -164,8 +164,9 @@ def test_rolled_up_figures_equal_the_raw_ones_in_every_zone(factory, mix):
 
 
 def test_the_job_builds_the_daily_rows_of_past_days_after_an_upgrade(factory, mix):
-    """As after migration 0012: hourly rows of a month, no daily rows and no days
-    watermark. The next run builds every past day, a week per transaction."""
+    """As after a migration that resets the rollups of whole days: hourly rows of a month,
+    no daily rows and no days watermark. The next run builds every past day, a week per
+    transaction."""
     roll_up_visits(factory, now=NOW, keep_days=3650)
     before = figures(factory)
     rows = rollup_rows(factory)

@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 
 from motpub.checks import FAIL, OK, WARN, mask_url
 from motpub.config import Settings
-from motpub.database import migration_heads, schema_revision
-from motpub.printing.labels import FontMissing, find_cjk_font
+from motpub.database import migration_heads, migration_revisions, schema_revision
+from motpub.printing.labels import find_cjk_font, FontMissing
 from motpub.avtools.tools import check_tools
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
@@ -63,6 +63,10 @@ def database_check(engine: Engine, database_url: str, migrations_dir: Path) -> C
         current, heads = schema_revision(engine), migration_heads(str(migrations_dir))
         if current != heads:
             at = ", ".join(current) or "no revision (never migrated)"
+            if set(current) - migration_revisions(str(migrations_dir)):
+                raise RuntimeError(f"{shown} is at {at}, which the migrations (at "
+                                   f"{', '.join(heads)}) do not know: its schema was made by "
+                                   "another motpub, and `motpub db upgrade` cannot move it")
             raise RuntimeError(f"{shown} is at {at}, the migrations at {', '.join(heads)}: "
                                "run `motpub db upgrade`")
         return f"{shown} at revision {', '.join(current)}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,15 +82,15 @@ def _check(path: Path, entry: dict) -> list[str]:
 
 
 def restore_backup(source: Path, *, engine: Engine, storage: Storage,
+                   migration_revisions: Collection[str],
                    files: dict[str, Path] | None = None, force: bool = False) -> RestoreSummary:
     """Verify the backup at `source`, then restore its database, its media objects and the
-    `files` it holds (name → where it goes). Refuses a deployment that has tables or objects
-    unless `force`, which replaces the database and deletes the objects there first."""
+    `files` it holds (name → where it goes). Refuses a backup whose schema is at a revision
+    not among `migration_revisions` (this motpub's), and a deployment that has tables or
+    objects unless `force`, which replaces the database and deletes the objects there first."""
     manifest = read_verified_manifest(source)
     database = manifest["database"]
-    if database["dialect"] != engine.dialect.name:
-        raise BackupError(f"the backup holds a {database['dialect']} database; the configured "
-                          f"database is {engine.dialect.name}")
+    _check_database_fits(database, engine, migration_revisions)
     existing = storage.list_keys("")
     if not force and (existing or not database_is_empty(engine)):
         raise BackupError("the deployment is not empty (its database has tables or its "
@@ -114,6 +115,20 @@ def restore_backup(source: Path, *, engine: Engine, storage: Storage,
                           size_bytes=sum(entry["size_bytes"] for entry in manifest["objects"]),
                           alembic_revision=database.get("alembic_revision"),
                           files=restored_files)
+
+
+def _check_database_fits(database: dict, engine: Engine,
+                         migration_revisions: Collection[str]) -> None:
+    if database["dialect"] != engine.dialect.name:
+        raise BackupError(f"the backup holds a {database['dialect']} database; the configured "
+                          f"database is {engine.dialect.name}")
+    revision = database.get("alembic_revision")
+    if revision is not None and revision not in migration_revisions:
+        # `motpub db upgrade` could not start from it, so it is refused before anything is
+        # replaced.
+        raise BackupError(f"the backup's database is at revision {revision}, which this "
+                          "motpub's migrations do not know; restore it with the motpub "
+                          "version that made it")
 
 
 def _write_private(target: Path, data: bytes) -> None:
