@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 from motpub import database
 from motpub.app import create_app
 from motpub.services.items import get_item, publish_item, unpublish_item
-from tests.conftest import Api, add_user
+from tests.factories import Api, add_user
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import pytest
 
 from motpub.app import create_app
 from motpub.config import Settings
-from tests.conftest import Api, make_clip
-from tests.web.test_api_videos import complete, run_jobs, upload
+from tests.factories import Api, complete, make_clip, run_jobs, upload
 
 pytestmark = pytest.mark.browser
 

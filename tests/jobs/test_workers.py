@@ -18,8 +18,8 @@ from motpub.config import Settings
 from motpub.config import PROJECT_ROOT
 from motpub.database import upgrade
 from motpub.domain import JobStatus, TranscodeJob, Video, VideoStatus
-from tests.conftest import Api, _truncate, add_user, make_clip
-from tests.web.test_api_videos import complete, upload
+from tests.factories import Api, add_user, complete, make_clip, upload
+from tests.support import empty_database
 
 SECRET = "worker-test-secret-0123456789abcdefghijkl"
 
@@ -113,7 +113,7 @@ def test_a_worker_killed_mid_transcode_is_replaced_and_nothing_half_published(tm
 def clean_postgres_url(postgres_url):
     """The shared test database, emptied afterwards like the database_url fixture does."""
     yield postgres_url
-    _truncate(postgres_url)
+    empty_database(postgres_url)
 
 
 def test_two_workers_on_one_redis_run_each_job_exactly_once(tmp_path, clean_postgres_url,

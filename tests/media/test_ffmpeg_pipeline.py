@@ -24,7 +24,7 @@ from motpub.media.ladder import Rung, encode_command, plan_ladder, transcode_lad
 from motpub.media.poster import make_poster
 from motpub.media.preview import REMUX_MAX_BIT_RATE, make_first_playable
 from motpub.media.probe import check_media, probe
-from tests.conftest import make_clip
+from tests.factories import make_clip
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

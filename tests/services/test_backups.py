@@ -25,13 +25,9 @@ from motpub.database import upgrade
 from motpub.domain import Code, Item, JobStatus, Scan, TranscodeJob, Video
 from motpub.services.backups import create_backup
 from motpub.services.rollups import roll_up_visits
-from tests.conftest import Api, _admin_engine, _truncate, add_user, make_clip, make_settings
-from tests.storage.test_contract import (  # noqa: F401 (a fixture)
-    ensure_bucket,
-    s3_endpoint_url,
-    use_moto_credentials,
-)
-from tests.web.test_api_videos import complete, run_jobs
+from tests.factories import Api, add_user, complete, make_clip, run_jobs
+from tests.support import (admin_engine, empty_database, ensure_bucket, make_settings,
+                           use_moto_credentials)
 
 MIGRATIONS = str(PROJECT_ROOT / "migrations")
 MEDIA_PUBLIC_URL = "http://media.motpub.test"
@@ -87,7 +83,7 @@ def deployments(request, tmp_path, monkeypatch):
     bucket = os.environ.get("MOTPUB_TEST_S3_BUCKET", "motpub-test")
     ensure_bucket(endpoint_url, bucket)
     target_url = f"{postgres_url}_restored"
-    admin = _admin_engine(target_url)
+    admin = admin_engine(target_url)
     name = target_url.rpartition("/")[2]
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -105,7 +101,7 @@ def deployments(request, tmp_path, monkeypatch):
     finally:
         source.stop()
         target.stop()
-        _truncate(postgres_url)
+        empty_database(postgres_url)
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -494,7 +490,7 @@ def test_a_failed_backup_leaves_the_empty_directory_it_was_given_empty(tmp_path)
 def own_postgres_url(postgres_url):
     """A migrated PostgreSQL database of this test's own, dropped after it."""
     url = f"{postgres_url}_own"
-    name, admin = url.rpartition("/")[2], _admin_engine(url)
+    name, admin = url.rpartition("/")[2], admin_engine(url)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -13,8 +13,8 @@ from motpub.app import create_app
 from motpub.config import ConfigError, Settings
 from motpub.domain import Scan
 from motpub.services.visitors import country_lookup
-from tests.conftest import Api, add_user, make_settings
-from tests.services.test_visitors import IOS_WECHAT
+from tests.factories import Api, IOS_WECHAT, add_user
+from tests.support import make_settings
 
 
 def _control(kind: int, size: int) -> bytes:

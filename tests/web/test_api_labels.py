@@ -14,8 +14,8 @@ from motpub.domain import JobStatus, LabelJob
 from motpub.domain.base import utcnow
 from motpub.media.labels import TEMPLATES
 from motpub.services.label_jobs import label_jobs_to_requeue
-from tests.conftest import login
-from tests.web.test_api_videos import run_jobs
+from tests.factories import run_jobs
+from tests.support import login
 
 DPI = 300
 LONG_ZH = "商代晚期饕餮纹青铜方鼎，出土于河南安阳殷墟妇好墓，" * 3

@@ -12,8 +12,8 @@ import pytest
 
 from motpub.domain import JobStatus, TranscodeJob, Video
 from motpub.services.transcoding import Worker, transcode_video
-from tests.conftest import login, make_clip
-from tests.web.test_api_videos import complete, run_jobs, upload
+from tests.factories import complete, make_clip, run_jobs, upload
+from tests.support import login
 
 
 def jobs_of(app, video_id: int) -> list[TranscodeJob]:

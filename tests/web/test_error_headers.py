@@ -7,7 +7,8 @@ import pytest
 
 from motpub.app import create_app
 from motpub.domain import Base, Item, ItemStatus, MediaKind, Video
-from tests.conftest import bearer, make_settings
+from tests.factories import bearer
+from tests.support import make_settings
 
 SIZE = 100
 KEY = "videos/1/v1/segment_0001.m4s"

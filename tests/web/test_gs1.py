@@ -11,7 +11,8 @@ import pytest
 from motpub.domain import Item, MediaKind, Video, VideoStatus
 from motpub.services.codes import issue_code
 from motpub.services.gs1 import CHARSET_82, QUALIFIER_MAX_LENGTH
-from tests.conftest import add_user, csrf_token, login
+from tests.factories import add_user
+from tests.support import csrf_token, login
 
 GTIN = "09506000134352"
 DL = f"/01/{GTIN}"

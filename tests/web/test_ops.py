@@ -10,9 +10,8 @@ from sqlalchemy import select, update
 
 from motpub.domain import Code, Scan
 from motpub.web import charts
-from tests.conftest import add_user, login
-from tests.services.test_visitors import IOS_WECHAT
-from tests.web.test_analytics import ANDROID, STAGES, at, bring_to
+from tests.factories import ANDROID, IOS_WECHAT, STAGES, add_user, at, bring_to
+from tests.support import login
 
 SVG = "{http://www.w3.org/2000/svg}"
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}

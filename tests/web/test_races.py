@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from motpub.domain import Exhibition, Video
-from tests.conftest import Api, add_user, csrf_token, login
+from tests.factories import Api, add_user
+from tests.support import csrf_token, login
 
 
 @contextmanager

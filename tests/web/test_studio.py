@@ -6,7 +6,8 @@ import re
 import pytest
 
 from motpub.domain import Item
-from tests.conftest import PASSWORD, add_user, csrf_token, login
+from tests.factories import add_user
+from tests.support import PASSWORD, csrf_token, forged_session_cookie, login
 
 
 @pytest.fixture
@@ -211,25 +212,6 @@ def test_a_nul_in_next_is_refused_before_any_page_reads_it(app, client):
 def test_language_switch_returns_to_a_local_page_with_its_query(client):
     response = client.get("/studio/language/en", query_string={"next": "/studio/items/3?x=1"})
     assert response.headers["Location"] == "/studio/items/3?x=1"
-
-
-def forged_session_cookie(app, client, secret_key: str, email: str) -> str:
-    """A studio session cookie for `email`, signed with `secret_key` as Flask signs one."""
-    from flask import Flask
-    from flask_login.utils import _create_identifier
-    from sqlalchemy import select
-
-    from motpub.domain import User
-    from motpub.web.extensions import SessionUser
-
-    with app.extensions["motpub"].session_factory() as session:
-        user_id = SessionUser(session.scalar(select(User).where(User.email == email))).get_id()
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
-    signer = Flask("forger")
-    signer.secret_key = secret_key
-    serializer = app.session_interface.get_signing_serializer(signer)
-    return serializer.dumps({"_user_id": user_id, "_fresh": True, "_id": identifier})
 
 
 def test_a_cookie_signed_with_the_old_public_key_opens_no_studio_page(tmp_path):

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from motpub.domain import Exhibition
-from tests.conftest import Api, add_user, csrf_token, login
+from tests.factories import Api, add_user
+from tests.support import csrf_token, login
 
 
 @pytest.fixture

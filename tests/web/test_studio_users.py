@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from motpub.domain import ApiToken, User
-from tests.conftest import PASSWORD, add_user, bearer, csrf_token, login
+from tests.factories import add_user, bearer
+from tests.support import PASSWORD, csrf_token, login
 
 NEW_PASSWORD = "violet kettle across the harbour"
 

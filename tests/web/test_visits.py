@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect, select, text
 
 from motpub.domain import Scan, View
-from tests.services.test_visitors import IOS_WECHAT
+from tests.factories import IOS_WECHAT
 
 IP = "203.0.113.77"
 
