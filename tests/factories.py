@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import functools
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,9 +72,35 @@ class Api:
 
 # Videos ------------------------------------------------------------------------------------
 
+_clips: dict[tuple, Path] = {}
+
+
 def make_clip(path: Path, *, seconds: float = 3, size: str = "320x180", rate: int = 25,
               audio: bool = True, extra: tuple[str, ...] = ()) -> Path:
-    """A real H.264/AAC MP4 made by ffmpeg: moving test pattern and a tone."""
+    """A real H.264/AAC MP4 made by ffmpeg: moving test pattern and a tone.
+
+    Encoded once per run for each set of arguments, then copied: the same clip is asked for
+    on SQLite and on PostgreSQL, and by several modules. The copy is the caller's to change.
+    """
+    key = (seconds, size, rate, audio, tuple(extra), path.suffix)
+    made = _clips.get(key)
+    if made is None or not made.exists():
+        made = _clip_dir() / f"{len(_clips)}{path.suffix}"
+        _encode_clip(made, seconds=seconds, size=size, rate=rate, audio=audio, extra=extra)
+        _clips[key] = made
+    shutil.copyfile(made, path)
+    return path
+
+
+@functools.cache
+def _clip_dir() -> Path:
+    directory = Path(tempfile.mkdtemp(prefix="motpub-clips-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
+def _encode_clip(path: Path, *, seconds: float, size: str, rate: int, audio: bool,
+                 extra: tuple[str, ...]) -> None:
     args = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y",
             "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
     if audio:
@@ -80,7 +109,6 @@ def make_clip(path: Path, *, seconds: float = 3, size: str = "320x180", rate: in
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", *extra,
              "-shortest", str(path)]
     subprocess.run(args, check=True, timeout=120)
-    return path
 
 
 def upload(api, client, item_id: int, data: bytes, *, language="zh",

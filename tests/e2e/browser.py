@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import EXPECT_TIMEOUT_MS, Server
+
+
+def wait_until(page: Page, condition: Callable[[], bool], *,
+               timeout_ms: float = EXPECT_TIMEOUT_MS) -> None:
+    """Let the page run until `condition()` holds: for what the test's own event handlers
+    record (requests, console messages), which expect() cannot watch."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not condition():
+        assert time.monotonic() < deadline, f"still false after {timeout_ms} ms"
+        page.wait_for_timeout(50)  # Playwright delivers events while it waits
 
 
 @contextmanager

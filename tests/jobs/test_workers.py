@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from motpub.app import create_app
-from motpub.config import Settings
-from motpub.config import PROJECT_ROOT
+from motpub.config import PROJECT_ROOT, Settings
 from motpub.database import upgrade
 from motpub.domain import JobStatus, TranscodeJob, Video, VideoStatus
 from tests.factories import Api, add_user, complete, make_clip, upload
@@ -81,7 +80,10 @@ def test_a_worker_killed_mid_transcode_is_replaced_and_nothing_half_published(tm
         video = session.get(Video, plan["video_id"])
         assert video.status is not VideoStatus.READY and video.master_key is None
 
-    time.sleep(2.5)  # let the dead worker's lease run out
+    # The dead worker's lease runs out: moved into the past rather than waited for.
+    with runtime.session_factory() as session, session.begin():
+        session.get(TranscodeJob, job().id).lease_expires_at = (
+            datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1))
     swept = subprocess.run([sys.executable, "-m", "motpub", "jobs", "sweep"], env=env,
                            capture_output=True, text=True, timeout=60)
     assert swept.stdout.split() == [str(job().id)]

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import threading
-import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -17,12 +16,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from motpub.app import create_app
 from motpub.config import PROJECT_ROOT, Settings
 from motpub.database import upgrade
 from motpub.domain import Code, Item, JobStatus, Scan, TranscodeJob, Video
+from motpub.domain.base import utcnow
 from motpub.services.backups import create_backup
 from motpub.services.rollups import roll_up_visits
 from tests.factories import Api, add_user, complete, make_clip, run_jobs
@@ -299,9 +299,12 @@ def test_backup_under_load_restores_the_same_answers_and_media_byte_for_byte(
     assert answers(target.app, filled) == expected
     assert objects(target.storage) == source_objects
     assert before <= scan_count(target.app) <= after
-    # The queue was not backed up: once the job's lease has run out, the sweeper hands the
+    # The queue was not backed up: once the job's lease has run out (moved into the past
+    # here, not waited for), the sweeper hands the
     # interrupted transcode out again from its row, and it finishes on the restored side.
-    time.sleep(source.settings.job_lease_s + 0.5)
+    with target.app.extensions["motpub"].session_factory() as session, session.begin():
+        session.execute(update(TranscodeJob).where(TranscodeJob.status == JobStatus.RUNNING)
+                        .values(lease_expires_at=utcnow() - dt.timedelta(seconds=1)))
     result = target.invoke("jobs", "sweep")
     assert result.exit_code == 0 and result.output.split() != [], result.output
     assert run_jobs(target.app) == ["ready"]
