@@ -179,7 +179,7 @@ def test_tokens_revoke_by_the_token_or_its_listed_prefix_stops_only_that_token(
 
 def test_users_deactivate_stops_login_and_tokens_and_activate_brings_them_back(
         app, runner, client):
-    from tests.conftest import login
+    from tests.support import login
 
     create(runner, "ed@example.org", password=STRONG)
     token = new_token(runner, "ed@example.org")
@@ -207,7 +207,7 @@ def test_users_set_role_changes_what_the_user_may_do(runner, client):
 
 
 def test_users_set_password_replaces_it_and_ends_the_users_sessions(runner, client):
-    from tests.conftest import login
+    from tests.support import login
 
     create(runner, "ed@example.org", password=STRONG)
     assert login(client, "ed@example.org", STRONG).status_code == 302

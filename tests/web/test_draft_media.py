@@ -83,7 +83,7 @@ def test_draft_media_is_served_only_through_a_signed_url_covering_the_video(app,
 
 
 def test_the_studio_preview_of_a_draft_plays_from_signed_urls(app, api, client, clip):
-    from tests.conftest import login
+    from tests.support import login
 
     item = api.create_item()
     plan = upload(api, client, item["id"], clip.read_bytes())

@@ -64,7 +64,7 @@ def test_session_cookie_is_httponly_and_lax(app, client):
 
 def test_session_cookie_is_secure_when_public_url_is_https(tmp_path, database_url):
     from motpub.app import create_app
-    from tests.conftest import make_settings
+    from tests.support import make_settings
 
     app = create_app(make_settings(tmp_path, database_url, public_url="https://motpub.test"))
     try:
@@ -239,7 +239,7 @@ def test_a_cookie_signed_with_the_old_public_key_opens_no_studio_page(tmp_path):
 
 def test_studio_csp_lets_the_browser_upload_parts_to_the_s3_endpoint(tmp_path, database_url):
     from motpub.app import create_app
-    from tests.conftest import make_settings
+    from tests.support import make_settings
 
     app = create_app(make_settings(tmp_path, database_url, storage_url="s3://media/motpub",
                                    s3_endpoint_url="http://127.0.0.1:9000"))

@@ -48,7 +48,7 @@ def test_a_copied_session_cookie_stops_working_after_logout(app, client):
 
 
 def test_a_session_cookie_without_a_session_version_is_refused(app, client):
-    from tests.web.test_studio import forged_session_cookie
+    from tests.support import forged_session_cookie
 
     add_user(app, "editor@example.org", "editor")
     key = app.config["SECRET_KEY"]
