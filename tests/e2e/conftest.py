@@ -34,8 +34,8 @@ EDITOR_EMAIL = "editor@example.org"
 EDITOR_PASSWORD = "bronze-ding-correct-horse"
 STARTUP_SECONDS = 30
 # How long an expect() waits for its condition. It returns as soon as the condition holds,
-# so a generous ceiling costs nothing when things go well, and a loaded machine (a CI run
-# beside five others) is not mistaken for a broken page, as Playwright's 5 s default was.
+# so a generous ceiling costs nothing when things go well, and a busy CI machine is not
+# mistaken for a broken page (Playwright's default is 5 s).
 EXPECT_TIMEOUT_MS = 30_000
 
 
