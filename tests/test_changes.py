@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 from motpub import database
 from motpub.app import create_app
 from motpub.items.services.items import get_item, publish_item, unpublish_item
-from tests.conftest import Api, add_user
+from tests.factories import add_user, Api
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_a_committed_change_in_a_plain_session_drops_the_cache(app, api, client,
 
 def test_a_connection_killed_while_idle_is_replaced_without_a_failed_request(
         postgres_url, tmp_path, monkeypatch):
-    from tests.conftest import make_settings
+    from tests.support import make_settings
 
     monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)
     app = create_app(make_settings(tmp_path, postgres_url))

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from motpub.accounts.models import ApiToken, User
+from tests.support import assert_one_line, closed_port
 
 
 def test_users_create_reads_password_from_stdin(app, runner):
@@ -178,7 +179,7 @@ def test_tokens_revoke_by_the_token_or_its_listed_prefix_stops_only_that_token(
 
 def test_users_deactivate_stops_login_and_tokens_and_activate_brings_them_back(
         app, runner, client):
-    from tests.conftest import login
+    from tests.support import login
 
     create(runner, "ed@example.org", password=STRONG)
     token = new_token(runner, "ed@example.org")
@@ -206,7 +207,7 @@ def test_users_set_role_changes_what_the_user_may_do(runner, client):
 
 
 def test_users_set_password_replaces_it_and_ends_the_users_sessions(runner, client):
-    from tests.conftest import login
+    from tests.support import login
 
     create(runner, "ed@example.org", password=STRONG)
     assert login(client, "ed@example.org", STRONG).status_code == 302
@@ -229,12 +230,6 @@ def test_the_last_active_admin_is_neither_demoted_nor_deactivated(runner):
         assert refused.exit_code == 1 and "last active admin" in refused.output
     create(runner, "second@example.org", role="admin")
     assert runner.invoke(args=["users", "deactivate", "root@example.org"]).exit_code == 0
-def closed_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # closed again when the test connects to it
 
 
 def motpub(tmp_path, *args: str, stdin: str = "", **settings: str):
@@ -248,15 +243,6 @@ COMMANDS = [("db", "upgrade"), ("users", "create", "a@example.org", "--role", "a
                                 "--password-stdin"),
             ("tokens", "create", "a@example.org"), ("jobs", "sweep"), ("worker",),
             ("serve", "--port", "1", "--no-worker")]
-
-
-def assert_one_line(result, *expected: str) -> None:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    [line] = result.stderr.strip().splitlines()
-    assert line.startswith("motpub: ")
-    for text in expected:
-        assert text in line
 
 
 def test_every_command_reports_a_malformed_setting_in_one_line_without_a_traceback(tmp_path):

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from motpub.app import create_app
+from motpub.config import PROJECT_ROOT
 from motpub.database import upgrade
 from motpub.avtools.tools import MIN_VERSION
-from tests.conftest import PROJECT_ROOT, make_settings
 from tests.e2e.conftest import running_server
-from tests.test_cli import assert_one_line, closed_port
+from tests.support import assert_one_line, closed_port, make_settings
 
 SECRET = "d0ct0r-must-never-print-this-" + "9f3e1c7a5b" * 2
 DB_PASSWORD = "hunter2-never-shown"

@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import make_clip
 from tests.e2e.conftest import Server, running_server
-from tests.web.test_metrics import sample
+from tests.factories import make_clip
+from tests.support import sample
 
 TOKEN = "metrics-token-0123456789-abcdefghijklmnop"
 AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) ProbeAgent/9.9"

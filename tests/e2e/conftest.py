@@ -32,7 +32,13 @@ CHROMIUM_ARGS = [
 ]
 EDITOR_EMAIL = "editor@example.org"
 EDITOR_PASSWORD = "bronze-ding-correct-horse"
-STARTUP_SECONDS = 30
+# A ceiling, not a wait: start-up ends the moment /livez answers. A loaded machine can take
+# well over 30 s to import and fork the workers.
+STARTUP_SECONDS = 120
+# How long an expect() waits for its condition. It returns as soon as the condition holds,
+# so a generous ceiling costs nothing when things go well, and a busy CI machine is not
+# mistaken for a broken page (Playwright's default is 5 s).
+EXPECT_TIMEOUT_MS = 30_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,8 +175,9 @@ def browser(server):
         if shutil.which(tool) is None:
             pytest.fail(f"the browser tests need `{tool}` (apt-get install zbar-tools "
                         "poppler-utils)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                              args=CHROMIUM_ARGS)

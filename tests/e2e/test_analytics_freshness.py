@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import _truncate
 from tests.e2e.conftest import _api_token, _cli, running_server
-from tests.web.test_analytics import ANDROID
+from tests.factories import ANDROID
+from tests.support import empty_database
 
 ANALYST_EMAIL = "analyst@example.org"
 FRESH_AFTER_S = 1.0
@@ -48,7 +48,7 @@ def backend(request) -> dict:
         return
     url = request.getfixturevalue("postgres_url")
     yield {"MOTPUB_DATABASE_URL": url, "MOTPUB_SECRET_KEY": "freshness-test-" + "k" * 32}
-    _truncate(url)
+    empty_database(url)
 
 
 def test_every_scan_answered_is_counted_a_second_later_across_two_processes(tmp_path,

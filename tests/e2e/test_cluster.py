@@ -35,8 +35,9 @@ from sqlalchemy import select
 from motpub.database import make_engine, make_session_factory
 from motpub.media.models.transcode_job import JobStatus, TranscodeJob
 from motpub.media.models.video import Video
-from tests.conftest import _truncate, csrf_token, make_clip
 from tests.e2e.conftest import PROJECT_ROOT, _free_port, _is_live
+from tests.factories import make_clip
+from tests.support import csrf_token, empty_database
 
 pytestmark = pytest.mark.cluster
 
@@ -219,7 +220,7 @@ def cluster(tmp_path_factory, postgres_url, redis_server, s3_server) -> Iterator
             process.terminate()
         for process in processes:
             process.stop()
-        _truncate(postgres_url)
+        empty_database(postgres_url)
         redis.Redis.from_url(redis_url).flushdb()
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from motpub.app import create_app
 from motpub.config import Settings
-from tests.conftest import Api, make_clip
-from tests.web.test_api_videos import complete, run_jobs, upload
+from tests.e2e.browser import wait_until
+from tests.factories import Api, complete, make_clip, run_jobs, upload
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,8 @@ def test_visitor_page_plays_the_transcoded_video(server, browser, tmp_path):
         page.wait_for_function(
             "() => { const v = document.querySelector('video'); v.play().catch(() => {});"
             " return v.currentTime > 1; }", timeout=30_000, polling=500)
-        page.wait_for_timeout(300)
+        wait_until(page, lambda: any(json.loads(body)["k"] == "video_start"
+                                     for body in beacons_sent))
         kinds = [json.loads(body)["k"] for body in beacons_sent]
         assert "video_start" in kinds, kinds
         if not native:

@@ -16,10 +16,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 from playwright.sync_api import Browser
 
-from tests.conftest import make_clip
+from tests.e2e.browser import choose_and_upload, console_errors, expect_uploaded, item_in_studio
 from tests.e2e.conftest import Server, _cli, running_server
-from tests.e2e.test_studio_upload import (choose_and_upload, console_errors, expect_uploaded,
-                                          item_in_studio)
+from tests.factories import make_clip
 
 pytestmark = pytest.mark.browser
 

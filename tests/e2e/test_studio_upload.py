@@ -12,16 +12,15 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
-from tests.conftest import make_clip
+from tests.e2e.browser import choose_and_upload, console_errors, expect_uploaded, item_in_studio
 from tests.e2e.conftest import MOTPUB, PROJECT_ROOT, Server, stop_process
+from tests.factories import make_clip
 
 pytestmark = pytest.mark.browser
 
@@ -63,33 +62,6 @@ def three_part_file(tmp_path_factory) -> Path:
 # --- helpers -------------------------------------------------------------------------------
 
 
-@contextmanager
-def item_in_studio(browser: Browser, server: Server, title: str) -> Iterator[tuple[dict, Page]]:
-    """A new item, and a logged-in editor on its page in a fresh context that accepts every
-    confirm(); the context is closed afterwards."""
-    item = server.api("POST", "/items", {"title": {"zh": "青铜鼎", "en": title}})
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
-    try:
-        page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.goto(f"{server.url}/studio/login")
-        page.get_by_label("Email").fill(server.email)
-        page.get_by_label("Password").fill(server.password)
-        page.get_by_role("button", name="Log in").click()
-        expect(page).to_have_url(f"{server.url}/studio/")
-        page.goto(f"{server.url}/studio/items/{item['id']}")
-        yield item, page
-    finally:
-        context.close()
-
-
-def console_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and "favicon" not in message.text else None)
-    return errors
-
-
 def part_puts(page: Page) -> list[int]:
     """The part numbers the page PUTs from now on, in order."""
     numbers: list[int] = []
@@ -103,11 +75,6 @@ def part_puts(page: Page) -> list[int]:
     return numbers
 
 
-def choose_and_upload(page: Page, path: Path) -> None:
-    page.locator("#upload-file").set_input_files(path)
-    page.get_by_role("button", name="Upload", exact=True).click()
-
-
 def start_a_retrying_upload(page: Page, path: Path) -> Locator:
     """An upload whose every part PUT fails, so that it stays in flight, retrying; the form."""
     page.route(PART_PUT, lambda route: route.abort("connectionreset"))
@@ -115,14 +82,6 @@ def start_a_retrying_upload(page: Page, path: Path) -> Locator:
     form = page.locator("#upload-form")
     expect(form.locator(".upload-message")).to_contain_text("trying again")
     return form
-
-
-def expect_uploaded(page: Page) -> None:
-    form = page.locator("#upload-form")
-    expect(form.locator(".percent")).to_have_text("100 %")
-    expect(form.locator("progress")).to_have_js_property("value", 1)
-    expect(form.locator(".upload-message")).to_have_text(
-        "Uploaded. The file is queued for processing.")
 
 
 def screenshot(page: Page, name: str) -> Path:

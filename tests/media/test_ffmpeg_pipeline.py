@@ -19,12 +19,12 @@ from motpub.avtools.audio import transcode_audio
 from motpub.avtools.captions import captions_to_webvtt
 from motpub.avtools.errors import FFmpegError, MediaError
 from motpub.avtools.ffmpeg import run_ffmpeg
-from motpub.avtools.hls import SubtitleTrack, Variant, master_playlist, subtitle_playlist
-from motpub.avtools.ladder import Rung, encode_command, plan_ladder, transcode_ladder
+from motpub.avtools.hls import master_playlist, subtitle_playlist, SubtitleTrack, Variant
+from motpub.avtools.ladder import encode_command, plan_ladder, Rung, transcode_ladder
 from motpub.avtools.poster import make_poster
-from motpub.avtools.preview import REMUX_MAX_BIT_RATE, make_first_playable
+from motpub.avtools.preview import make_first_playable, REMUX_MAX_BIT_RATE
 from motpub.avtools.probe import check_media, probe
-from tests.conftest import make_clip
+from tests.factories import make_clip
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

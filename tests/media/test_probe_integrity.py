@@ -8,7 +8,7 @@ import pytest
 
 from motpub.avtools.errors import MediaError
 from motpub.avtools.probe import probe
-from tests.conftest import make_clip
+from tests.factories import make_clip
 
 
 def test_a_video_whose_sound_runs_on_after_the_picture_is_whole(tmp_path):

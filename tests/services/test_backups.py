@@ -9,7 +9,6 @@ import io
 import json
 import os
 import threading
-import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 
 from motpub.app import create_app
 from motpub.config import PROJECT_ROOT, Settings
@@ -29,13 +28,10 @@ from motpub.analytics.models.scan import Scan
 from motpub.media.models.video import Video
 from motpub.operations.services.backups import create_backup
 from motpub.analytics.services.rollups import roll_up_visits
-from tests.conftest import Api, _admin_engine, _truncate, add_user, make_clip, make_settings
-from tests.storage.test_contract import (  # noqa: F401 (a fixture)
-    ensure_bucket,
-    s3_endpoint_url,
-    use_moto_credentials,
-)
-from tests.web.test_api_videos import complete, run_jobs
+from motpub.orm import utcnow
+from tests.factories import add_user, Api, complete, make_clip, run_jobs
+from tests.support import (
+    admin_engine, empty_database, ensure_bucket, make_settings, use_moto_credentials)
 
 MIGRATIONS = str(PROJECT_ROOT / "migrations")
 MEDIA_PUBLIC_URL = "http://media.motpub.test"
@@ -91,7 +87,7 @@ def deployments(request, tmp_path, monkeypatch):
     bucket = os.environ.get("MOTPUB_TEST_S3_BUCKET", "motpub-test")
     ensure_bucket(endpoint_url, bucket)
     target_url = f"{postgres_url}_restored"
-    admin = _admin_engine(target_url)
+    admin = admin_engine(target_url)
     name = target_url.rpartition("/")[2]
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -109,7 +105,7 @@ def deployments(request, tmp_path, monkeypatch):
     finally:
         source.stop()
         target.stop()
-        _truncate(postgres_url)
+        empty_database(postgres_url)
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -307,9 +303,12 @@ def test_backup_under_load_restores_the_same_answers_and_media_byte_for_byte(
     assert answers(target.app, filled) == expected
     assert objects(target.storage) == source_objects
     assert before <= scan_count(target.app) <= after
-    # The queue was not backed up: once the job's lease has run out, the sweeper hands the
+    # The queue was not backed up: once the job's lease has run out (moved into the past
+    # here, not waited for), the sweeper hands the
     # interrupted transcode out again from its row, and it finishes on the restored side.
-    time.sleep(source.settings.job_lease_s + 0.5)
+    with target.app.extensions["motpub"].session_factory() as session, session.begin():
+        session.execute(update(TranscodeJob).where(TranscodeJob.status == JobStatus.RUNNING)
+                        .values(lease_expires_at=utcnow() - dt.timedelta(seconds=1)))
     result = target.invoke("jobs", "sweep")
     assert result.exit_code == 0 and result.output.split() != [], result.output
     assert run_jobs(target.app) == ["ready"]
@@ -516,7 +515,7 @@ def test_a_failed_backup_leaves_the_empty_directory_it_was_given_empty(tmp_path)
 def own_postgres_url(postgres_url):
     """A migrated PostgreSQL database of this test's own, dropped after it."""
     url = f"{postgres_url}_own"
-    name, admin = url.rpartition("/")[2], _admin_engine(url)
+    name, admin = url.rpartition("/")[2], admin_engine(url)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -13,8 +13,8 @@ from motpub.app import create_app
 from motpub.config import ConfigError, Settings
 from motpub.analytics.models.scan import Scan
 from motpub.analytics.services.visitors import country_lookup
-from tests.conftest import Api, add_user, make_settings
-from tests.services.test_visitors import IOS_WECHAT
+from tests.factories import add_user, Api, IOS_WECHAT
+from tests.support import make_settings
 
 
 def _control(kind: int, size: int) -> bytes:

@@ -8,7 +8,7 @@ from motpub.accounts.models import ApiToken
 from motpub.errors import Conflict, NotFound
 from motpub.accounts.services import (
     create_token, create_user, list_tokens, revoke_token, user_for_token)
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
 
 
 def test_a_prefix_two_tokens_share_revokes_neither_and_asks_for_the_whole_token(session):

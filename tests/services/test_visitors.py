@@ -5,10 +5,7 @@ from sqlalchemy import select
 
 from motpub.analytics.models.scan import DeviceClass
 from motpub.analytics.services.visitors import classify, referrer_host, visitor_hash
-
-IOS_WECHAT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-              "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) "
-              "NetType/4G Language/zh_CN")
+from tests.factories import IOS_WECHAT
 
 
 @pytest.mark.parametrize(("user_agent", "device", "os_name", "in_app", "is_bot"), [

@@ -15,50 +15,15 @@ import urllib.error
 import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from motpub.storage import MIN_PART_BYTES, FileStorage, Part, Storage, StorageError, make_storage
-from motpub.storage.s3 import make_client
+from tests.support import ensure_bucket, use_moto_credentials
 
 PUBLIC_URL = "http://motpub.test"
 REMAKE = pytest.StashKey[functools.partial]()
 KEY = "videos/12/v8f3a/720p/seg_00001.m4s"
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint_url():
-    """A real S3 endpoint when one is configured, else moto's server on a free loopback port."""
-    if endpoint_url := os.environ.get("MOTPUB_TEST_S3_ENDPOINT_URL"):
-        yield endpoint_url
-        return
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def use_moto_credentials(monkeypatch, tmp_path: Path) -> None:
-    """Moto accepts any credentials; keep a developer's own AWS settings out of the run."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                 "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-
-
-def ensure_bucket(endpoint_url: str, bucket: str) -> None:
-    client = make_client(endpoint_url)
-    try:
-        client.head_bucket(Bucket=bucket)
-    except client.exceptions.ClientError:
-        client.create_bucket(Bucket=bucket)
 
 
 @pytest.fixture(params=["file", "s3"])

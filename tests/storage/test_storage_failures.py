@@ -19,8 +19,8 @@ from motpub.app import create_app
 from motpub.storage import (MIN_PART_BYTES, FileStorage, StorageError, StorageFull,
                             StorageUnavailable)
 from motpub.storage.s3 import S3Storage, make_client
-from tests.conftest import Api, add_user, make_settings
-from tests.storage.test_contract import use_moto_credentials
+from tests.factories import Api, add_user
+from tests.support import make_settings, use_moto_credentials
 
 MIB = 1024 * 1024
 

@@ -3,55 +3,17 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 import pytest
 
-from motpub.codes.models.code import Code
 from motpub.analytics.models.engagement import Engagement
 from motpub.analytics.models.scan import Scan, View
 from motpub.analytics.services import reports as analytics
-from motpub.analytics.services.rollups import GRACE, hour_of, roll_up_visits, watermark
-from tests.conftest import Api
-from tests.services.test_visitors import IOS_WECHAT
-
-ANDROID = ("Mozilla/5.0 (Linux; Android 13; SM-G991B) AppleWebKit/537.36 (KHTML, like Gecko) "
-           "Chrome/120.0 Mobile Safari/537.36")
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 5, day, hour, minute, tzinfo=SHANGHAI).astimezone(dt.UTC)
-
-
-# How far the hourly rollups have got when the figures are read: not at all, up to 12:00 on
-# 18 May (the rest is the raw tail), everything, and everything with the raw rows deleted.
-STAGES = ("raw", "partly rolled up", "rolled up", "raw rows deleted")
-LATER = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-
-
-def bring_to(app, stage: str) -> None:
-    """Run the rollup job as far as the stage says, and check it got there."""
-    factory = app.extensions["motpub"].session_factory
-    if stage == "partly rolled up":
-        roll_up_visits(factory, now=at(18, 12) + GRACE, keep_days=3650)
-        expected = hour_of(at(18, 12))
-    elif stage == "rolled up":
-        roll_up_visits(factory, now=LATER, keep_days=3650)
-        expected = hour_of(LATER - GRACE)
-    elif stage == "raw rows deleted":
-        roll_up_visits(factory, now=LATER, keep_days=2)
-        expected = hour_of(LATER - GRACE)
-    else:
-        return
-    with factory() as session:
-        assert watermark(session) == expected
-        remaining = session.scalar(select(func.count(Scan.id)))
-    assert (remaining == 0) == (stage == "raw rows deleted")
+from tests.factories import ANDROID, Api, IOS_WECHAT, STAGES, at, bring_to
 
 
 @pytest.mark.parametrize("stage", STAGES)

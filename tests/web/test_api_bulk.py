@@ -3,7 +3,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.conftest import Api
+from tests.factories import Api
 
 HEADER = "slug,status,default_language,title_zh,title_en,summary_zh,summary_en,body_zh,body_en,links"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from urllib.parse import urlsplit
 
-from tests.web.test_api_videos import complete, run_jobs, upload
+from tests.factories import complete, run_jobs, upload
 
 BIG5_SRT = ("1\r\n00:00:00,500 --> 00:00:02,000\r\n這件青銅鼎是商代晚期的禮器。\r\n\r\n"
             "2\r\n00:00:02,000 --> 00:00:02,900\r\n器身飾有饕餮紋，雙耳立於口沿。\r\n")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Api
+from tests.factories import Api
 
 EXHIBITION = {"slug": "bronzes", "title": {"zh": "青铜时代", "en": "The Bronze Age"}}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from motpub.items.models import Item
-from tests.conftest import Api, bearer
+from tests.factories import Api, bearer
 
 
 def count_items(app) -> int:

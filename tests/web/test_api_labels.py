@@ -15,8 +15,8 @@ from motpub.codes.models.label_job import LabelJob
 from motpub.orm import utcnow
 from motpub.printing.labels import TEMPLATES
 from motpub.codes.services.label_jobs import label_jobs_to_requeue
-from tests.conftest import login
-from tests.web.test_api_videos import run_jobs
+from tests.factories import run_jobs
+from tests.support import login
 
 DPI = 300
 LONG_ZH = "商代晚期饕餮纹青铜方鼎，出土于河南安阳殷墟妇好墓，" * 3

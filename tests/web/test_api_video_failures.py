@@ -12,9 +12,9 @@ import pytest
 
 from motpub.media.models.transcode_job import JobStatus, TranscodeJob
 from motpub.media.models.video import Video
-from motpub.media.services.transcoding import Worker, transcode_video
-from tests.conftest import login, make_clip
-from tests.web.test_api_videos import complete, run_jobs, upload
+from motpub.media.services.transcoding import transcode_video, Worker
+from tests.factories import complete, make_clip, run_jobs, upload
+from tests.support import login
 
 
 def jobs_of(app, video_id: int) -> list[TranscodeJob]:

@@ -9,41 +9,7 @@ import pytest
 
 from motpub.media.models.transcode_job import JobStatus, TranscodeJob
 from motpub.media.models.video import Video
-
-
-def upload(api, client, item_id: int, data: bytes, *, language="zh",
-           content_type="video/mp4", filename="clip.mp4") -> dict:
-    created = api.post(f"/items/{item_id}/videos", json={
-        "language": language, "filename": filename, "size_bytes": len(data),
-        "content_type": content_type})
-    assert created.status_code == 201, created.get_json()
-    plan = created.get_json()
-    size = plan["upload"]["part_size_bytes"]
-    etags = []
-    for part in plan["upload"]["parts"]:
-        chunk = data[(part["number"] - 1) * size: part["number"] * size]
-        url = urlsplit(part["url"])
-        response = client.put(f"{url.path}?{url.query}", data=chunk)
-        assert response.status_code == 200, response.get_json()
-        etags.append({"number": part["number"], "etag": response.headers["ETag"]})
-    plan["etags"] = etags
-    return plan
-
-
-def complete(api, plan) -> dict:
-    path = urlsplit(plan["upload"]["complete_url"]).path.removeprefix("/api/v1")
-    response = api.post(path, json={"parts": plan["etags"]})
-    assert response.status_code == 202, response.get_json()
-    return response.get_json()
-
-
-def run_jobs(app) -> list[str]:
-    """Run what the queue holds, in this process, as a worker would."""
-    queue = app.extensions["motpub"].queue
-    outcomes = []
-    while (task := queue.dequeue()) is not None:
-        outcomes.append(queue.execute(task))
-    return outcomes
+from tests.factories import complete, run_jobs, upload
 
 
 def test_upload_complete_and_transcode_make_a_ready_video_on_the_page(app, api, client, clip):

@@ -13,10 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from motpub.app import create_app
-from tests.conftest import Api, add_user, make_settings
-from tests.storage.test_contract import (  # noqa: F401 (a fixture)
-    ensure_bucket, s3_endpoint_url, use_moto_credentials)
-from tests.web.test_api_videos import complete, run_jobs, upload
+from tests.factories import Api, add_user, complete, run_jobs, upload
+from tests.support import ensure_bucket, make_settings, use_moto_credentials
 
 
 def playlist_uris(text: str) -> list[str]:
@@ -85,7 +83,7 @@ def test_draft_media_is_served_only_through_a_signed_url_covering_the_video(app,
 
 
 def test_the_studio_preview_of_a_draft_plays_from_signed_urls(app, api, client, clip):
-    from tests.conftest import login
+    from tests.support import login
 
     item = api.create_item()
     plan = upload(api, client, item["id"], clip.read_bytes())

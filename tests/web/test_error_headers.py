@@ -9,7 +9,8 @@ from motpub.app import create_app
 from motpub.orm import Base
 from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import MediaKind, Video
-from tests.conftest import bearer, make_settings
+from tests.factories import bearer
+from tests.support import make_settings
 
 SIZE = 100
 KEY = "videos/1/v1/segment_0001.m4s"

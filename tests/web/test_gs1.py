@@ -12,7 +12,8 @@ from motpub.items.models import Item
 from motpub.media.models.video import MediaKind, Video, VideoStatus
 from motpub.codes.services.codes import issue_code
 from motpub.codes.services.gs1 import CHARSET_82, QUALIFIER_MAX_LENGTH
-from tests.conftest import add_user, csrf_token, login
+from tests.factories import add_user
+from tests.support import csrf_token, login
 
 GTIN = "09506000134352"
 DL = f"/01/{GTIN}"

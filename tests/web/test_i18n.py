@@ -13,7 +13,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from motpub.config import PROJECT_ROOT
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.support import PASSWORD, csrf_token, login
 
 TRANSLATIONS = PROJECT_ROOT / "src" / "motpub" / "translations"
 ZH_PO = TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po"

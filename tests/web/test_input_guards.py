@@ -8,7 +8,8 @@ import json
 import pytest
 
 from motpub.inputs import MAX_ID
-from tests.conftest import add_user, bearer, csrf_token, login
+from tests.factories import add_user, bearer
+from tests.support import csrf_token, login
 
 TOO_BIG = [MAX_ID + 1, 3_000_000_000, 2**63, 99999999999999999999]
 

@@ -14,7 +14,8 @@ from motpub.media.models.transcode_job import JobStatus, TranscodeJob
 from motpub.codes.models.label_job import LabelJob
 from motpub.media.models.video import MediaKind, Video
 from motpub.storage import FileStorage, StorageUnavailable, count_failures
-from tests.conftest import Api, add_user, make_settings
+from tests.factories import Api, add_user
+from tests.support import make_settings, sample
 
 TOKEN = "metrics-token-0123456789-abcdefghijklmnop"
 
@@ -39,15 +40,6 @@ def scrape(client) -> str:
     assert response.status_code == 200, response.data
     assert response.content_type.startswith("text/plain")
     return response.get_data(as_text=True)
-
-
-def sample(text: str, name: str, **labels: str) -> float:
-    wanted = name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
-                     if labels else "")
-    for line in text.splitlines():
-        if line.startswith(wanted + " "):
-            return float(line.rpartition(" ")[2])
-    return 0.0
 
 
 def test_metrics_answer_404_when_no_token_is_set(client):

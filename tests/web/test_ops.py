@@ -11,9 +11,8 @@ from sqlalchemy import select, update
 from motpub.codes.models.code import Code
 from motpub.analytics.models.scan import Scan
 from motpub.analytics import charts
-from tests.conftest import add_user, login
-from tests.services.test_visitors import IOS_WECHAT
-from tests.web.test_analytics import ANDROID, STAGES, at, bring_to
+from tests.factories import add_user, ANDROID, at, bring_to, IOS_WECHAT, STAGES
+from tests.support import login
 
 SVG = "{http://www.w3.org/2000/svg}"
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}

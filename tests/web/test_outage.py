@@ -19,7 +19,8 @@ from sqlalchemy import exc, func, select as sql_select, text
 from motpub.app import create_app
 from motpub.database import make_engine, time_limit
 from motpub.analytics.models.scan import Scan
-from tests.conftest import Api, _truncate, add_user, make_settings
+from tests.factories import add_user, Api
+from tests.support import empty_database, make_settings
 
 
 class FreezableProxy:
@@ -98,7 +99,7 @@ def frozen_database(postgres_url):
     finally:
         proxy.thaw()
         proxy.close()
-        _truncate(postgres_url)
+        empty_database(postgres_url)
 
 
 def timed(call):

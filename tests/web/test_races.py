@@ -10,7 +10,8 @@ from sqlalchemy import event
 
 from motpub.exhibitions.models import Exhibition
 from motpub.media.models.video import Video
-from tests.conftest import Api, add_user, csrf_token, login
+from tests.factories import add_user, Api
+from tests.support import csrf_token, login
 
 
 @contextmanager

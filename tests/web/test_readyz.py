@@ -9,9 +9,9 @@ import time
 import pytest
 
 from motpub.app import create_app
+from motpub.config import PROJECT_ROOT
 from motpub.database import upgrade
-from tests.conftest import PROJECT_ROOT, make_settings
-from tests.test_cli import closed_port
+from tests.support import closed_port, make_settings
 
 
 @pytest.fixture

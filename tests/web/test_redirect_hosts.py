@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from motpub.app import create_app
-from tests.conftest import make_settings
+from tests.support import make_settings
 
 EVIL = {"Host": "evil.example"}
 

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from motpub.items.models import Item
-from tests.conftest import PASSWORD, add_user, csrf_token, login
+from tests.factories import add_user
+from tests.support import csrf_token, forged_session_cookie, login, PASSWORD
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def test_session_cookie_is_httponly_and_lax(app, client):
 
 def test_session_cookie_is_secure_when_public_url_is_https(tmp_path, database_url):
     from motpub.app import create_app
-    from tests.conftest import make_settings
+    from tests.support import make_settings
 
     app = create_app(make_settings(tmp_path, database_url, public_url="https://motpub.test"))
     try:
@@ -213,25 +214,6 @@ def test_language_switch_returns_to_a_local_page_with_its_query(client):
     assert response.headers["Location"] == "/studio/items/3?x=1"
 
 
-def forged_session_cookie(app, client, secret_key: str, email: str) -> str:
-    """A studio session cookie for `email`, signed with `secret_key` as Flask signs one."""
-    from flask import Flask
-    from flask_login.utils import _create_identifier
-    from sqlalchemy import select
-
-    from motpub.accounts.models import User
-    from motpub.accounts.sessions import SessionUser
-
-    with app.extensions["motpub"].session_factory() as session:
-        user_id = SessionUser(session.scalar(select(User).where(User.email == email))).get_id()
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
-    signer = Flask("forger")
-    signer.secret_key = secret_key
-    serializer = app.session_interface.get_signing_serializer(signer)
-    return serializer.dumps({"_user_id": user_id, "_fresh": True, "_id": identifier})
-
-
 def test_a_cookie_signed_with_the_old_public_key_opens_no_studio_page(tmp_path):
     from motpub.app import create_app
     from motpub.config import PROJECT_ROOT, Settings
@@ -257,7 +239,7 @@ def test_a_cookie_signed_with_the_old_public_key_opens_no_studio_page(tmp_path):
 
 def test_studio_csp_lets_the_browser_upload_parts_to_the_s3_endpoint(tmp_path, database_url):
     from motpub.app import create_app
-    from tests.conftest import make_settings
+    from tests.support import make_settings
 
     app = create_app(make_settings(tmp_path, database_url, storage_url="s3://media/motpub",
                                    s3_endpoint_url="http://127.0.0.1:9000"))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import add_user, csrf_token, login
+from tests.factories import add_user
+from tests.support import csrf_token, login
 
 
 def _form(client, code: str) -> str:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from motpub.exhibitions.models import Exhibition
-from tests.conftest import Api, add_user, csrf_token, login
+from tests.factories import add_user, Api
+from tests.support import csrf_token, login
 
 
 @pytest.fixture

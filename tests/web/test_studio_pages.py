@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.conftest import add_user, login
+from tests.factories import add_user
+from tests.support import login
 
 
 @pytest.fixture

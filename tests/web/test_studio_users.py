@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from motpub.accounts.models import ApiToken, User
-from tests.conftest import PASSWORD, add_user, bearer, csrf_token, login
+from tests.factories import add_user, bearer
+from tests.support import csrf_token, login, PASSWORD
 
 NEW_PASSWORD = "violet kettle across the harbour"
 
@@ -47,7 +48,7 @@ def test_a_copied_session_cookie_stops_working_after_logout(app, client):
 
 
 def test_a_session_cookie_without_a_session_version_is_refused(app, client):
-    from tests.web.test_studio import forged_session_cookie
+    from tests.support import forged_session_cookie
 
     add_user(app, "editor@example.org", "editor")
     key = app.config["SECRET_KEY"]

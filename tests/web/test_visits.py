@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect, select, text
 
 from motpub.analytics.models.scan import Scan, View
-from tests.services.test_visitors import IOS_WECHAT
+from tests.factories import IOS_WECHAT
 
 IP = "203.0.113.77"
 
@@ -57,7 +57,8 @@ def test_no_raw_ip_or_user_agent_is_stored_anywhere(app, api, client):
 
 def test_forwarded_for_is_believed_only_for_trusted_hops(tmp_path, database_url):
     from motpub.app import create_app
-    from tests.conftest import Api, add_user, make_settings
+    from tests.factories import Api, add_user
+    from tests.support import make_settings
 
     app = create_app(make_settings(tmp_path, database_url, trusted_proxies=1))
     try:

@@ -14,6 +14,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from limits.storage import Storage, storage_from_string
@@ -34,8 +35,10 @@ PURGE_EVERY = 1000  # hits between deletions of expired windows, per process
 class SqliteStorage(Storage):
     STORAGE_SCHEME = ["sqlite"]
 
-    def __init__(self, uri: str, wrap_exceptions: bool = False, **options) -> None:
+    def __init__(self, uri: str, wrap_exceptions: bool = False, *,
+                 clock: Callable[[], float] = time.time, **options) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._clock = clock  # a test moves it instead of waiting for a window to end
         # sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy spells them.
         self.path = Path(uri.removeprefix("sqlite:///"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +62,7 @@ class SqliteStorage(Storage):
         return connection
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
-        now = time.time()
+        now = self._clock()
         connection = self._connection()
         (value,) = connection.execute(_INCR, {"key": key, "amount": amount, "now": now,
                                               "expires_at": now + expiry}).fetchone()
@@ -71,14 +74,14 @@ class SqliteStorage(Storage):
     def get(self, key: str) -> int:
         row = self._connection().execute(
             "SELECT value FROM counter WHERE key = ? AND expires_at > ?",
-            (key, time.time())).fetchone()
+            (key, self._clock())).fetchone()
         return row[0] if row else 0
 
     def get_expiry(self, key: str) -> float:
         row = self._connection().execute(
             "SELECT expires_at FROM counter WHERE key = ? AND expires_at > ?",
-            (key, time.time())).fetchone()
-        return row[0] if row else time.time()
+            (key, self._clock())).fetchone()
+        return row[0] if row else self._clock()
 
     def check(self) -> bool:
         try:
