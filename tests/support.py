@@ -115,7 +115,7 @@ def forged_session_cookie(app, client, secret_key: str, email: str) -> str:
     from sqlalchemy import select
 
     from motpub.accounts.models import User
-    from motpub.web.extensions import SessionUser
+    from motpub.accounts.sessions import SessionUser
 
     with app.extensions["motpub"].session_factory() as session:
         user_id = SessionUser(session.scalar(select(User).where(User.email == email))).get_id()

@@ -1,12 +1,12 @@
 """baseline: every table of the models, on SQLite and PostgreSQL
 
-The schema the models in motpub.domain describe, written out once: generated with
+The schema the models in motpub.models describe, written out once: generated with
 `alembic revision --autogenerate` against an empty PostgreSQL database, then grouped by
 table and checked on both databases (tests/test_migrations.py). Later revisions start
 from here.
 
 How it is written:
-- Constraint names are the naming convention's (motpub.domain.base.NAMING_CONVENTION),
+- Constraint names are the naming convention's (motpub.orm.NAMING_CONVENTION),
   spelled out and wrapped in op.f() so the convention is not applied a second time.
 - Enums are stored by value in a VARCHAR (native_enum=False, no CHECK): adding a value
   changes the models only, never a database type.
@@ -123,7 +123,7 @@ def _items_and_exhibitions() -> None:
         sa.Column('created_at', utc(), nullable=False),
         sa.Column('updated_at', utc(), nullable=False),
         sa.Column('published_at', utc(), nullable=True),
-        # The content languages (motpub.domain.base.LANGUAGES).
+        # The content languages (motpub.orm.LANGUAGES).
         sa.CheckConstraint("default_language IN ('zh', 'en')",
                            name=op.f('ck_item_default_language')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_item')),
@@ -226,7 +226,7 @@ def _media() -> None:
         sa.Column('poster_key', sa.String(length=500), nullable=True),
         sa.Column('created_at', utc(), nullable=False),
         sa.Column('updated_at', utc(), nullable=False),
-        # The content languages (motpub.domain.base.LANGUAGES), or none for a video without
+        # The content languages (motpub.orm.LANGUAGES), or none for a video without
         # speech.
         sa.CheckConstraint("language IS NULL OR language IN ('zh', 'en')",
                            name=op.f('ck_video_language')),
@@ -321,7 +321,7 @@ def _label_jobs() -> None:
 
 
 def _visit_columns() -> list[sa.Column]:
-    """Who was served a page, as classes (motpub.domain.scan.Visit): scan and view."""
+    """Who was served a page, as classes (motpub.analytics.models.scan.Visit): scan and view."""
     return [
         sa.Column('language', LANGUAGE_CODE, nullable=False),
         sa.Column('device_class', enum('device_class', 'mobile', 'tablet', 'desktop', 'bot',
@@ -399,7 +399,7 @@ def _visits() -> None:
 
 
 def _dimension_columns(table: str) -> list:
-    """What a visit is broken down by (motpub.domain.rollup._Dimensions)."""
+    """What a visit is broken down by (motpub.analytics.models.rollup._Dimensions)."""
     return [
         sa.Column('hour', sa.Integer(), nullable=False),
         sa.Column('item_id', sa.Integer(), nullable=True),
@@ -417,7 +417,7 @@ def _dimension_columns(table: str) -> list:
 
 
 def _day_filter_columns() -> list[sa.Column]:
-    """The dashboard's filters on the rollups of whole days (motpub.domain.rollup._DayFilter):
+    """The dashboard's filters on the rollups of whole days (motpub.analytics.models.rollup._DayFilter):
     language "" and exhibition_id NULL are the rows of all languages and exhibitions."""
     return [
         sa.Column('language', LANGUAGE_CODE, server_default='', nullable=False),
