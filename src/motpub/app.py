@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from motpub import metrics, web
+from motpub import i18n, metrics, web
 from motpub.changes import TargetCache, announce_content_changes, make_change_stamp
 from motpub.cli import build_cli, register_commands
 from motpub.config import Settings
@@ -20,6 +20,7 @@ from motpub.storage import count_failures, make_storage
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    i18n.configure(settings.languages)
     app = Flask(
         "motpub",
         template_folder=str(settings.templates_dir),

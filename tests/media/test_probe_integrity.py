@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from motpub.media.errors import MediaError
+from motpub.services.media_messages import messages
 from motpub.media.probe import probe
 from tests.conftest import make_clip
 
@@ -33,4 +34,5 @@ def test_a_file_cut_short_is_refused_as_incomplete(tmp_path, name, extra):
     cut.write_bytes(data[:len(data) // 2])
     with pytest.raises(MediaError) as caught:
         probe(cut)
-    assert "incomplete" in caught.value.reason_en and "不完整" in caught.value.reason_zh
+    reasons = messages(caught.value.code, caught.value.params)
+    assert "incomplete" in reasons["en"] and "不完整" in reasons["zh"]

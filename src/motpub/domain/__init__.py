@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models and their invariants. Nothing here knows about HTTP or queues."""
 
-from motpub.domain.base import LANGUAGES, Base
+from motpub.domain.base import Base
 from motpub.domain.code import Code, CodeChange
 from motpub.domain.engagement import Engagement, EngagementKind
 from motpub.domain.exhibition import Exhibition, ExhibitionItem
@@ -19,7 +19,6 @@ __all__ = [
     "DailyEngagementRollup",
     "DailyVisitorRollup",
     "ACTIVE_JOB_STATUSES",
-    "LANGUAGES",
     "ApiToken",
     "Caption",
     "DeviceClass",

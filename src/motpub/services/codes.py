@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from motpub.domain import Code, CodeChange, Exhibition, ExhibitionItem, Item, ItemStatus
 from motpub.domain.code import CODE_ALPHABET, CODE_LENGTH
+from motpub.i18n import fallback_language
 from motpub.services.errors import Invalid, NotFound
 from motpub.services.inputs import Id, Input
 from motpub.services.pages import Target
@@ -161,7 +162,7 @@ def resolve_code(connection: Connection | Session, value: str) -> Target | None:
     (code_id, item_id, is_enabled, revision, default_language, status, entrance_of,
      exhibition_slug, item_exhibition) = row
     if entrance_of is not None:
-        return Target(code_id, None, 0, "zh", exhibition_id=entrance_of,
+        return Target(code_id, None, 0, fallback_language(), exhibition_id=entrance_of,
                       exhibition_slug=exhibition_slug, is_orphan=not is_enabled)
     return Target(code_id, item_id, revision, default_language,
                   exhibition_id=item_exhibition,

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from motpub.domain import LANGUAGES, Exhibition, ExhibitionItem, Item, MediaKind, Video
+from motpub.domain import Exhibition, ExhibitionItem, Item, MediaKind, Video
+from motpub.i18n import content_languages, fallback_language
 from motpub.services.pages import Field, pick
 
 
@@ -37,8 +38,9 @@ class ExhibitionPage:
 
 
 def default_language(exhibition: Exhibition) -> str:
-    """The language the exhibition's title is written in, Chinese first."""
-    return next((lang for lang in LANGUAGES if exhibition.title.get(lang)), LANGUAGES[0])
+    """The language the exhibition's title is written in, the editors' first language first."""
+    return next((lang for lang in content_languages() if exhibition.title.get(lang)),
+                fallback_language())
 
 
 def load_exhibition(session: Session, slug: str) -> Exhibition | None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from motpub.domain import LANGUAGES, Item, ItemStatus, MediaKind, Video
+from motpub.domain import Item, ItemStatus, MediaKind, Video
+from motpub.i18n import content_languages, own_name
 from motpub.services.markdown import render_markdown
 
 
@@ -95,13 +96,10 @@ class ItemPage:
 def pick(texts: dict[str, str], language: str) -> Field | None:
     if texts.get(language):
         return Field(texts[language], language, False)
-    for other in LANGUAGES:
+    for other in content_languages():
         if texts.get(other):
             return Field(texts[other], other, True)
     return None
-
-
-TRACK_LABELS = {"zh": "中文", "en": "English"}
 
 
 def _choose(videos: list[Video], kind: MediaKind, language: str) -> Video | None:
@@ -125,7 +123,7 @@ def _player(video: Video | None, language: str, media_url: Callable[[str], str])
         hls_url=media_url(video.master_key),
         poster_url=media_url(video.poster_key) if video.poster_key else None,
         width=video.width, height=video.height, language=video.language,
-        tracks=[Track(c.language, TRACK_LABELS[c.language], media_url(c.vtt_key),
+        tracks=[Track(c.language, own_name(c.language), media_url(c.vtt_key),
                       show_captions and c.language == language)
                 for c in video.captions],
     )

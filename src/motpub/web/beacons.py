@@ -14,7 +14,8 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
 from motpub import metrics
-from motpub.domain import LANGUAGES, EngagementKind, Item, ItemStatus, Video
+from motpub.domain import EngagementKind, Item, ItemStatus, Video
+from motpub.i18n import content_languages
 from motpub.services.codes import resolve_code
 from motpub.services.errors import ServiceError
 from motpub.services.inputs import MAX_ID
@@ -112,8 +113,8 @@ def _validate(data: object) -> dict:
         if kind in _PERCENT_KINDS and value not in (25, 50, 75, 100):
             raise ValueError("v must be 25, 50, 75 or 100 for progress and read depth")
     language = data.get("l") or ""
-    if language not in ("", *LANGUAGES):
-        raise ValueError('l must be "zh" or "en"')
+    if language not in ("", *content_languages()):
+        raise ValueError(f"l must be one of {', '.join(content_languages())}")
     code = data.get("c")
     if code is not None and (not isinstance(code, str) or not _CODE.match(code)):
         raise ValueError("c must be the code the page was opened through, or absent")

@@ -8,8 +8,8 @@ from motpub.domain import Exhibition, LanguageSource
 from motpub.services.exhibition_pages import (build_exhibition_page, default_language,
                                               load_exhibition)
 from motpub.web.context import db, runtime, settings
-from motpub.web.public import (bp, not_found_response, page_response, page_style,
-                               visitor_language, visitor_page)
+from motpub.web.public import (bp, not_found_response, other_languages, page_response,
+                               page_style, visitor_language, visitor_page)
 
 
 def exhibition_response(exhibition: Exhibition) -> tuple[Response, str, LanguageSource]:
@@ -18,12 +18,11 @@ def exhibition_response(exhibition: Exhibition) -> tuple[Response, str, Language
     language, source = visitor_language(default_language(exhibition))
     g.language = language  # the interface strings follow the page's language
     css, _hash = page_style(settings().templates_dir)
-    other_language = "en" if language == "zh" else "zh"
     html = render_template(
         "public/exhibition.html",
         page=build_exhibition_page(exhibition, language, media_url=runtime().storage.url),
-        page_css=css, other_language=other_language,
-        switch_url=f"/x/{exhibition.slug}?lang={other_language}")
+        page_css=css,
+        switches=other_languages(language, lambda other: f"/x/{exhibition.slug}?lang={other}"))
     return page_response(html, language), language, source
 
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, g, render_template, request
 
 from motpub.services.errors import NotFound, ServiceError
 from motpub.services.gs1 import link_type_name, parse_digital_link
-from motpub.services.language import negotiate_language
+from motpub.i18n import negotiate_language
 from motpub.services.pages import pick
 from motpub.services.resolver import (
     LINKSET_CONTEXT,

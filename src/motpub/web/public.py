@@ -6,6 +6,7 @@ import base64
 import functools
 import hashlib
 import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,10 +16,11 @@ from markupsafe import escape
 
 from motpub.database import time_limit
 from motpub.domain import Item, LanguageSource
+from motpub.i18n import (N_, content_languages, fallback_language, negotiate_language,
+                         normalize_language, render, render_all)
 from motpub.services.codes import resolve_code
 from motpub.services.exhibition_pages import load_exhibition
 from motpub.services.health import readiness_checks
-from motpub.services.language import negotiate_language, normalize_language
 from motpub.services.pages import Target, build_item_page, resolve_slug
 from motpub.web.context import db, runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE, csrf, limiter
@@ -31,6 +33,10 @@ limiter.exempt(bp)  # nothing here is limited; spares the scan page the limiter'
 PAGE_CACHE_SIZE = 2048
 CODE_SLOT = 'data-code=""'  # in the item page, filled with the code a scan opened it through
 _cache_lock = threading.Lock()
+_NOT_FOUND = N_("Not found")
+_PAGE_NOT_FOUND = N_("Page not found")
+_NOT_FOUND_TEXT = N_("There is nothing to show for this code or link at the moment. Please "
+                     "ask a member of staff.")
 # During a database outage a visitor page waits at most this long before the outage page
 # (web.outage); the health check a little less, to answer before a load balancer gives up.
 VISITOR_LIMIT_S = 5.0
@@ -87,18 +93,23 @@ def _public_csp(config) -> str:
     )
 
 
-def render_item_html(item: Item, language: str, *, switch_url: str | None = None,
+def other_languages(language: str, url: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The language switch: every other content language and the URL of the page in it."""
+    return [(other, url(other)) for other in content_languages() if other != language]
+
+
+def render_item_html(item: Item, language: str, *,
+                     switch_url: Callable[[str], str] | None = None,
                      is_preview: bool = False) -> str:
     """The visitor page; the language switch leads to the canonical page unless told otherwise."""
     g.language = language  # the interface strings follow the page's language
     css, _hash = page_style(settings().templates_dir)
-    other_language = "en" if language == "zh" else "zh"
     return render_template(
         "public/item.html",
         page=build_item_page(item, language, media_url=media_url_for(item)),
         page_css=css,
-        other_language=other_language,
-        switch_url=switch_url or f"/i/{item.slug}?lang={other_language}",
+        switches=other_languages(language, switch_url or (
+            lambda other: f"/i/{item.slug}?lang={other}")),
         is_preview=is_preview,
     )
 
@@ -168,8 +179,14 @@ def _record(target: Target, language: str, source: LanguageSource) -> None:
 
 def not_found_response() -> Response:
     css, _hash = page_style(settings().templates_dir)
-    response = Response(render_template("errors/not_found.html", page_css=css), 404,
-                        mimetype="text/html")
+    # Once per language that words it its own way (one without a catalog reads as English).
+    notices = {render(_NOT_FOUND_TEXT, lang): (lang, render(_PAGE_NOT_FOUND, lang))
+               for lang in content_languages()}
+    response = Response(render_template(
+        "errors/not_found.html", page_css=css, page_language=fallback_language(),
+        titles=dict.fromkeys(render_all(_NOT_FOUND).values()),
+        notices=[(lang, heading, text) for text, (lang, heading) in notices.items()]), 404,
+        mimetype="text/html")
     response.headers["Content-Security-Policy"] = public_csp()
     response.headers["Cache-Control"] = "no-store"
     return response

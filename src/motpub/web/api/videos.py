@@ -12,6 +12,7 @@ from motpub.services import videos as video_service
 from motpub.services.errors import Invalid, NotFound, Unauthorized
 from motpub.services.items import get_item
 from motpub.services.media_access import sync_visibility
+from motpub.services.media_messages import messages
 from motpub.storage import StorageError, StorageUnavailable
 from motpub.web.api import bp, can_edit, json_body, requires
 from motpub.web.context import db, runtime, settings
@@ -30,9 +31,9 @@ def video_json(video: Video) -> dict:
         "language": video.language,
         "status": video.status.value,
         "progress": round(video.progress or 0.0, 4),
-        "error": ({"en": video.error_en, "zh": video.error_zh} if video.error_en else None),
-        "notice": ({"en": notice[0], "zh": notice[1]}
-                   if (notice := video_service.kind_notice(video)) else None),
+        # Both keyed by content language, each rendered from the stored message id.
+        "error": messages(video.error_code, video.error_args) if video.error_code else None,
+        "notice": (messages(*notice) if (notice := video_service.kind_notice(video)) else None),
         "filename": video.filename,
         "size_bytes": video.size_bytes,
         "duration_s": video.duration_s,
