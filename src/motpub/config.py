@@ -78,6 +78,10 @@ class Settings:
         # one signed cookie, and whoever has the key can sign in as anyone.
         if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
             raise ConfigError([_SHORT_SECRET_KEY])
+        try:
+            parse_languages(",".join(self.languages))
+        except ValueError as error:
+            raise ConfigError([f"languages: {error}"]) from None
 
     @property
     def is_embedded(self) -> bool:

@@ -27,6 +27,7 @@ from motpub.media.preview import make_first_playable
 from motpub.media.probe import check_media, probe
 from motpub.services.captions import subtitle_tracks
 from motpub.services.media_access import sync_visibility
+from motpub.services.media_messages import log_message
 from motpub.services.jobs import (claim_job, fail_attempt, finish_job, owned_job, postpone_job,
                                   renew_lease)
 from motpub.storage import StorageError
