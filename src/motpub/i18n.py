@@ -90,6 +90,13 @@ def own_name(tag: str) -> str:
     return _locale(tag).get_display_name(_locale(tag)) or tag
 
 
+def renamed_in_catalogs() -> tuple[str, ...]:
+    """The languages some catalog names otherwise than CLDR (zh says 英文 for English, CLDR
+    英语); written out so that message extraction keeps those entries."""
+    source = NullTranslations()
+    return (source.pgettext("language", "en"),)  # NAME_CONTEXT, spelled out for extraction
+
+
 def language_name(tag: str, in_language: str) -> str:
     """The language's name in another language's interface (Title (Chinese), 标题（英文）):
     the catalog's name when it gives one, else CLDR's."""

@@ -113,8 +113,9 @@ def test_not_found_page_speaks_every_language_once(client):
     page = client.get("/s/NOPE")
     assert page.status_code == 404
     assert "未找到此页面" in page.text and "Page not found" in page.text
-    # ru has no catalog: its words would be the English ones, shown once.
+    # ru has no catalog: its words would be the English ones, shown once, as English.
     assert page.text.count("Page not found") == 1
+    assert '<h1 lang="en">Page not found</h1>' in page.text
 
 
 def test_a_video_failure_reads_in_every_language(app, api, client, session):

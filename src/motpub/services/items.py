@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from motpub.domain import Item, ItemStatus
 from motpub.domain.base import utcnow
 from motpub.domain.item import SLUG_MAX_LENGTH, SLUG_PATTERN
+from motpub.i18n import SOURCE_LANGUAGE, content_languages
 from motpub.services.errors import Conflict, Invalid, NotFound
 from motpub.services.gs1 import normalize_gtin
-from motpub.i18n import SOURCE_LANGUAGE, content_languages
 from motpub.services.inputs import CONTROL_MESSAGE, Input, has_control_character
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]

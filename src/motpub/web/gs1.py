@@ -13,9 +13,9 @@ from dataclasses import replace
 
 from flask import Blueprint, Response, g, render_template, request
 
+from motpub.i18n import negotiate_language
 from motpub.services.errors import NotFound, ServiceError
 from motpub.services.gs1 import link_type_name, parse_digital_link
-from motpub.i18n import negotiate_language
 from motpub.services.pages import pick
 from motpub.services.resolver import (
     LINKSET_CONTEXT,

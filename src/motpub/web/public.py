@@ -180,8 +180,9 @@ def _record(target: Target, language: str, source: LanguageSource) -> None:
 def not_found_response() -> Response:
     css, _hash = page_style(settings().templates_dir)
     # Once per language that words it its own way (one without a catalog reads as English).
-    notices = {render(_NOT_FOUND_TEXT, lang): (lang, render(_PAGE_NOT_FOUND, lang))
-               for lang in content_languages()}
+    notices: dict[str, tuple[str, str]] = {}
+    for lang in content_languages():
+        notices.setdefault(render(_NOT_FOUND_TEXT, lang), (lang, render(_PAGE_NOT_FOUND, lang)))
     response = Response(render_template(
         "errors/not_found.html", page_css=css, page_language=fallback_language(),
         titles=dict.fromkeys(render_all(_NOT_FOUND).values()),
