@@ -36,8 +36,10 @@
     onScroll();
   }
 
-  var switcher = document.querySelector("a.switch");
-  if (switcher) switcher.addEventListener("click", function () { send("language_switch"); });
+  // One link per other content language.
+  Array.prototype.forEach.call(document.querySelectorAll("a.switch"), function (switcher) {
+    switcher.addEventListener("click", function () { send("language_switch"); });
+  });
 
   // Video: startup time, quarters watched, errors, and watch seconds when the page goes.
   Array.prototype.forEach.call(document.querySelectorAll("video[data-video], audio[data-video]"),

@@ -114,3 +114,13 @@ def test_every_problem_is_listed_at_once():
             "MOTPUB_MAX_REQUEST_BYTES": "lots",
         })
     assert len(error.value.problems) == 6
+
+
+def test_content_languages_come_from_a_comma_separated_list_of_bcp47_tags(tmp_path):
+    base = {"MOTPUB_DATA_DIR": str(tmp_path)}
+    assert Settings.from_env(base).languages == ("zh", "en")
+    assert Settings.from_env({**base, "MOTPUB_LANGUAGES": " zh, en ,ru"}).languages == (
+        "zh", "en", "ru")
+    for wrong in ("zh,klingon", "zh,zh", "zh,en-", ","):
+        with pytest.raises(ConfigError, match="MOTPUB_LANGUAGES"):
+            Settings.from_env({**base, "MOTPUB_LANGUAGES": wrong})

@@ -123,9 +123,6 @@ def _items_and_exhibitions() -> None:
         sa.Column('created_at', utc(), nullable=False),
         sa.Column('updated_at', utc(), nullable=False),
         sa.Column('published_at', utc(), nullable=True),
-        # The content languages (motpub.orm.LANGUAGES).
-        sa.CheckConstraint("default_language IN ('zh', 'en')",
-                           name=op.f('ck_item_default_language')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_item')),
         sa.UniqueConstraint('gtin', name=op.f('uq_item_gtin')),
         sa.UniqueConstraint('slug', name=op.f('uq_item_slug')),
@@ -215,8 +212,9 @@ def _media() -> None:
         sa.Column('replacing', sa.JSON(), nullable=True),
         sa.Column('part_size_bytes', sa.BigInteger(), nullable=False),
         sa.Column('progress', sa.Float(), nullable=False),
-        sa.Column('error_en', sa.Text(), nullable=True),
-        sa.Column('error_zh', sa.Text(), nullable=True),
+        # Why it failed: a message id and its values, worded in the reader's language.
+        sa.Column('error_code', sa.String(length=64), nullable=True),
+        sa.Column('error_args', sa.JSON(), nullable=True),
         sa.Column('duration_s', sa.Float(), nullable=True),
         sa.Column('width', sa.Integer(), nullable=True),
         sa.Column('height', sa.Integer(), nullable=True),
@@ -228,8 +226,6 @@ def _media() -> None:
         sa.Column('updated_at', utc(), nullable=False),
         # The content languages (motpub.orm.LANGUAGES), or none for a video without
         # speech.
-        sa.CheckConstraint("language IS NULL OR language IN ('zh', 'en')",
-                           name=op.f('ck_video_language')),
         sa.CheckConstraint('progress >= 0 AND progress <= 1', name=op.f('ck_video_progress')),
         fk('video', 'item_id', 'item', ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_video')),

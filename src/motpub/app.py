@@ -5,27 +5,17 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from motpub import metrics, openapi, web
-from motpub.accounts import sessions as accounts_sessions
-from motpub.accounts import studio as accounts_studio
-from motpub.analytics import api as analytics_api
-from motpub.analytics import ops as analytics_ops
-from motpub.analytics import public as analytics_public
-from motpub.codes.api import bulk as codes_bulk_api
-from motpub.codes.api import codes as codes_api
-from motpub.codes.api import label_jobs as codes_label_jobs_api
-from motpub.codes.public import gs1 as codes_gs1
-from motpub.codes.public import scan as codes_scan
-from motpub.codes.studio import bulk as codes_bulk_studio
-from motpub.codes.studio import codes as codes_studio
-from motpub.exhibitions import api as exhibitions_api
-from motpub.exhibitions import public as exhibitions_public
-from motpub.exhibitions import studio as exhibitions_studio
-from motpub.items import api as items_api
-from motpub.items import public as items_public
-from motpub.items import studio as items_studio
-from motpub.media import api as media_api
-from motpub.media import public as media_public
+from motpub import i18n, metrics, openapi, web
+from motpub.accounts import sessions as accounts_sessions, studio as accounts_studio
+from motpub.analytics import api as analytics_api, ops as analytics_ops, public as analytics_public
+from motpub.codes.api import (
+    bulk as codes_bulk_api, codes as codes_api, label_jobs as codes_label_jobs_api)
+from motpub.codes.public import gs1 as codes_gs1, scan as codes_scan
+from motpub.codes.studio import bulk as codes_bulk_studio, codes as codes_studio
+from motpub.exhibitions import (
+    api as exhibitions_api, public as exhibitions_public, studio as exhibitions_studio)
+from motpub.items import api as items_api, public as items_public, studio as items_studio
+from motpub.media import api as media_api, public as media_public
 from motpub.operations import public as operations_public
 from motpub.changes import TargetCache, announce_content_changes, make_change_stamp
 from motpub.cli import build_cli, register_commands
@@ -41,6 +31,7 @@ from motpub.storage import count_failures, make_storage
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    i18n.configure(settings.languages)
     app = Flask(
         "motpub",
         template_folder=str(settings.templates_dir),

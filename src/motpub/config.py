@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from motpub.i18n import DEFAULT_LANGUAGES, parse_languages
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIN_SECRET_KEY_LENGTH = 32
 # The embedded default's key: random, made on first start, readable by its owner only.
@@ -66,6 +68,9 @@ class Settings:
     cjk_font_path: Path | None = None
     # Label sheets up to this many labels are drawn in the request; larger ones by a worker.
     max_direct_labels: int = 200
+    # The content languages (BCP 47), in the order editors see them; the first is the
+    # fallback. Each needs a catalog in translations/ for the interface's own words.
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -73,6 +78,10 @@ class Settings:
         # one signed cookie, and whoever has the key can sign in as anyone.
         if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
             raise ConfigError([_SHORT_SECRET_KEY])
+        try:
+            parse_languages(",".join(self.languages))
+        except ValueError as error:
+            raise ConfigError([f"languages: {error}"]) from None
 
     @property
     def is_embedded(self) -> bool:
@@ -163,6 +172,13 @@ class Settings:
         if cjk_font_path and not cjk_font_path.is_file():
             problems.append(f"MOTPUB_CJK_FONT_PATH must name a font file, got {raw!r}")
         max_direct_labels = _int(env, "MOTPUB_MAX_DIRECT_LABELS", 200, problems)
+        languages = DEFAULT_LANGUAGES
+        if raw_languages := get("MOTPUB_LANGUAGES", ""):
+            try:
+                languages = parse_languages(raw_languages)
+            except ValueError as error:
+                problems.append(f"MOTPUB_LANGUAGES must be comma-separated BCP 47 language "
+                                f"tags such as zh,en: {error}")
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -190,6 +206,7 @@ class Settings:
             geoip_path=geoip_path,
             cjk_font_path=cjk_font_path,
             max_direct_labels=max_direct_labels,
+            languages=languages,
         )
 
     def replace(self, **changes) -> Settings:

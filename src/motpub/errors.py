@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from motpub.i18n import N_, render_joined
+
 
 class ServiceError(Exception):
     """An error a user can act on. `code` is stable and machine-readable."""
@@ -55,11 +57,9 @@ class InsufficientStorage(StorageFailed):
 def storage_failure(full: bool) -> StorageFailed:
     """What an editor is told when the server's storage fails: never that their file is."""
     if full:
-        return InsufficientStorage(
+        return InsufficientStorage(render_joined(N_(
             "the server's storage is full, so nothing was saved; your file is fine. Ask the "
-            "operator to free space, then try again / 服务器存储空间已满，未保存任何内容；"
-            "您的文件没有问题。请联系管理员释放空间后重试")
-    return StorageFailed(
+            "operator to free space, then try again")))
+    return StorageFailed(render_joined(N_(
         "the server's storage is not working right now, so nothing was saved; your file is "
-        "fine. Try again later, or ask the operator / 服务器存储暂时无法使用，未保存任何内容；"
-        "您的文件没有问题。请稍后重试或联系管理员")
+        "fine. Try again later, or ask the operator")))

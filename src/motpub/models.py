@@ -9,7 +9,7 @@ from motpub.codes.models.label_job import LabelJob
 from motpub.analytics.models.rollup import (
     CodeHourRollup, DailyEngagementRollup, DailyVisitorRollup, EngagementRollup, ItemHourRollup,
     RollupWatermark, VisitorRollup, VisitRollup)
-from motpub.analytics.models.scan import DeviceClass, LanguageSource, Scan, View, VisitorSalt
+from motpub.analytics.models.scan import DeviceClass, Scan, View, VisitorSalt
 from motpub.media.models.transcode_job import ACTIVE_JOB_STATUSES, JobStatus, TranscodeJob
 from motpub.accounts.models import ApiToken, Role, User
 from motpub.media.models.video import Caption, MediaKind, Rendition, Video, VideoStatus
@@ -41,7 +41,7 @@ __all__ = [
     "CodeChange",
     "Item",
     "ItemStatus",
-    "LanguageSource",
+    
     "Role",
     "Scan",
     "User",

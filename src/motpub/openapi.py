@@ -7,11 +7,13 @@ from functools import cache
 
 from flask import jsonify
 
-from motpub.items.services.items import MAX_OFFSET, MAX_PAGE_SIZE, ItemInput, ItemPatch
+from motpub.items.services.items import ItemInput, ItemPatch, MAX_OFFSET, MAX_PAGE_SIZE
 from motpub.media.services.videos import AUDIO_TYPES, VIDEO_TYPES
 from motpub.codes import openapi as openapi_gs1
 from motpub.web.openapi_bounds import bound_integers
 from motpub.web.audiences import api_blueprint
+from motpub.web.openapi_languages import (
+    BY_LANGUAGE, fill_languages, LANGUAGE, LANGUAGE_OR_NULL, LOCALIZED)
 from motpub.web.context import settings
 
 bp = api_blueprint("openapi_api", __name__)
@@ -46,11 +48,7 @@ _CONTENT = {"name": "content", "in": "query",
             "description": "url: the short URL; gs1: the item's GS1 Digital Link URI "
                            "(400 when the item has no GTIN)"}
 
-_LOCALIZED = {
-    "type": "object",
-    "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
-    "additionalProperties": False,
-}
+_LOCALIZED = LOCALIZED
 
 _ITEM = {
     "type": "object",
@@ -59,7 +57,7 @@ _ITEM = {
         "id": {"type": "integer"},
         "slug": {"type": "string"},
         "status": {"type": "string", "enum": ["draft", "published"]},
-        "default_language": {"type": "string", "enum": ["zh", "en"]},
+        "default_language": LANGUAGE,
         "title": _LOCALIZED,
         "summary": _LOCALIZED,
         "body": _LOCALIZED,
@@ -148,13 +146,12 @@ def build_document() -> dict:
             "status": {"type": "string",
                        "enum": ["uploading", "queued", "processing", "ready", "failed"]},
             "progress": {"type": "number", "minimum": 0, "maximum": 1},
-            "error": {"type": ["object", "null"], "properties": {
-                "en": {"type": "string"}, "zh": {"type": "string"}}},
-            "notice": {"type": ["object", "null"], "description": (
+            "error": {**BY_LANGUAGE, "type": ["object", "null"]},
+            "notice": {**BY_LANGUAGE, "type": ["object", "null"], "description": (
                 "set when the file turned out to be other than its declared content_type: "
                 "the probe decides, so a file with a picture becomes a video and one with "
                 "sound only an audio guide, whatever the upload said; `kind` is what it "
-                "became"), "properties": {"en": {"type": "string"}, "zh": {"type": "string"}}},
+                "became")},
             "duration_s": {"type": ["number", "null"]},
             "width": {"type": ["integer", "null"]}, "height": {"type": ["integer", "null"]},
             "renditions": {"type": "array", "items": {"type": "object", "properties": {
@@ -280,7 +277,7 @@ def _upload_request() -> dict:
     return {
         "type": "object", "required": ["filename", "size_bytes", "content_type"],
         "properties": {
-            "language": {"type": ["string", "null"], "enum": ["zh", "en", None]},
+            "language": LANGUAGE_OR_NULL,
             "filename": {"type": "string", "minLength": 1, "maxLength": 255,
                          "pattern": r"\S"},
             "size_bytes": {"type": "integer", "minimum": 1,
@@ -305,7 +302,8 @@ def _with_settings(document: dict) -> dict:
     size = {**upload["properties"]["size_bytes"], "maximum": settings().max_upload_bytes}
     schemas["UploadRequest"] = {**upload, "properties": {**upload["properties"],
                                                          "size_bytes": size}}
-    return {**document, "components": {**document["components"], "schemas": schemas}}
+    return fill_languages(
+        {**document, "components": {**document["components"], "schemas": schemas}})
 
 
 @bp.get("/openapi.json")

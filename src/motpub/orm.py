@@ -6,8 +6,7 @@ import enum
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
-# The languages content is written in. The order is the order editors see them in.
-LANGUAGES = ("zh", "en")
+from motpub.i18n import content_languages
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -44,7 +43,8 @@ class UTCDateTime(TypeDecorator):
 
 
 class Localized(TypeDecorator):
-    """Text in several languages, stored as a JSON object {"zh": ..., "en": ...}.
+    """Text in several languages, stored as a JSON object keyed by content language
+    ({"zh": ..., "en": ...}).
 
     Empty strings are dropped so "missing" has one spelling.
     """
@@ -55,7 +55,7 @@ class Localized(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return {}
-        return {lang: value[lang] for lang in LANGUAGES if value.get(lang)}
+        return {lang: value[lang] for lang in content_languages() if value.get(lang)}
 
     def process_result_value(self, value, dialect):
         return dict(value or {})

@@ -7,6 +7,7 @@ import pytest
 
 from motpub.avtools.captions import captions_to_webvtt
 from motpub.avtools.errors import MediaError
+from motpub.media.services.messages import messages
 
 LINES = {
     "big5": ["這件青銅鼎是商代晚期的禮器。", "器身飾有饕餮紋，雙耳立於口沿。"],
@@ -59,5 +60,6 @@ def test_captions_too_short_to_tell_the_encoding_are_refused_naming_it_and_askin
         text, encoding, likely):
     with pytest.raises(MediaError) as caught:
         captions_to_webvtt(srt([text]).encode(encoding))
-    assert likely in caught.value.reason_en and "UTF-8" in caught.value.reason_en
-    assert likely in caught.value.reason_zh and "UTF-8" in caught.value.reason_zh
+    reasons = messages(caught.value.code, caught.value.params)
+    assert likely in reasons["en"] and "UTF-8" in reasons["en"]
+    assert likely in reasons["zh"] and "UTF-8" in reasons["zh"]

@@ -25,6 +25,7 @@ from motpub.avtools.poster import make_poster
 from motpub.avtools.preview import make_first_playable, REMUX_MAX_BIT_RATE
 from motpub.avtools.probe import check_media, probe
 from tests.factories import make_clip
+from motpub.media.services.messages import messages
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -168,8 +169,9 @@ def test_probe_reads_audio_guides_as_audio_even_with_a_cover_picture(clips, name
 def test_probe_rejects_files_that_are_not_media_with_reasons_in_both_languages(clips, name):
     with pytest.raises(MediaError) as caught:
         probe(clips[name])
-    assert caught.value.reason_en and "Traceback" not in caught.value.reason_en
-    assert CJK.search(caught.value.reason_zh)
+    reasons = messages(caught.value.code, caught.value.params)
+    assert reasons["en"] and "Traceback" not in reasons["en"]
+    assert CJK.search(reasons["zh"])
 
 
 def test_check_media_rejects_a_too_long_file_naming_its_length_and_the_limit(clips):
@@ -177,10 +179,13 @@ def test_check_media_rejects_a_too_long_file_naming_its_length_and_the_limit(cli
     check_media(info)
     with pytest.raises(MediaError) as caught:
         check_media(info, max_seconds=3)
-    assert caught.value.reason_en == "the video is 0:04 long; the limit is 0:03"
-    assert "0:04" in caught.value.reason_zh and "0:03" in caught.value.reason_zh
-    with pytest.raises(MediaError, match="16:40 long; the limit is 15:00"):
+    reasons = messages(caught.value.code, caught.value.params)
+    assert reasons["en"] == "the video is 0:04 long; the limit is 0:03"
+    assert "0:04" in reasons["zh"] and "0:03" in reasons["zh"]
+    with pytest.raises(MediaError) as caught:
         check_media(dataclasses.replace(info, duration_s=1000))
+    assert "16:40 long; the limit is 15:00" in messages(caught.value.code,
+                                                        caught.value.params)["en"]
 
 
 def test_check_media_rejects_video_beyond_4k_in_either_orientation(clips):
@@ -190,7 +195,7 @@ def test_check_media_rejects_video_beyond_4k_in_either_orientation(clips):
     for width, height in [(7680, 4320), (4320, 7680), (5120, 1440)]:
         with pytest.raises(MediaError) as caught:
             check_media(dataclasses.replace(info, width=width, height=height))
-        for reason in (caught.value.reason_en, caught.value.reason_zh):
+        for reason in messages(caught.value.code, caught.value.params).values():
             assert f"{width}×{height}" in reason and "4096×2160" in reason
 
 
@@ -611,7 +616,8 @@ def test_webvtt_passes_through_with_one_timestamp_map():
 def test_junk_captions_raise_media_error_in_both_languages(data):
     with pytest.raises(MediaError) as caught:
         captions_to_webvtt(data)
-    assert caught.value.reason_en and CJK.search(caught.value.reason_zh)
+    reasons = messages(caught.value.code, caught.value.params)
+    assert reasons["en"] and CJK.search(reasons["zh"])
 
 
 # playlists

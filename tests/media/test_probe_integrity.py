@@ -9,6 +9,7 @@ import pytest
 from motpub.avtools.errors import MediaError
 from motpub.avtools.probe import probe
 from tests.factories import make_clip
+from motpub.media.services.messages import messages
 
 
 def test_a_video_whose_sound_runs_on_after_the_picture_is_whole(tmp_path):
@@ -33,4 +34,5 @@ def test_a_file_cut_short_is_refused_as_incomplete(tmp_path, name, extra):
     cut.write_bytes(data[:len(data) // 2])
     with pytest.raises(MediaError) as caught:
         probe(cut)
-    assert "incomplete" in caught.value.reason_en and "不完整" in caught.value.reason_zh
+    reasons = messages(caught.value.code, caught.value.params)
+    assert "incomplete" in reasons["en"] and "不完整" in reasons["zh"]

@@ -77,7 +77,8 @@ def test_sweeper_requeues_dead_workers_jobs_and_fails_exhausted_ones(session):
     assert alive.status is JobStatus.RUNNING
     assert dead.status is JobStatus.QUEUED
     assert exhausted.status is JobStatus.FAILED
-    assert exhausted.video.status is VideoStatus.FAILED and exhausted.video.error_zh
+    assert exhausted.video.status is VideoStatus.FAILED
+    assert exhausted.video.error_code == "processing_stopped"
     # A queued job nobody picked up for long is handed out again, once per sweep window.
     dead.heartbeat_at = utcnow() - dt.timedelta(seconds=600)
     session.commit()

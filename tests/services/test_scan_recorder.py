@@ -8,7 +8,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from motpub.codes.models.code import Code
-from motpub.analytics.models.scan import DeviceClass, LanguageSource, Scan
+from motpub.analytics.models.scan import DeviceClass, Scan
+from motpub.i18n import LanguageSource
 from motpub.analytics.models.engagement import Engagement, EngagementKind
 from motpub.analytics.services.scans import ScanRecorder
 

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from motpub.analytics.models.scan import LanguageSource, Scan
+from motpub.i18n import LanguageSource
+from motpub.analytics.models.scan import Scan
 
 
 def scans(app) -> list[Scan]:

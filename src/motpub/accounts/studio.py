@@ -12,7 +12,7 @@ from motpub.accounts.models import User
 from motpub.accounts import services as user_service
 from motpub.errors import Conflict, ServiceError
 from motpub.accounts.services import authenticate, end_sessions
-from motpub.services.language import normalize_language
+from motpub.i18n import normalize_language
 from motpub.web.audiences import studio_blueprint
 from motpub.web.context import db, settings
 from motpub.accounts.sessions import SessionUser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from motpub.openapi import _errors, _ok
+from motpub.web.openapi_languages import LANGUAGE
 
 _ANALYTICS_FILTERS = [
     {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
@@ -14,7 +15,7 @@ _ANALYTICS_FILTERS = [
      "description": "scans of this code, and plays of pages opened through it"},
     {"name": "exhibition_id", "in": "query", "schema": {"type": "integer"},
      "description": "scans, and plays of pages opened through a code, in this exhibition"},
-    {"name": "language", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]}},
+    {"name": "language", "in": "query", "schema": LANGUAGE},
     {"name": "tz", "in": "query", "schema": {"type": "string", "default": "Asia/Shanghai"}},
 ]
 

@@ -14,6 +14,7 @@ from motpub.analytics.services import reports as analytics
 from motpub.items.services import items as item_service
 from motpub.errors import Invalid
 from motpub.analytics import charts
+from motpub.i18n import content_languages, own_name
 from motpub.web.context import db, runtime
 from motpub.accounts.access import role_required
 
@@ -31,8 +32,7 @@ KPIS = (("scans", _l("Scans"), "count"), ("visitors", _l("Unique visitors"), "co
         ("orphan_scans", _l("Scans of disabled codes"), "count"))
 SPLITS = (("language", _l("Language")), ("device", _l("Device")), ("os", _l("Operating system")),
           ("in_app", _l("In-app browser")))
-KEY_LABELS = {"language": {"zh": "中文", "en": "English"},
-              "device": {"mobile": _l("Phone"), "tablet": _l("Tablet"),
+KEY_LABELS = {"device": {"mobile": _l("Phone"), "tablet": _l("Tablet"),
                          "desktop": _l("Desktop"), "other": _l("Other")},
               "in_app": {"": _l("None (regular browser)"), "wechat": _l("WeChat")}}
 
@@ -101,7 +101,8 @@ def _tick(moment: str, interval: str) -> str:
 
 
 def _labelled(by: str, rows: list[dict]) -> list[dict]:
-    names = KEY_LABELS.get(by, {})
+    names = ({lang: own_name(lang) for lang in content_languages()} if by == "language"
+             else KEY_LABELS.get(by, {}))
     return [{**row, "label": str(names.get(row["key"], row["label"] or "–"))} for row in rows]
 
 

@@ -14,7 +14,6 @@ from flask import Response, jsonify, request
 from sqlalchemy import select
 
 from motpub import metrics
-from motpub.orm import LANGUAGES
 from motpub.analytics.models.engagement import EngagementKind
 from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import Video
@@ -22,6 +21,7 @@ from motpub.codes.services.codes import resolve_code
 from motpub.errors import ServiceError
 from motpub.inputs import MAX_ID
 from motpub.web.audiences import public_blueprint
+from motpub.i18n import content_languages
 from motpub.web.context import db, runtime
 from motpub.web.extensions import limiter
 from motpub.web.guards import load_json
@@ -115,8 +115,8 @@ def _validate(data: object) -> dict:
         if kind in _PERCENT_KINDS and value not in (25, 50, 75, 100):
             raise ValueError("v must be 25, 50, 75 or 100 for progress and read depth")
     language = data.get("l") or ""
-    if language not in ("", *LANGUAGES):
-        raise ValueError('l must be "zh" or "en"')
+    if language not in ("", *content_languages()):
+        raise ValueError(f"l must be one of {', '.join(content_languages())}")
     code = data.get("c")
     if code is not None and (not isinstance(code, str) or not _CODE.match(code)):
         raise ValueError("c must be the code the page was opened through, or absent")

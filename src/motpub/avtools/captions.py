@@ -52,25 +52,21 @@ def captions_to_webvtt(data: bytes, *, timestamp_map: bool = True) -> str:
     decoded = _decode(data)
     text = decoded.lstrip()
     if not text:
-        raise MediaError("the captions file is empty", "字幕文件是空的")
+        raise MediaError("captions_empty")
     is_webvtt = text.startswith("WEBVTT")
     _check_timings(decoded, _VTT_TIMING if is_webvtt else _SRT_TIMING)
     try:
         captions = webvtt.WebVTT.from_buffer(io.StringIO(text),
                                              format="vtt" if is_webvtt else "srt")
     except MalformedFileError:
-        raise MediaError("the captions file is neither SRT nor WebVTT",
-                         "字幕文件既不是 SRT 也不是 WebVTT 格式") from None
+        raise MediaError("captions_format") from None
     except MalformedCaptionError as error:
-        raise MediaError(f"a cue time is not valid: {error}",
-                         f"字幕时间码无效：{error}") from None
+        raise MediaError("captions_bad_time", detail=str(error)) from None
     if not captions.captions:
-        raise MediaError("the captions file has no cues", "字幕文件中没有任何字幕条目")
+        raise MediaError("captions_no_cues")
     for caption in captions.captions:
         if caption.end_time <= caption.start_time:
-            raise MediaError(
-                f"the cue at {caption.start} ends at {caption.end}, before it starts",
-                f"{caption.start} 处的字幕结束时间 {caption.end} 早于开始时间")
+            raise MediaError("captions_backwards", start=caption.start, end=caption.end)
     if timestamp_map and not any(line.startswith("X-TIMESTAMP-MAP") for line in captions.metadata):
         captions.metadata.insert(0, TIMESTAMP_MAP)
     return captions.content
@@ -89,9 +85,7 @@ def _decode(data: bytes) -> str:
         pass
     matches = [match for match in from_bytes(data) if match.chaos <= _MAX_CHAOS]
     if not matches:
-        raise MediaError("the captions file is not text in an encoding we can read; "
-                         "save it as UTF-8 and upload it again",
-                         "无法识别字幕文件的文字编码，请另存为 UTF-8 后重新上传")
+        raise MediaError("captions_encoding_unknown")
     best = min(matches, key=lambda match: match.chaos)
     close = [match for match in matches if match.chaos <= best.chaos + _CLOSE_CHAOS]
     readings = {str(match): match.encoding for match in reversed(close)}
@@ -103,11 +97,7 @@ def _decode(data: bytes) -> str:
     if len(everyday) == 1:
         return everyday[0]
     names = list(dict.fromkeys(_encoding_name(match.encoding) for match in close))
-    likely = " or ".join(names[:3])
-    raise MediaError(
-        f"the encoding of the captions file is unclear (probably {likely}); "
-        "save it as UTF-8 and upload it again",
-        f"无法确定字幕文件的文字编码（可能是 {'、'.join(names[:3])}），请另存为 UTF-8 后重新上传")
+    raise MediaError("captions_encoding_unclear", likely=", ".join(names[:3]))
 
 
 def _is_everyday(text: str, encoding: str) -> bool:
@@ -149,5 +139,4 @@ def _encoding_name(encoding: str) -> str:
 def _check_timings(text: str, timing: re.Pattern[str]) -> None:
     for number, line in enumerate(text.splitlines(), start=1):
         if "-->" in line and not timing.match(line):
-            raise MediaError(f"line {number} has a malformed cue time: {line.strip()}",
-                             f"第 {number} 行的时间码格式不正确：{line.strip()}")
+            raise MediaError("captions_malformed_time", line=number, text=line.strip())

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 
 class MediaError(Exception):
-    """A problem with the editor's file, told in words an editor can act on, in both languages.
+    """A problem with the editor's file: a code naming it and the values it refers to
+    (lengths, limits, sizes), which the services turn into words an editor can act on, in
+    the reader's language (motpub.media.services.messages).
 
-    Never carries a traceback or ffmpeg's stderr: the reasons are shown as they are.
+    Never carries a traceback or ffmpeg's stderr: the values are shown as they are.
     """
 
-    def __init__(self, reason_en: str, reason_zh: str):
-        super().__init__(reason_en, reason_zh)
-        self.reason_en = reason_en
-        self.reason_zh = reason_zh
+    def __init__(self, code: str, **params: str | int):
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
 
     def __str__(self) -> str:
-        return f"{self.reason_en} / {self.reason_zh}"
+        values = ", ".join(f"{name}={value}" for name, value in self.params.items())
+        return f"{self.code} ({values})" if values else self.code
 
 
 class FFmpegError(Exception):

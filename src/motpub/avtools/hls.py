@@ -34,7 +34,7 @@ class Variant:
 
 @dataclass(frozen=True)
 class SubtitleTrack:
-    language: str  # "zh", "en"
+    language: str  # a content language: "zh", "en", ...
     name: str  # "中文", "English"
     uri: str  # its media playlist, relative to the master playlist or absolute
 

@@ -81,8 +81,7 @@ def probe(path: Path) -> MediaInfo:
             stdin=subprocess.DEVNULL, capture_output=True, timeout=PROBE_TIMEOUT_S, check=False,
             preexec_fn=die_with_parent())
     except subprocess.TimeoutExpired:
-        raise MediaError("the file could not be read in time",
-                         "读取文件超时，文件可能已损坏") from None
+        raise MediaError("read_timeout") from None
     except OSError as error:  # ffprobe missing or not executable: the server's problem
         raise ToolMissing(cannot_run(FFPROBE, error)) from error
     try:
@@ -90,8 +89,7 @@ def probe(path: Path) -> MediaInfo:
     except ValueError:
         data = {}
     if result.returncode != 0 or "format" not in data:
-        raise MediaError("the file is not a video or audio format we can read",
-                         "无法识别文件格式：这不是可读取的视频或音频文件")
+        raise MediaError("unknown_format")
     info = _media_info(data)
     if any(name in _INDEXED_FORMATS for name in info.format_name.split(",")):
         _check_complete(path, info)
@@ -114,8 +112,7 @@ def _check_complete(path: Path, info: MediaInfo) -> None:
             stdin=subprocess.DEVNULL, capture_output=True, timeout=PACKET_SCAN_TIMEOUT_S,
             check=False)
     except subprocess.TimeoutExpired:
-        raise MediaError("the file could not be read in time",
-                         "读取文件超时，文件可能已损坏") from None
+        raise MediaError("read_timeout") from None
     except OSError as error:  # ffprobe missing or not executable: the server's problem
         raise ToolMissing(cannot_run(FFPROBE, error)) from error
     end = 0.0
@@ -126,10 +123,7 @@ def _check_complete(path: Path, info: MediaInfo) -> None:
     missing = info.duration_s - end
     if missing > max(INCOMPLETE_TOLERANCE_S, info.duration_s * 0.02):
         declared, held = _clock(math.ceil(info.duration_s)), _clock(end)
-        raise MediaError(
-            f"the file is incomplete or damaged: it should last {declared} but its data ends "
-            f"at {held}. Export or upload it again",
-            f"文件不完整或已损坏：应有 {declared}，但数据在 {held} 处中断。请重新导出或上传")
+        raise MediaError("incomplete", declared=declared, held=held)
 
 
 def _media_info(data: dict) -> MediaInfo:
@@ -140,20 +134,17 @@ def _media_info(data: dict) -> MediaInfo:
                   and not s.get("disposition", {}).get("attached_pic")), None)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     if format_name in _NOT_MEDIA_FORMATS or format_name.endswith("_pipe"):
-        raise MediaError("this is a picture or a document, not a video or audio file",
-                         "这是图片或文档，不是视频或音频文件")
+        raise MediaError("not_media")
     if video is None and audio is None:
-        raise MediaError("no decodable video or audio stream", "文件中没有可解码的视频或音频")
+        raise MediaError("no_stream")
     duration_s = _number(form.get("duration")) or max(
         (_number(s.get("duration")) or 0.0 for s in streams), default=0.0)
     if duration_s <= 0:
-        raise MediaError("the length of the file could not be read", "无法读取文件的时长")
+        raise MediaError("no_duration")
     width, height, rotation = _display_size(video) if video else (0, 0, 0)
     if video and min(width, height) < MIN_SIDE:
-        raise MediaError(
-            f"the picture is {width}×{height} pixels; a video must be at least "
-            f"{MIN_SIDE}×{MIN_SIDE}. Replace the file with a real video",
-            f"视频画面只有 {width}×{height} 像素，至少需要 {MIN_SIDE}×{MIN_SIDE}。请更换为正常的视频文件")
+        raise MediaError("picture_too_small", size=f"{width}×{height}",
+                         minimum=f"{MIN_SIDE}×{MIN_SIDE}")
     return MediaInfo(
         kind="video" if video else "audio",
         duration_s=duration_s,
@@ -178,7 +169,7 @@ def _media_info(data: dict) -> MediaInfo:
 def _display_size(video: dict) -> tuple[int, int, int]:
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
-        raise MediaError("the video has no picture size", "无法读取视频的画面尺寸")
+        raise MediaError("no_picture_size")
     pixel_aspect = _ratio(video.get("sample_aspect_ratio"), ":")
     if pixel_aspect and pixel_aspect != 1:  # anamorphic: the display size has square pixels
         width = max(2, round(width * pixel_aspect / 2) * 2)
@@ -224,17 +215,13 @@ def _number(value) -> float | None:
 def check_media(info: MediaInfo, *, max_seconds: float = 900, max_short_side: int = 2160,
                 max_long_side: int = 4096) -> None:
     """MediaError naming the limit and the file's value when an upload is beyond our limits."""
-    noun_en, noun_zh = ("video", "视频") if info.kind == "video" else ("audio", "音频")
     if info.duration_s > max_seconds:
         actual, limit = _clock(math.ceil(info.duration_s)), _clock(max_seconds)
-        raise MediaError(f"the {noun_en} is {actual} long; the limit is {limit}",
-                         f"{noun_zh}时长为 {actual}，上限为 {limit}")
+        raise MediaError(f"{info.kind}_too_long", actual=actual, limit=limit)
     if info.kind == "video" and (info.short_side > max_short_side
                                  or info.long_side > max_long_side):
         actual, limit = f"{info.width}×{info.height}", f"{max_long_side}×{max_short_side}"
-        raise MediaError(
-            f"the video is {actual}; the limit is {limit} (landscape or portrait)",
-            f"视频分辨率为 {actual}，上限为 {limit}（横屏或竖屏）")
+        raise MediaError("video_too_large", actual=actual, limit=limit)
 
 
 def _clock(seconds: float) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from motpub.codes.services.gs1 import QUALIFIER_MAX_LENGTH, QUALIFIERS
+from motpub.web.openapi_languages import LANGUAGE
 
 ROOT_SERVER = [{"url": "/"}]
 
@@ -30,7 +31,7 @@ _QUERY = [
     {"name": "linkType", "in": "query", "schema": {"type": "string"},
      "description": "a GS1 link type (gs1:pip, https://gs1.org/voc/relatedVideo ...), or "
                     "linkset (also the deprecated all) for the linkset; unknown types answer 404"},
-    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh", "en"]},
+    {"name": "lang", "in": "query", "schema": LANGUAGE,
      "description": "language of the link, before Accept-Language"},
 ]
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from motpub.printing.labels import TEMPLATES
-from motpub.codes.services.bulk import COLUMNS, MAX_CODES_PER_BATCH, MAX_ROWS, CodeBatchInput
+from motpub.codes.services.bulk import (
+    CodeBatchInput, columns, MAX_CODES_PER_BATCH, MAX_ROWS)
 from motpub.exhibitions.services.exhibitions import (
     ExhibitionInput, ExhibitionItemsInput, ExhibitionPatch)
 from motpub.codes.services.print_options import MAX_MODULE_MM, MIN_CONTRAST, MIN_MODULE_MM
 from motpub.openapi import _errors, _json, _ok, _ref
+from motpub.web.openapi_languages import BY_LANGUAGE
 
 _EXHIBITION_ID = {"name": "exhibition_id", "in": "path", "required": True,
                   "schema": {"type": "integer"}}
-_LOCALIZED = {"type": "object", "properties": {"zh": {"type": "string"},
-                                               "en": {"type": "string"}}}
+_LOCALIZED = BY_LANGUAGE
 
 _JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _LABEL_JOB = {
@@ -145,7 +146,7 @@ def paths() -> dict:
         },
         "/items/import": {
             "post": {"summary": "Create or update (by slug) items from CSV; all rows or none",
-                     "description": "Columns: " + ", ".join(COLUMNS) + f"; at most "
+                     "description": "Columns: " + ", ".join(columns()) + f"; at most "
                                     f"{MAX_ROWS} rows, in UTF-8. A leading ' before =, +, "
                                     "-, @, tab or CR (as the export writes) is taken off.",
                      "requestBody": {"required": True, "content": {

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Response, g, render_template
 
 from motpub.exhibitions.models import Exhibition
-from motpub.analytics.models.scan import LanguageSource
+from motpub.i18n import LanguageSource
 from motpub.exhibitions.services.pages import (
     build_exhibition_page, default_language, load_exhibition)
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
-from motpub.web.pages import (not_found_response, page_response, page_style, visitor_language,
-                              visitor_page)
+from motpub.web.pages import (not_found_response, other_languages, page_response, page_style,
+                              visitor_language, visitor_page)
 
 bp = public_blueprint("exhibitions_public", __name__, is_limited=False)
 
@@ -22,12 +22,11 @@ def exhibition_response(exhibition: Exhibition) -> tuple[Response, str, Language
     language, source = visitor_language(default_language(exhibition))
     g.language = language  # the interface strings follow the page's language
     css, _hash = page_style(settings().templates_dir)
-    other_language = "en" if language == "zh" else "zh"
     html = render_template(
         "public/exhibition.html",
         page=build_exhibition_page(exhibition, language, media_url=runtime().storage.url),
-        page_css=css, other_language=other_language,
-        switch_url=f"/x/{exhibition.slug}?lang={other_language}")
+        page_css=css,
+        switches=other_languages(language, lambda other: f"/x/{exhibition.slug}?lang={other}"))
     return page_response(html, language), language, source
 
 

@@ -64,7 +64,7 @@ def _render(form: ExhibitionForm, exhibition):
 @bp.route("/exhibitions/new", methods=["GET", "POST"])
 @editor_required
 def new_exhibition():
-    form = ExhibitionForm()
+    form = ExhibitionForm.build()
     if form.validate_on_submit() and (exhibition := _save(form)) is not None:
         flash(_("Exhibition created."), "ok")
         return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id))
@@ -75,7 +75,7 @@ def new_exhibition():
 @editor_required
 def exhibition(exhibition_id: int):
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
-    form = ExhibitionForm()
+    form = ExhibitionForm.build()
     if request.method == "GET":
         form.fill_from(exhibition)
     elif form.validate_on_submit() and _save(form, exhibition) is not None:

@@ -4,10 +4,11 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Enum, String
+from sqlalchemy import JSON, Enum, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from motpub.orm import LANGUAGES, Base, Localized, UTCDateTime, enum_values, utcnow
+from motpub.orm import Base, enum_values, Localized, UTCDateTime, utcnow
+from motpub.i18n import fallback_language
 
 if TYPE_CHECKING:
     from motpub.codes.models.code import Code
@@ -25,15 +26,13 @@ class ItemStatus(enum.StrEnum):
 
 
 class Item(Base):
-    """A physical thing with bilingual content: the unit a code opens."""
+    """A physical thing with content in the content languages: the unit a code opens.
+
+    Which languages those are is the deployment's, so the schema does not list them: the
+    input models check `default_language` against the configured list.
+    """
 
     __tablename__ = "item"
-    __table_args__ = (
-        CheckConstraint(
-            "default_language IN (" + ", ".join(f"'{lang}'" for lang in LANGUAGES) + ")",
-            name="default_language",
-        ),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(SLUG_MAX_LENGTH), unique=True)
@@ -42,13 +41,13 @@ class Item(Base):
              native_enum=False, length=16),
         default=ItemStatus.DRAFT,
     )
-    default_language: Mapped[str] = mapped_column(String(8), default="zh")
+    default_language: Mapped[str] = mapped_column(String(8), default=fallback_language)
     # The trade item number a GS1 Digital Link resolves to this item; unique when set.
     gtin: Mapped[str | None] = mapped_column(String(GTIN_LENGTH), unique=True)
     title: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
     summary: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
     body: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
-    # [{"url": ..., "title": {"zh": ..., "en": ...}}], in display order.
+    # [{"url": ..., "title": {<language>: ...}}], in display order.
     links: Mapped[list[dict]] = mapped_column(JSON, default=list)
     # Bumped on every change, so cached pages know they are stale.
     revision: Mapped[int] = mapped_column(default=1)

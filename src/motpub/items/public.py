@@ -4,6 +4,7 @@ its codes opens (served by the codes feature through serve_item)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from flask import Response, g, render_template
 from markupsafe import escape
@@ -13,7 +14,7 @@ from motpub.items.services.pages import Target, build_item_page, resolve_slug
 from motpub.media.public import media_url_for
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
-from motpub.web.pages import (not_found_response, page_response, page_style, read_target,
+from motpub.web.pages import (not_found_response, other_languages, page_response, page_style, read_target,
                               record_visit, visitor_language, visitor_page)
 
 bp = public_blueprint("items_public", __name__, is_limited=False)
@@ -23,18 +24,18 @@ CODE_SLOT = 'data-code=""'  # in the item page, filled with the code a scan open
 _cache_lock = threading.Lock()
 
 
-def render_item_html(item: Item, language: str, *, switch_url: str | None = None,
+def render_item_html(item: Item, language: str, *,
+                     switch_url: Callable[[str], str] | None = None,
                      is_preview: bool = False) -> str:
     """The visitor page; the language switch leads to the canonical page unless told otherwise."""
     g.language = language  # the interface strings follow the page's language
     css, _hash = page_style(settings().templates_dir)
-    other_language = "en" if language == "zh" else "zh"
     return render_template(
         "public/item.html",
         page=build_item_page(item, language, media_url=media_url_for(item)),
         page_css=css,
-        other_language=other_language,
-        switch_url=switch_url or f"/i/{item.slug}?lang={other_language}",
+        switches=other_languages(language, switch_url or (
+            lambda other: f"/i/{item.slug}?lang={other}")),
         is_preview=is_preview,
     )
 

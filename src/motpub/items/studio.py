@@ -10,7 +10,7 @@ from motpub.codes.services import codes as code_service
 from motpub.items.services import items as item_service
 from motpub.media.services import videos as video_service
 from motpub.errors import ServiceError
-from motpub.services.language import normalize_language
+from motpub.i18n import normalize_language
 from motpub.analytics.services.scans import item_stats
 from motpub.media.api import video_json
 from motpub.web.context import db, runtime, settings
@@ -52,7 +52,7 @@ def _save(form: ItemForm, item=None):
 @bp.route("/items/new", methods=["GET", "POST"])
 @editor_required
 def new_item():
-    form = ItemForm()
+    form = ItemForm.build()
     if form.validate_on_submit() and (item := _save(form)) is not None:
         flash(_("Item created."), "ok")
         return redirect(url_for("items_studio.item", item_id=item.id))
@@ -64,7 +64,7 @@ def new_item():
 @editor_required
 def item(item_id: int):
     item = item_service.get_item(db(), item_id)
-    form = ItemForm()
+    form = ItemForm.build()
     if request.method == "GET":
         form.fill_from(item)
     elif form.validate_on_submit() and _save(form, item) is not None:
@@ -117,10 +117,9 @@ def change_status(item_id: int, action: str):
 def preview(item_id: int):
     item = item_service.get_item(db(), item_id)
     language = normalize_language(request.args.get("lang")) or item.default_language
-    other_language = "en" if language == "zh" else "zh"
-    switch_url = url_for("items_studio.preview", item_id=item.id, lang=other_language)
-    response = preview_response(
-        render_item_html(item, language, switch_url=switch_url, is_preview=True))
+    response = preview_response(render_item_html(
+        item, language, is_preview=True,
+        switch_url=lambda other: url_for("items_studio.preview", item_id=item.id, lang=other)))
     response.headers["Content-Language"] = language
     return response
 

@@ -7,11 +7,11 @@ import time
 from flask import Response, jsonify, request, url_for
 
 from motpub.media.models.video import Video
-from motpub.media.services import captions as caption_service
-from motpub.media.services import videos as video_service
+from motpub.media.services import captions as caption_service, videos as video_service
 from motpub.errors import Invalid, NotFound, Unauthorized
 from motpub.items.services.items import get_item
 from motpub.media.services.access import sync_visibility
+from motpub.media.services.messages import messages
 from motpub.storage import StorageError, StorageUnavailable
 from motpub.accounts.access import can_edit, requires
 from motpub.web.audiences import api_blueprint
@@ -34,9 +34,9 @@ def video_json(video: Video) -> dict:
         "language": video.language,
         "status": video.status.value,
         "progress": round(video.progress or 0.0, 4),
-        "error": ({"en": video.error_en, "zh": video.error_zh} if video.error_en else None),
-        "notice": ({"en": notice[0], "zh": notice[1]}
-                   if (notice := video_service.kind_notice(video)) else None),
+        # Both keyed by content language, each rendered from the stored message id.
+        "error": messages(video.error_code, video.error_args) if video.error_code else None,
+        "notice": (messages(*notice) if (notice := video_service.kind_notice(video)) else None),
         "filename": video.filename,
         "size_bytes": video.size_bytes,
         "duration_s": video.duration_s,

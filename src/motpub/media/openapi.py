@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from motpub.media.services.captions import MAX_CAPTION_BYTES
 from motpub.media.services.videos import MAX_PARTS
-from motpub.openapi import _ITEM_ID, _errors, _json, _ok, _ref
+from motpub.openapi import _errors, _ITEM_ID, _json, _ok, _ref
+from motpub.web.openapi_languages import LANGUAGE
 
 _VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
@@ -95,7 +96,7 @@ def paths() -> dict:
                      "requestBody": {"required": True, "content": {"multipart/form-data": {
                          "schema": {"type": "object", "required": ["language", "file"],
                                     "properties": {
-                                        "language": {"type": "string", "enum": ["zh", "en"]},
+                                        "language": LANGUAGE,
                                         "file": {"type": "string", "format": "binary",
                                                  "description": "SRT or WebVTT in UTF-8, "
                                                  f"at most {MAX_CAPTION_BYTES} bytes"}}}}}},
@@ -107,8 +108,7 @@ def paths() -> dict:
             "delete": {"summary": "Remove the captions in one language",
                        "parameters": [_VIDEO_ID, {"name": "language", "in": "path",
                                                   "required": True,
-                                                  "schema": {"type": "string",
-                                                             "enum": ["zh", "en"]}}],
+                                                  "schema": LANGUAGE}],
                        "responses": {"204": {"description": "deleted"},
                                      **_errors(401, 403, 404)}},
         },

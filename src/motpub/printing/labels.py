@@ -34,8 +34,7 @@ class FontMissing(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Label:
-    title_zh: str
-    title_en: str
+    titles: tuple[str, ...]  # one a content language, in the editors' order
     code: str
     url: str
 
@@ -139,13 +138,13 @@ def _draw_label(pdf: FPDF, label: Label, x: float, y: float, sheet: SheetTemplat
     text_x = x + pad + side + pad / 2
     text_w = width - (text_x - x) - pad
     code_mm = max(4.0, sheet.title_pt * PT_MM * 1.1)
-    titles = [title for title in (label.title_zh, label.title_en) if title]
+    titles = [title for title in label.titles if title]
     size, wrapped = _fit_titles(pdf, titles, text_w, height - 2 * pad - code_mm,
                                 sheet.title_pt)
     line_mm = size * PT_MM * 1.15
     cursor = y + pad
     for index, lines in enumerate(wrapped):
-        # The English title a step smaller and grey, so the two languages read apart.
+        # Titles after the first a step smaller and grey, so the languages read apart.
         pdf.set_font_size(size if index == 0 else size * 0.9)
         if index:
             pdf.set_text_color(70, 70, 70)

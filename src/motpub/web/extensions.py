@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from flask import Flask, g, request
 from flask_babel import Babel
@@ -11,7 +10,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from motpub.services.language import negotiate_language
+from motpub.i18n import negotiate_language
+from motpub.i18n import (
+    content_languages, first_present, interface_default, language_name, own_name, TRANSLATIONS_DIR)
 from motpub.web import ratelimits  # noqa: F401  (registers the sqlite:// limits storage)
 from motpub.web.context import close_db, runtime
 
@@ -31,9 +32,16 @@ def ui_language() -> str:
         param=request.args.get("lang"),
         cookie=request.cookies.get(LANGUAGE_COOKIE),
         accept_languages=request.accept_languages,
-        default="en",
+        default=interface_default(),
     )
     return language
+
+
+def readers_languages() -> list[str]:
+    """Every content language, the interface's first: how a text given in all of them is
+    shown to an editor."""
+    first = ui_language()
+    return sorted(content_languages(), key=lambda lang: lang != first)
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +50,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(
         app,
         locale_selector=ui_language,
-        default_translation_directories=str(Path(__file__).resolve().parent.parent / "translations"),
+        default_translation_directories=str(TRANSLATIONS_DIR),
     )
     csrf.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_url
@@ -53,7 +61,16 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     app.after_request(_security_headers)
-    app.jinja_env.globals["ui_language"] = ui_language
+    app.jinja_env.globals.update(
+        ui_language=ui_language,
+        readers_languages=readers_languages,
+        content_languages=content_languages,
+        own_name=own_name,
+        # A language's name in the interface's language: "Title (%(language)s)".
+        language_name=lambda tag: language_name(tag, ui_language()),
+        # A localized text in the interface's language, else the first language that has it.
+        localized=lambda text: first_present(text, ui_language()),
+    )
 
 
 def runtime_settings(app: Flask):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from typing import ClassVar
+
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
@@ -10,9 +14,10 @@ from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, Sele
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from motpub.orm import LANGUAGES
 from motpub.accounts.models import Role
 from motpub.inputs import has_control_character
+from motpub.i18n import content_languages, language_name, N_, own_name
+from motpub.web.extensions import ui_language
 
 
 class FlaskForm(_FlaskForm):
@@ -31,33 +36,73 @@ class FlaskForm(_FlaskForm):
         return is_valid
 
 
+class LocalizedForm(FlaskForm):
+    """A form with one field per content language for each of `localized_fields`, named
+    `<field>_<language>` (title_zh, title_en, ...). Made with build(): the languages are the
+    deployment's, known once the app is configured."""
+
+    # name: (field class, label with a %(language)s placeholder, longest text)
+    localized_fields: ClassVar[dict[str, tuple[type, str, int]]] = {}
+
+    @classmethod
+    def build(cls, **kwargs) -> LocalizedForm:
+        return _with_languages(cls, content_languages())(**kwargs)
+
+    def localized(self, name: str) -> list[tuple[str, object]]:
+        """The fields of `name`, one a content language, in the editors' order."""
+        return [(lang, self[f"{name}_{lang}"]) for lang in content_languages()]
+
+    def texts(self, name: str) -> dict[str, str]:
+        return {lang: field.data or "" for lang, field in self.localized(name)}
+
+    def fill_texts(self, name: str, texts: dict[str, str]) -> None:
+        for lang, field in self.localized(name):
+            field.data = texts.get(lang, "")
+
+
+def _label(message_id: str, language: str) -> str:
+    """A field's label in the interface's language, naming the language it is for."""
+    return _(message_id, language=language_name(language, ui_language()))
+
+
+@functools.cache
+def _with_languages(form: type[LocalizedForm], languages: tuple[str, ...]) -> type:
+    fields = {
+        f"{name}_{lang}": field(LazyString(_label, label, lang), validators=[Length(max=size)])
+        for name, (field, label, size) in form.localized_fields.items() for lang in languages
+    }
+    return type(form.__name__, (form,), fields)
+
+
+def _links_label() -> str:
+    titles = " | ".join(_("%(language)s title", language=language_name(lang, ui_language()))
+                        for lang in content_languages())
+    return _("Links: one a line, as URL | %(titles)s", titles=titles)
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
-class ItemForm(FlaskForm):
+class ItemForm(LocalizedForm):
+    localized_fields = {
+        "title": (StringField, N_("Title (%(language)s)"), 200),
+        "summary": (TextAreaField, N_("Summary (%(language)s)"), 1000),
+        "body": (TextAreaField, N_("Article (%(language)s, Markdown)"), 100_000),
+    }
     slug = StringField(_l("Slug (web address)"), validators=[Length(max=80)])
-    default_language = SelectField(_l("Default language"),
-                                   choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")])
-    title_zh = StringField(_l("Title (Chinese)"), validators=[Length(max=200)])
-    title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
-    summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[Length(max=1000)])
-    summary_en = TextAreaField(_l("Summary (English)"), validators=[Length(max=1000)])
-    body_zh = TextAreaField(_l("Article (Chinese, Markdown)"), validators=[Length(max=100_000)])
-    body_en = TextAreaField(_l("Article (English, Markdown)"), validators=[Length(max=100_000)])
-    links = TextAreaField(
-        _l("Links: one a line, as URL | Chinese title | English title"),
-        validators=[Length(max=20_000)],
-    )
+    default_language = SelectField(_l("Default language"), choices=lambda: [
+        SelectChoice(lang, own_name(lang)) for lang in content_languages()])
+    links = TextAreaField(LazyString(_links_label), validators=[Length(max=20_000)])
     gtin = StringField(_l("GTIN of the product's barcode (optional)"),
                        validators=[Length(max=40)])
 
     def to_payload(self) -> dict:
         payload: dict = {
-            "title": {lang: self[f"title_{lang}"].data or "" for lang in LANGUAGES},
-            "summary": {lang: self[f"summary_{lang}"].data or "" for lang in LANGUAGES},
-            "body": {lang: self[f"body_{lang}"].data or "" for lang in LANGUAGES},
+            "title": self.texts("title"),
+            "summary": self.texts("summary"),
+            "body": self.texts("body"),
             "default_language": self.default_language.data,
             "links": [],
             "gtin": (self.gtin.data or "").strip() or None,
@@ -67,21 +112,18 @@ class ItemForm(FlaskForm):
         for line in (self.links.data or "").splitlines():
             if not line.strip():
                 continue
-            url, _sep, rest = (part.strip() for part in line.partition("|"))
-            zh, _sep, en = (part.strip() for part in rest.partition("|"))
-            payload["links"].append({"url": url, "title": {"zh": zh, "en": en}})
+            url, *titles = (part.strip() for part in line.split("|"))
+            payload["links"].append({"url": url, "title": dict(zip(content_languages(), titles))})
         return payload
 
     def fill_from(self, item) -> None:
         self.slug.data = item.slug
         self.default_language.data = item.default_language
-        for lang in LANGUAGES:
-            self[f"title_{lang}"].data = item.title.get(lang, "")
-            self[f"summary_{lang}"].data = item.summary.get(lang, "")
-            self[f"body_{lang}"].data = item.body.get(lang, "")
+        for name in self.localized_fields:
+            self.fill_texts(name, getattr(item, name))
         self.gtin.data = item.gtin or ""
         self.links.data = "\n".join(
-            " | ".join([link["url"], link["title"].get("zh", ""), link["title"].get("en", "")])
+            " | ".join([link["url"], *(link["title"].get(lang, "") for lang in content_languages())])
             for link in item.links
         )
 
@@ -132,12 +174,12 @@ class ImportForm(FlaskForm):
                      validators=[FileRequired(_l("Choose a CSV file."))])
 
 
-class ExhibitionForm(FlaskForm):
+class ExhibitionForm(LocalizedForm):
+    localized_fields = {
+        "title": (StringField, N_("Title (%(language)s)"), 200),
+        "intro": (TextAreaField, N_("Introduction (%(language)s)"), 1000),
+    }
     slug = StringField(_l("Slug (web address)"), validators=[Length(max=80)])
-    title_zh = StringField(_l("Title (Chinese)"), validators=[Length(max=200)])
-    title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
-    intro_zh = TextAreaField(_l("Introduction (Chinese)"), validators=[Length(max=1000)])
-    intro_en = TextAreaField(_l("Introduction (English)"), validators=[Length(max=1000)])
     venue = StringField(_l("Venue"), validators=[Length(max=200)])
     timezone = StringField(_l("Time zone, e.g. Asia/Shanghai"), validators=[Length(max=64)])
     starts_on = StringField(_l("Opens on"), validators=[Length(max=10)])
@@ -148,8 +190,8 @@ class ExhibitionForm(FlaskForm):
     def to_payload(self) -> dict:
         payload: dict = {
             "slug": (self.slug.data or "").strip(),
-            "title": {lang: self[f"title_{lang}"].data or "" for lang in LANGUAGES},
-            "intro": {lang: self[f"intro_{lang}"].data or "" for lang in LANGUAGES},
+            "title": self.texts("title"),
+            "intro": self.texts("intro"),
             "venue": self.venue.data or "",
             "starts_on": (self.starts_on.data or "").strip() or None,
             "ends_on": (self.ends_on.data or "").strip() or None,
@@ -163,9 +205,8 @@ class ExhibitionForm(FlaskForm):
 
     def fill_from(self, exhibition) -> None:
         self.slug.data = exhibition.slug
-        for lang in LANGUAGES:
-            self[f"title_{lang}"].data = exhibition.title.get(lang, "")
-            self[f"intro_{lang}"].data = exhibition.intro.get(lang, "")
+        self.fill_texts("title", exhibition.title)
+        self.fill_texts("intro", exhibition.intro)
         self.venue.data = exhibition.venue
         self.timezone.data = exhibition.timezone
         self.starts_on.data = exhibition.starts_on.isoformat() if exhibition.starts_on else ""

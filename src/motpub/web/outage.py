@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, render_template, request
 from sqlalchemy import exc
 
+from motpub.i18n import fallback_language
 from motpub.web.context import settings
 from motpub.web.errors import api_error, is_api_request
 from motpub.web.pages import page_style, public_csp, visitor_language
@@ -44,7 +45,7 @@ def _unavailable(error: Exception):
 
 
 def _visitor_page() -> Response:
-    language, _source = visitor_language("zh")
+    language, _source = visitor_language(fallback_language())
     g.language = language  # the interface strings follow the page's language
     css, _hash = page_style(settings().templates_dir)
     response = Response(render_template("errors/unavailable.html", page_css=css,

@@ -17,7 +17,8 @@ from flask import Response, render_template, request
 from sqlalchemy import Connection
 
 from motpub.database import time_limit
-from motpub.services.language import negotiate_language, normalize_language
+from motpub.i18n import (N_, content_languages, fallback_language, negotiate_language,
+                         normalize_language, render, render_all)
 from motpub.web.context import runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE
 
@@ -25,6 +26,10 @@ from motpub.web.extensions import LANGUAGE_COOKIE
 # (web.outage); the health check a little less, to answer before a load balancer gives up.
 VISITOR_LIMIT_S = 5.0
 HEALTH_CHECK_LIMIT_S = 3.0
+_NOT_FOUND = N_("Not found")
+_PAGE_NOT_FOUND = N_("Page not found")
+_NOT_FOUND_TEXT = N_("There is nothing to show for this code or link at the moment. Please "
+                     "ask a member of staff.")
 
 
 def visitor_page(view):
@@ -114,10 +119,22 @@ def record_visit(target, language: str, source: object) -> None:
         runtime().scan_recorder.record_view(**facts)
 
 
+def other_languages(language: str, url: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The language switch: every other content language and the URL of the page in it."""
+    return [(other, url(other)) for other in content_languages() if other != language]
+
+
 def not_found_response() -> Response:
     css, _hash = page_style(settings().templates_dir)
-    response = Response(render_template("errors/not_found.html", page_css=css), 404,
-                        mimetype="text/html")
+    # Once per language that words it its own way (one without a catalog reads as English).
+    notices: dict[str, tuple[str, str]] = {}
+    for lang in content_languages():
+        notices.setdefault(render(_NOT_FOUND_TEXT, lang), (lang, render(_PAGE_NOT_FOUND, lang)))
+    response = Response(render_template(
+        "errors/not_found.html", page_css=css, page_language=fallback_language(),
+        titles=dict.fromkeys(render_all(_NOT_FOUND).values()),
+        notices=[(lang, heading, text) for text, (lang, heading) in notices.items()]), 404,
+        mimetype="text/html")
     response.headers["Content-Security-Policy"] = public_csp()
     response.headers["Cache-Control"] = "no-store"
     return response

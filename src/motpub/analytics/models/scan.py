@@ -7,15 +7,7 @@ from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from motpub.orm import Base, UTCDateTime, enum_values, utcnow
-
-
-class LanguageSource(enum.StrEnum):
-    """How the language of a served page was chosen."""
-
-    PARAM = "param"
-    COOKIE = "cookie"
-    HEADER = "header"
-    DEFAULT = "default"
+from motpub.i18n import LanguageSource
 
 
 class DeviceClass(enum.StrEnum):

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from motpub.orm import LANGUAGES
 from motpub.codes.models.code import Code
 from motpub.analytics.models.rollup import CodeHourRollup, ItemHourRollup
 from motpub.items.models import Item
@@ -26,6 +25,7 @@ from motpub.analytics.services.plan import EPOCH_WEEKDAY, Plan
 from motpub.analytics.services.sources import engagement, human_figures, human_scans, scans_apart
 from motpub.errors import Invalid
 from motpub.inputs import parse_id
+from motpub.i18n import content_languages, first_present
 
 T = TypeVar("T")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -69,8 +69,9 @@ def parse_filters(args: Mapping[str, str], *, timezone: str = DEFAULT_TIMEZONE,
         raise Invalid("the range is longer than ten years", field="from")
     item_id, exhibition_id = _whole(args, "item_id"), _whole(args, "exhibition_id")
     language = args.get("language") or None
-    if language not in (None, *LANGUAGES):
-        raise Invalid('language must be "zh" or "en"', field="language")
+    if language not in (None, *content_languages()):
+        raise Invalid(f"language must be one of {', '.join(content_languages())}",
+                      field="language")
     start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
     return Filters(start=start, end=end, zone=zone,
@@ -284,7 +285,7 @@ def breakdown(session: Session, filters: Filters, by: str) -> list[dict]:
 
 def _labels(session: Session, by: str, keys: list) -> dict:
     if by == "item" and keys:
-        return {item_id: title.get("zh") or title.get("en") or str(item_id)
+        return {item_id: first_present(title) or str(item_id)
                 for item_id, title in session.execute(
                     select(Item.id, Item.title).where(Item.id.in_(keys)))}
     if by == "code" and keys:  # the placement's label, as /api/v1/codes/<code> says it

@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motpub.database import insert_rows
-from motpub.analytics.models.scan import DeviceClass, LanguageSource, Scan, View
+from motpub.analytics.models.scan import DeviceClass, Scan, View
+from motpub.i18n import LanguageSource
 from motpub.analytics.models.engagement import Engagement, EngagementKind
 from motpub.analytics.services.visitors import classify, referrer_host, salt_for, visitor_hash
 from motpub.orm import utcnow

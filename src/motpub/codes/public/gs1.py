@@ -15,11 +15,11 @@ from flask import Response, g, render_template, request
 
 from motpub.errors import NotFound, ServiceError
 from motpub.codes.services.gs1 import link_type_name, parse_digital_link
-from motpub.services.language import negotiate_language
+from motpub.i18n import negotiate_language
 from motpub.items.services.pages import pick
 from motpub.codes.services.resolver import (
-    LINKSET_CONTEXT, LINKSET_WORDS, description, find_published_item, forwarded_query, item_links,
-    linkset, matching_links, redirect_target)
+    description, find_published_item, forwarded_query, item_links, linkset, LINKSET_CONTEXT,
+    LINKSET_WORDS, matching_links, redirect_target)
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, settings
 from motpub.web.pages import page_style, public_csp

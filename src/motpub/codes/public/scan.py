@@ -3,7 +3,7 @@ exhibition, recorded, and answered with that page in the visitor's language."""
 
 from __future__ import annotations
 
-from motpub.analytics.models.scan import LanguageSource
+from motpub.i18n import LanguageSource
 from motpub.codes.services.codes import resolve_code
 from motpub.exhibitions.public import exhibition_response
 from motpub.exhibitions.services.pages import load_exhibition

@@ -9,23 +9,27 @@ from pydantic import ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from motpub.orm import LANGUAGES
 from motpub.codes.models.code import Code
 from motpub.items.models import Item, ItemStatus
 from motpub.codes.services.codes import issue_code
 from motpub.errors import Invalid, ServiceError
 from motpub.inputs import Id, Input
 from motpub.items.services.items import (
-    ItemInput, create_item, parse, publish_item, unpublish_item, update_item)
+    create_item, ItemInput, parse, publish_item, unpublish_item, update_item)
 from motpub.spreadsheet import neutralize_cell, restore_cell
+from motpub.i18n import content_languages
 
 FIELDS = ("title", "summary", "body")
-COLUMNS = ("slug", "status", "default_language",
-           *(f"{field}_{lang}" for field in FIELDS for lang in LANGUAGES), "links")
 MAX_ROWS = 5000
 MAX_CODES_PER_ITEM = 50
 # One request once made 25,000 codes in 48 s on one web thread; a printer's batch is far less.
 MAX_CODES_PER_BATCH = 1000
+
+
+def columns() -> tuple[str, ...]:
+    """The CSV's columns: one a localized field and content language (title_zh, ...)."""
+    return ("slug", "status", "default_language",
+            *(f"{field}_{lang}" for field in FIELDS for lang in content_languages()), "links")
 
 
 class CodeBatchInput(Input):
@@ -49,20 +53,20 @@ class ImportRejected(Invalid):
 def export_items_csv(session: Session) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns())
     for item in session.scalars(select(Item).order_by(Item.id)):
         writer.writerow([neutralize_cell(cell) for cell in (
             item.slug, item.status.value, item.default_language,
-            *(getattr(item, field).get(lang, "") for field in FIELDS for lang in LANGUAGES),
+            *(getattr(item, field).get(lang, "") for field in FIELDS for lang in content_languages()),
             "\n".join(" | ".join([link["url"], *(link["title"].get(lang, "")
-                                                 for lang in LANGUAGES)])
+                                                 for lang in content_languages())])
                       for link in item.links),
         )])
     return buffer.getvalue()
 
 
 def _payload(row: dict[str, str]) -> dict:
-    payload: dict = {field: {lang: row.get(f"{field}_{lang}") or "" for lang in LANGUAGES}
+    payload: dict = {field: {lang: row.get(f"{field}_{lang}") or "" for lang in content_languages()}
                      for field in FIELDS}
     if row.get("slug"):
         payload["slug"] = row["slug"]
@@ -73,18 +77,18 @@ def _payload(row: dict[str, str]) -> dict:
         for line in (row.get("links") or "").splitlines():
             if line.strip():
                 url, *titles = (part.strip() for part in line.split("|"))
-                titles += [""] * (len(LANGUAGES) - len(titles))
-                payload["links"].append({"url": url, "title": dict(zip(LANGUAGES, titles))})
+                titles += [""] * (len(content_languages()) - len(titles))
+                payload["links"].append({"url": url, "title": dict(zip(content_languages(), titles))})
     return payload
 
 
 def _read_rows(text: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     header = [name.strip() for name in reader.fieldnames or []]
-    unknown = [name for name in header if name not in COLUMNS]
+    unknown = [name for name in header if name not in columns()]
     if not header or unknown or not any(name.startswith("title_") for name in header):
         raise ServiceError(
-            "the first row must name the columns, among: " + ", ".join(COLUMNS)
+            "the first row must name the columns, among: " + ", ".join(columns())
             + (f" (unknown: {', '.join(unknown)})" if unknown else ""))
     reader.fieldnames = header
     # Cells our export quoted against formula injection come back as they were written.

@@ -12,13 +12,13 @@ from pydantic import ConfigDict, Field, StrictBool
 from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from motpub.codes.models.code import Code, CodeChange
+from motpub.codes.models.code import Code, CODE_ALPHABET, CODE_LENGTH, CodeChange
 from motpub.exhibitions.models import Exhibition, ExhibitionItem
 from motpub.items.models import Item, ItemStatus
-from motpub.codes.models.code import CODE_ALPHABET, CODE_LENGTH
 from motpub.errors import Invalid, NotFound
 from motpub.inputs import Id, Input
 from motpub.items.services.pages import Target
+from motpub.i18n import fallback_language
 
 MAX_LABEL_LENGTH = 200
 
@@ -163,7 +163,7 @@ def resolve_code(connection: Connection | Session, value: str) -> Target | None:
     (code_id, item_id, is_enabled, revision, default_language, status, entrance_of,
      exhibition_slug, item_exhibition) = row
     if entrance_of is not None:
-        return Target(code_id, None, 0, "zh", exhibition_id=entrance_of,
+        return Target(code_id, None, 0, fallback_language(), exhibition_id=entrance_of,
                       exhibition_slug=exhibition_slug, is_orphan=not is_enabled)
     return Target(code_id, item_id, revision, default_language,
                   exhibition_id=item_exhibition,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from motpub.exhibitions.models import Exhibition
-from motpub.printing.labels import TEMPLATES, FontMissing, Label, find_cjk_font, label_sheet
+from motpub.printing.labels import find_cjk_font, FontMissing, Label, label_sheet, TEMPLATES
 from motpub.codes.services.codes import code_url
 from motpub.errors import Invalid, ServiceError
+from motpub.i18n import content_languages
 
 
 class LabelFontMissing(ServiceError):
@@ -18,14 +19,16 @@ class LabelFontMissing(ServiceError):
 def exhibition_labels(exhibition: Exhibition, *, public_url: str) -> list[Label]:
     """One label a code: the exhibition's entrance codes first, then each item's codes in
     exhibition order. Disabled codes are left out: a printed one would open nothing."""
-    labels = [Label(exhibition.title.get("zh", ""), exhibition.title.get("en", ""),
-                    code.code, code_url(public_url, code.code))
+    labels = [Label(_titles(exhibition.title), code.code, code_url(public_url, code.code))
               for code in exhibition.codes if code.is_enabled]
     for item in exhibition.items:
-        labels += [Label(item.title.get("zh", ""), item.title.get("en", ""), code.code,
-                         code_url(public_url, code.code))
+        labels += [Label(_titles(item.title), code.code, code_url(public_url, code.code))
                    for code in item.codes if code.is_enabled]
     return labels
+
+
+def _titles(title: dict[str, str]) -> tuple[str, ...]:
+    return tuple(title.get(lang, "") for lang in content_languages())
 
 
 def check_template(template: str) -> str:

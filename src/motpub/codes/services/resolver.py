@@ -9,19 +9,19 @@ from urllib.parse import quote, unquote_plus, urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from motpub.orm import LANGUAGES
 from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import MediaKind
-from motpub.codes.services.gs1 import VOCABULARY, DigitalLink
+from motpub.codes.services.gs1 import DigitalLink, VOCABULARY
 from motpub.items.services.pages import pick
+from motpub.i18n import content_languages, N_, render
 
 LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
 # Query parameters the resolver itself reads to choose a link; every other one travels on.
 RESOLVER_PARAMETERS = frozenset({"linkType", "lang", "mediaType", "context"})
 LINKSET_WORDS = frozenset({"linkset", "all"})  # "all" is the deprecated name of "linkset"
 
-_VIDEO_TITLE = {"zh": "视频：{title}", "en": "Video: {title}"}
-_AUDIO_TITLE = {"zh": "语音导览：{title}", "en": "Audio guide: {title}"}
+_VIDEO_TITLE = N_("Video: %(title)s")
+_AUDIO_TITLE = N_("Audio guide: %(title)s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,28 +64,29 @@ def item_links(item: Item, link: DigitalLink, *, public_url: str) -> list[Link]:
     language is the product information page (gs1:pip) and, since the resolver picks among them
     by the visitor's language, a gs1:defaultLinkMulti link too.
     """
-    pages = {lang: _page_url(public_url, item, link, lang) for lang in LANGUAGES}
-    titles = {lang: _title(item.title, lang, item.slug) for lang in LANGUAGES}
+    languages = content_languages()
+    pages = {lang: _page_url(public_url, item, link, lang) for lang in languages}
+    titles = {lang: _title(item.title, lang, item.slug) for lang in languages}
     default = item.default_language
     links = [Link("defaultLink", pages[default], titles[default], (default,))]
-    links += [Link("defaultLinkMulti", pages[lang], titles[lang], (lang,)) for lang in LANGUAGES]
-    links += [Link("pip", pages[lang], titles[lang], (lang,)) for lang in LANGUAGES]
+    links += [Link("defaultLinkMulti", pages[lang], titles[lang], (lang,)) for lang in languages]
+    links += [Link("pip", pages[lang], titles[lang], (lang,)) for lang in languages]
     ready = {video.kind for video in item.videos if video.master_key}
     if MediaKind.VIDEO in ready:
         links += [Link("relatedVideo", _page_url(public_url, item, link, lang, "#player"),
-                       _VIDEO_TITLE[lang].format(title=titles[lang]), (lang,))
-                  for lang in LANGUAGES]
+                       render(_VIDEO_TITLE, lang, {"title": titles[lang]}), (lang,))
+                  for lang in languages]
     if MediaKind.AUDIO in ready:
         # The audio guide tells a visitor how to look at the object: the closest link type
         # the GS1 vocabulary has for it.
         links += [Link("instructions", _page_url(public_url, item, link, lang, "#audio-guide"),
-                       _AUDIO_TITLE[lang].format(title=titles[lang]), (lang,))
-                  for lang in LANGUAGES]
+                       render(_AUDIO_TITLE, lang, {"title": titles[lang]}), (lang,))
+                  for lang in languages]
     for external in item.links:
         # Further reading about the object is more product information; each language the
         # editor titled the link in is offered as that language.
         links += [Link("pip", external["url"], text, (lang,))
-                  for lang in LANGUAGES if (text := external["title"].get(lang))]
+                  for lang in languages if (text := external["title"].get(lang))]
     return links
 
 

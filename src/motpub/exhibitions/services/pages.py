@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from motpub.orm import LANGUAGES
 from motpub.exhibitions.models import Exhibition, ExhibitionItem
 from motpub.items.models import Item
 from motpub.media.models.video import MediaKind, Video
 from motpub.items.services.pages import Field, pick
+from motpub.i18n import content_languages, fallback_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +40,9 @@ class ExhibitionPage:
 
 
 def default_language(exhibition: Exhibition) -> str:
-    """The language the exhibition's title is written in, Chinese first."""
-    return next((lang for lang in LANGUAGES if exhibition.title.get(lang)), LANGUAGES[0])
+    """The language the exhibition's title is written in, the editors' first language first."""
+    return next((lang for lang in content_languages() if exhibition.title.get(lang)),
+                fallback_language())
 
 
 def load_exhibition(session: Session, slug: str) -> Exhibition | None:

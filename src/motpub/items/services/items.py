@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     AnyHttpUrl,
@@ -19,13 +19,12 @@ from pydantic import (
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from motpub.orm import LANGUAGES
-from motpub.items.models import Item, ItemStatus
 from motpub.orm import utcnow
-from motpub.items.models import SLUG_MAX_LENGTH, SLUG_PATTERN
+from motpub.items.models import Item, ItemStatus, SLUG_MAX_LENGTH, SLUG_PATTERN
 from motpub.errors import Conflict, Invalid, NotFound
 from motpub.codes.services.gs1 import normalize_gtin
-from motpub.inputs import Input
+from motpub.inputs import CONTROL_MESSAGE, has_control_character, Input
+from motpub.i18n import content_languages, SOURCE_LANGUAGE
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 PATTERN_HINTS = {SLUG_PATTERN: "use only lowercase letters a-z, digits and single hyphens "
@@ -36,13 +35,25 @@ def _localized(max_length: int, *, is_multiline: bool = False) -> type[BaseModel
     bounded = Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length)]
 
     class LocalizedText(Input):
-        model_config = ConfigDict(extra="forbid")
-        zh: bounded | None = None
-        en: bounded | None = None
-        multiline = frozenset(LANGUAGES if is_multiline else ())
+        """Text keyed by content language; which languages those are is the deployment's,
+        so they are checked when validating, not declared as fields."""
+
+        model_config = ConfigDict(extra="allow")
+        __pydantic_extra__: dict[str, bounded | None]
+
+        @model_validator(mode="after")
+        def _in_content_languages(self):
+            for lang, text in self.__pydantic_extra__.items():
+                if lang not in content_languages():
+                    raise ValueError(f"{lang!r} is not a content language; use "
+                                     f"{', '.join(content_languages())}")
+                if text and has_control_character(text, multiline=is_multiline):
+                    raise ValueError(f"{lang}: {CONTROL_MESSAGE}")
+            return self
 
         def as_dict(self) -> dict[str, str]:
-            return {lang: value for lang in LANGUAGES if (value := getattr(self, lang))}
+            texts = self.__pydantic_extra__
+            return {lang: value for lang in content_languages() if (value := texts.get(lang))}
 
     return LocalizedText
 
@@ -80,7 +91,7 @@ class ItemPatch(Input):
     summary: Summary | None = None  # type: ignore[valid-type]
     body: Body | None = None  # type: ignore[valid-type]
     links: list[LinkInput] | None = Field(default=None, max_length=30)
-    default_language: Literal["zh", "en"] | None = None
+    default_language: str | None = None
     gtin: str | None = Field(
         default=None, max_length=40,
         description="GTIN-8, -12, -13 or -14 with a valid check digit; stored as 14 digits. "
@@ -90,6 +101,13 @@ class ItemPatch(Input):
     @classmethod
     def _gtin(cls, value: str | None) -> str | None:
         return normalize_gtin(value) if value and value.strip() else None
+
+    @field_validator("default_language")
+    @classmethod
+    def _content_language(cls, value: str | None) -> str | None:
+        if value is not None and value not in content_languages():
+            raise ValueError(f"must be one of {', '.join(content_languages())}")
+        return value
 
     @model_validator(mode="after")
     def _title_not_empty(self):
@@ -180,14 +198,17 @@ def create_item(session: Session, data: ItemInput) -> Item:
         _check_slug_free(session, data.slug)
         slug = data.slug
     else:
-        slug = _free_slug(session, _slugify(data.title.en or "") or "item")
+        # Made from the English title: other scripts would not survive slugifying.
+        source_title = data.title.as_dict().get(SOURCE_LANGUAGE, "")
+        slug = _free_slug(session, _slugify(source_title) or "item")
     if data.gtin:
         _check_gtin_free(session, data.gtin)
     item = Item(slug=slug, status=ItemStatus.DRAFT)
     _apply(item, data)
     if "default_language" not in data.model_fields_set:
-        # Default to the language the editor wrote the title in, Chinese first.
-        item.default_language = next(lang for lang in LANGUAGES if item.title.get(lang))
+        # Default to the language the editor wrote the title in, in the editors' order.
+        item.default_language = next(lang for lang in content_languages()
+                                     if item.title.get(lang))
     session.add(item)
     session.flush()
     return item

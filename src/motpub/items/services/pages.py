@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from motpub.orm import LANGUAGES
 from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import MediaKind, Video
 from motpub.markdown import render_markdown
+from motpub.i18n import content_languages, own_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +97,10 @@ class ItemPage:
 def pick(texts: dict[str, str], language: str) -> Field | None:
     if texts.get(language):
         return Field(texts[language], language, False)
-    for other in LANGUAGES:
+    for other in content_languages():
         if texts.get(other):
             return Field(texts[other], other, True)
     return None
-
-
-TRACK_LABELS = {"zh": "中文", "en": "English"}
 
 
 def _choose(videos: list[Video], kind: MediaKind, language: str) -> Video | None:
@@ -127,7 +124,7 @@ def _player(video: Video | None, language: str, media_url: Callable[[str], str])
         hls_url=media_url(video.master_key),
         poster_url=media_url(video.poster_key) if video.poster_key else None,
         width=video.width, height=video.height, language=video.language,
-        tracks=[Track(c.language, TRACK_LABELS[c.language], media_url(c.vtt_key),
+        tracks=[Track(c.language, own_name(c.language), media_url(c.vtt_key),
                       show_captions and c.language == language)
                 for c in video.captions],
     )

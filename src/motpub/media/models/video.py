@@ -5,10 +5,10 @@ import enum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (JSON, BigInteger, CheckConstraint, Enum, Float, ForeignKey, String,
-                        Text, UniqueConstraint)
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from motpub.orm import LANGUAGES, Base, UTCDateTime, enum_values, utcnow
+from motpub.orm import Base, enum_values, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from motpub.items.models import Item
@@ -41,11 +41,6 @@ class Video(Base):
 
     __tablename__ = "video"
     __table_args__ = (
-        CheckConstraint(
-            "language IS NULL OR language IN ("
-            + ", ".join(f"'{lang}'" for lang in LANGUAGES) + ")",
-            name="language",
-        ),
         CheckConstraint("progress >= 0 AND progress <= 1", name="progress"),
     )
 
@@ -65,8 +60,10 @@ class Video(Base):
     replacing: Mapped[dict | None] = mapped_column(JSON)
     part_size_bytes: Mapped[int] = mapped_column(BigInteger)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
-    error_en: Mapped[str | None] = mapped_column(Text)
-    error_zh: Mapped[str | None] = mapped_column(Text)
+    # Why the video failed or waits, for the editor: a message id and its arguments, put
+    # into the reader's language when shown (motpub.media.services.messages).
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_args: Mapped[dict | None] = mapped_column(JSON)
     duration_s: Mapped[float | None] = mapped_column(Float)
     width: Mapped[int | None]
     height: Mapped[int | None]

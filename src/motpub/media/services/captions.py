@@ -9,21 +9,21 @@ import secrets
 
 from sqlalchemy.orm import Session
 
-from motpub.orm import LANGUAGES
 from motpub.media.models.video import Caption, Video
 from motpub.avtools.captions import captions_to_webvtt
-from motpub.avtools.hls import SubtitleTrack, Variant, master_playlist, subtitle_playlist
+from motpub.avtools.hls import master_playlist, subtitle_playlist, SubtitleTrack, Variant
 from motpub.avtools.errors import MediaError
 from motpub.errors import Conflict, Invalid
+from motpub.i18n import content_languages, own_name
+from motpub.media.services.messages import joined_message
 
 MAX_CAPTION_BYTES = 2 * 1024 * 1024
-LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 
 def subtitle_tracks(video: Video, master_prefix: str) -> list[SubtitleTrack]:
     """The video's captions as the master playlist at `master_prefix` refers to them."""
     return [
-        SubtitleTrack(language=caption.language, name=LANGUAGE_NAMES[caption.language],
+        SubtitleTrack(language=caption.language, name=own_name(caption.language),
                       uri=posixpath.relpath(caption.playlist_key, master_prefix.rstrip("/")))
         for caption in video.captions
     ]
@@ -42,8 +42,9 @@ def variants_of(video: Video) -> list[Variant]:
 def add_caption(session: Session, storage, video: Video, *, language: object,
                 data: bytes) -> tuple[Caption, list[str]]:
     """Store a caption file; returns the caption and the keys to delete after the commit."""
-    if language not in LANGUAGES:
-        raise Invalid('language must be "zh" or "en"', field="language")
+    if language not in content_languages():
+        raise Invalid(f"language must be one of {', '.join(content_languages())}",
+                      field="language")
     if not data:
         raise Invalid("the caption file is empty", field="file")
     if len(data) > MAX_CAPTION_BYTES:
@@ -54,7 +55,7 @@ def add_caption(session: Session, storage, video: Video, *, language: object,
         # With the X-TIMESTAMP-MAP header Apple's players need for HLS WebVTT.
         vtt = captions_to_webvtt(data, timestamp_map=True)
     except MediaError as error:
-        raise Invalid(f"{error.reason_en} / {error.reason_zh}", field="file") from None
+        raise Invalid(joined_message(error.code, error.params), field="file") from None
     token = secrets.token_hex(4)
     base = f"videos/{video.id}/captions/{language}-{token}"
     storage.put_bytes(base + ".vtt", vtt.encode(), content_type="text/vtt")

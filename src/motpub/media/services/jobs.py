@@ -111,9 +111,7 @@ def jobs_to_requeue(session: Session, *, stale_queued_s: float = 300) -> list[in
             fail_attempt(job, (job.error or "") + "\nthe worker stopped answering; "
                          "no attempts left", is_final=True)
             job.video.status = VideoStatus.FAILED
-            job.video.error_en = ("Processing stopped on every attempt. Retry it later; if it "
-                                  "stops again, ask the operator to check the server.")
-            job.video.error_zh = "处理多次中断。请稍后重试；如果仍然中断，请联系管理员检查服务器。"
+            job.video.error_code, job.video.error_args = "processing_stopped", {}
         else:
             job.status = JobStatus.QUEUED
             job.heartbeat_at = now

@@ -29,6 +29,7 @@ from motpub.media.services.captions import subtitle_tracks
 from motpub.media.services.access import sync_visibility
 from motpub.media.services.jobs import (
     claim_job, fail_attempt, finish_job, owned_job, postpone_job, renew_lease)
+from motpub.media.services.messages import log_message
 from motpub.storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -130,26 +131,16 @@ def transcode_video(worker: Worker, job_id: int) -> str:
         return _postpone(worker, job_id, error.message)
     except MediaError as error:
         worker.storage.delete_prefix(prefix)
-        return _record_failure(worker, job_id, str(error), error.reason_en, error.reason_zh,
-                               is_final=True)
+        return _record_failure(worker, job_id, log_message(error.code, error.params),
+                               error.code, error.params, is_final=True)
     except Exception as error:  # recorded on the job row, then retried or failed for good
         log.exception("job %s failed", job_id)
         worker.storage.delete_prefix(prefix)
         detail = error.stderr_tail if isinstance(error, FFmpegError) else repr(error)
         # Shown only once no attempt is left: while one is, the video is simply queued again.
-        if isinstance(error, StorageError):  # the server's disk or bucket, not the file
-            reason_en, reason_zh = (
-                "The server's storage failed on every attempt (it may be full). Retry later; "
-                "if it fails again, ask the operator to check the server's storage.",
-                "服务器存储多次出错（可能已满）。请稍后重试；如果仍然失败，请联系管理员检查服务器存储。")
-        else:
-            reason_en, reason_zh = (
-                "Processing failed on every attempt. Retry it; if it fails again, replace the "
-                "file with another export (MP4, H.264), or ask the operator to check the server "
-                "if other files fail too.",
-                "多次尝试处理均失败。请重试；如果仍然失败，请换一个导出的文件（MP4，H.264），"
-                "如果其他文件也失败，请联系管理员检查服务器。")
-        return _record_failure(worker, job_id, detail, reason_en, reason_zh, is_final=False)
+        # The server's disk or bucket, not the file.
+        reason = "storage_failed" if isinstance(error, StorageError) else "processing_failed"
+        return _record_failure(worker, job_id, detail, reason, {}, is_final=False)
 
 
 def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: str,
@@ -224,7 +215,7 @@ def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants
         ]
         video.status, video.progress = VideoStatus.READY, 1.0
         video.item.touch()  # cached pages of the item are stale now
-        video.error_en = video.error_zh = None
+        video.error_code = video.error_args = None
         finish_job(job)
     _delete_other_versions(worker.storage, prefix)
     return "ready"
@@ -252,17 +243,12 @@ def _postpone(worker: Worker, job_id: int, detail: str) -> str:
         postpone_job(job, detail)
         video = job.video
         video.status = VideoStatus.QUEUED
-        video.error_en, video.error_zh = (
-            "The server is missing a program it needs to process media (ffmpeg). Your file "
-            "is kept and will be processed once the operator installs it; nothing to do on "
-            "your side.",
-            "服务器缺少处理媒体所需的程序（ffmpeg）。您的文件已保存，管理员安装后将自动处理，"
-            "您无需任何操作。")
+        video.error_code, video.error_args = "tool_missing", {}
     return "postponed"
 
 
-def _record_failure(worker: Worker, job_id: int, detail: str, reason_en: str, reason_zh: str,
-                    *, is_final: bool) -> str:
+def _record_failure(worker: Worker, job_id: int, detail: str, reason: str,
+                    reason_args: dict, *, is_final: bool) -> str:
     with worker.session_factory() as session, session.begin():
         job = owned_job(session, job_id, worker.worker_id)
         if job is None:
@@ -273,5 +259,5 @@ def _record_failure(worker: Worker, job_id: int, detail: str, reason_en: str, re
             video.status = VideoStatus.QUEUED
         else:
             video.status = VideoStatus.FAILED
-            video.error_en, video.error_zh = reason_en, reason_zh
+            video.error_code, video.error_args = reason, reason_args
     return "retry" if will_retry else "failed"

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motpub.media.models.transcode_job import ACTIVE_JOB_STATUSES, TranscodeJob
-from motpub.orm import LANGUAGES
+from motpub.orm import utcnow
 from motpub.items.models import Item
 from motpub.media.models.video import MediaKind, Video, VideoStatus
-from motpub.orm import utcnow
 from motpub.errors import Conflict, Invalid, NotFound
+from motpub.i18n import content_languages
 from motpub.storage import StorageError, StorageUnavailable
 
 MIN_PART_BYTES = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part but the last
@@ -68,20 +68,16 @@ def declared_kind(content_type: str) -> MediaKind | None:
     return None
 
 
-def kind_notice(video: Video) -> tuple[str, str] | None:
+def kind_notice(video: Video) -> tuple[str, dict[str, str]] | None:
     """A note for the editor when the file turned out to be other than it was declared:
-    the probe decides, so a video sent as audio/mpeg is published as a video."""
+    the probe decides, so a video sent as audio/mpeg is published as a video. A message id
+    (motpub.media.services.messages) and its values."""
     declared = declared_kind(video.content_type)
     if declared is None or declared is video.kind or not video.version:
         return None
-    if video.kind is MediaKind.VIDEO:
-        return (f"The file was sent as audio ({video.content_type}) but holds a video: "
-                "it is published as a video, not as an audio guide.",
-                f"该文件以音频（{video.content_type}）上传，但其中含有视频画面："
-                "已作为视频发布，而不是语音导览。")
-    return (f"The file was sent as a video ({video.content_type}) but holds sound only: "
-            "it is published as an audio guide.",
-            f"该文件以视频（{video.content_type}）上传，但其中只有声音：已作为语音导览发布。")
+    code = ("sent_as_audio_holds_video" if video.kind is MediaKind.VIDEO
+            else "sent_as_video_holds_audio")
+    return code, {"content_type": video.content_type}
 
 
 def _start_multipart(storage, video: Video, size_bytes: int,
@@ -116,8 +112,9 @@ def request_upload(
     url_expires_s: int = 24 * 3600,
 ) -> tuple[Video, UploadPlan]:
     """Start a resumable upload: the row, the storage's multipart upload, and its part URLs."""
-    if language not in (None, *LANGUAGES):
-        raise Invalid('language must be "zh", "en" or null', field="language")
+    if language not in (None, *content_languages()):
+        raise Invalid(f"language must be one of {', '.join(content_languages())} or null",
+                      field="language")
     kind, content_type, filename = _check_file(filename, size_bytes, content_type, max_bytes)
     video = Video(item=item, kind=kind, language=language, filename=filename,
                   content_type=content_type, size_bytes=size_bytes, source_key="",
@@ -201,11 +198,11 @@ def cancel_upload(session: Session, storage, video: Video) -> None:
     if video.status is not VideoStatus.UPLOADING or video.upload_id is None:
         raise Conflict(f"video {video.id} is not being uploaded (status {video.status.value})")
     storage.abort_multipart(video.source_key, video.upload_id)
-    _give_up_upload(video, "The upload was cancelled.", "上传已取消。")
+    _give_up_upload(video, "upload_cancelled")
     session.flush()
 
 
-def _give_up_upload(video: Video, error_en: str, error_zh: str) -> None:
+def _give_up_upload(video: Video, reason: str) -> None:
     video.upload_id = None
     previous, video.replacing = video.replacing, None
     if previous:
@@ -215,8 +212,8 @@ def _give_up_upload(video: Video, error_en: str, error_zh: str) -> None:
         video.status = VideoStatus.READY
     else:
         video.status = VideoStatus.FAILED
-        if not (previous and video.error_en):  # a failed file keeps the reason it failed
-            video.error_en, video.error_zh = error_en, error_zh
+        if not (previous and video.error_code):  # a failed file keeps the reason it failed
+            video.error_code, video.error_args = reason, {}
 
 
 def queue_transcode(session: Session, video: Video) -> TranscodeJob:
@@ -226,7 +223,7 @@ def queue_transcode(session: Session, video: Video) -> TranscodeJob:
         raise Conflict(f"video {video.id} is already being processed")
     video.status = VideoStatus.QUEUED
     video.progress = 0.0
-    video.error_en = video.error_zh = None
+    video.error_code = video.error_args = None
     job = TranscodeJob(video=video, heartbeat_at=utcnow())
     session.add(job)
     session.flush()
@@ -255,7 +252,6 @@ def abandon_uploads(session: Session, storage, *, older_than_s: int) -> int:
         storage.abort_multipart(key, upload_id)
         video = session.scalar(select(Video).where(Video.upload_id == upload_id))
         if video is not None and video.status is VideoStatus.UPLOADING:
-            _give_up_upload(video, "The upload was not finished and has been discarded.",
-                            "上传未完成，已被丢弃。")
+            _give_up_upload(video, "upload_abandoned")
         count += 1
     return count

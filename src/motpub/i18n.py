@@ -1,0 +1,198 @@
+"""Languages as data: the content languages, their names, which one a visitor is served, and
+sentences rendered from message ids in any of them.
+
+The list of content languages is the deployment's (Settings.languages, MOTPUB_LANGUAGES),
+set once by create_app; the order is the order editors see them in, and the first is the
+fallback. Everything that speaks of languages asks here, so adding one is configuration
+plus a catalog in translations/<tag>/.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.support import NullTranslations, Translations
+
+DEFAULT_LANGUAGES = ("zh", "en")
+# The language message ids are written in: what the interface falls back to.
+SOURCE_LANGUAGE = "en"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+# Where a catalog renames a language in its interface (CLDR says 英语, the museum 英文).
+NAME_CONTEXT = "language"
+
+# One list per process: the models' bind processors, input models and workers run outside
+# any request, and a process serves one deployment.
+_languages: tuple[str, ...] = DEFAULT_LANGUAGES
+
+
+def parse_languages(raw: str) -> tuple[str, ...]:
+    """Comma-separated BCP 47 tags as a tuple; ValueError naming what is wrong."""
+    tags = tuple(tag.strip() for tag in raw.split(",") if tag.strip())
+    if not tags:
+        raise ValueError("no language given")
+    unknown = [tag for tag in tags if not is_known_tag(tag)]
+    if unknown:
+        raise ValueError(f"not BCP 47 language tags Babel knows: {', '.join(unknown)}")
+    if len({tag.lower() for tag in tags}) != len(tags):
+        raise ValueError("a language is listed twice")
+    return tags
+
+
+def is_known_tag(tag: str) -> bool:
+    try:
+        Locale.parse(tag, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return False
+    # The language columns hold 8 characters: zh, en, pt-BR, zh-Hant.
+    return tag.isascii() and len(tag) <= 8
+
+
+def configure(languages: Iterable[str]) -> None:
+    global _languages
+    _languages = tuple(languages)
+
+
+def content_languages() -> tuple[str, ...]:
+    """The languages content is written in, in the order editors see them."""
+    return _languages
+
+
+def fallback_language() -> str:
+    return _languages[0]
+
+
+def interface_default() -> str:
+    """The interface's language for a visitor who states none."""
+    return SOURCE_LANGUAGE if SOURCE_LANGUAGE in _languages else _languages[0]
+
+
+def first_present(text: Mapping[str, str], preferred: str | None = None) -> str:
+    """`text` in `preferred`, else in the first content language that has it."""
+    if preferred and text.get(preferred):
+        return text[preferred]
+    return next((text[lang] for lang in _languages if text.get(lang)), "")
+
+
+# --- names --------------------------------------------------------------------------------
+
+
+@functools.cache
+def _locale(tag: str) -> Locale:
+    return Locale.parse(tag, sep="-")
+
+
+def own_name(tag: str) -> str:
+    """The language's name in its own script: what a switch offers (中文, English, русский)."""
+    return _locale(tag).get_display_name(_locale(tag)) or tag
+
+
+def renamed_in_catalogs() -> tuple[str, ...]:
+    """The languages some catalog names otherwise than CLDR (zh says 英文 for English, CLDR
+    英语); written out so that message extraction keeps those entries."""
+    source = NullTranslations()
+    return (source.pgettext("language", "en"),)  # NAME_CONTEXT, spelled out for extraction
+
+
+def language_name(tag: str, in_language: str) -> str:
+    """The language's name in another language's interface (Title (Chinese), 标题（英文）):
+    the catalog's name when it gives one, else CLDR's."""
+    named = translations(in_language).pgettext(NAME_CONTEXT, tag)
+    if named != tag:
+        return named
+    try:
+        return _locale(tag).get_display_name(_locale(in_language)) or tag
+    except (ValueError, UnknownLocaleError):
+        return own_name(tag)
+
+
+# --- negotiation --------------------------------------------------------------------------
+
+
+class LanguageSource(enum.StrEnum):
+    """How the language of a served page was chosen."""
+
+    PARAM = "param"
+    COOKIE = "cookie"
+    HEADER = "header"
+    DEFAULT = "default"
+
+
+def normalize_language(tag: str | None) -> str | None:
+    """Map a BCP 47 tag to a content language, or None.
+
+    The tag itself if it is one, else by its primary subtag: every Chinese tag (zh-CN,
+    zh-Hans, also zh-TW) means zh, since a reader of Traditional Chinese is better served by
+    Simplified text than by another language.
+    """
+    if not tag:
+        return None
+    wanted = tag.strip().replace("_", "-").lower()
+    primary = wanted.split("-", 1)[0]
+    by_tag = {lang.lower(): lang for lang in _languages}
+    if wanted in by_tag:
+        return by_tag[wanted]
+    return next((lang for lang in _languages if lang.lower().split("-", 1)[0] == primary), None)
+
+
+def negotiate_language(
+    *,
+    param: str | None,
+    cookie: str | None,
+    accept_languages: Iterable[tuple[str, float]],
+    default: str,
+) -> tuple[str, LanguageSource]:
+    """Which language a visitor is served, and what decided it: ?lang= beats the cookie,
+    which beats Accept-Language, which beats the item's default language."""
+    if lang := normalize_language(param):
+        return lang, LanguageSource.PARAM
+    if lang := normalize_language(cookie):
+        return lang, LanguageSource.COOKIE
+    ranked = sorted(
+        ((q, -index, tag) for index, (tag, q) in enumerate(accept_languages) if q > 0),
+        reverse=True,
+    )
+    for _q, _index, tag in ranked:
+        if lang := normalize_language(tag):
+            return lang, LanguageSource.HEADER
+    return default, LanguageSource.DEFAULT
+
+
+# --- messages -----------------------------------------------------------------------------
+
+
+def N_(message_id: str) -> str:  # noqa: N802 (gettext's name, which extraction looks for)
+    """Marks a message id for extraction; it is translated when rendered."""
+    return message_id
+
+
+def render_source(message_id: str, args: Mapping[str, object] | None = None) -> str:
+    """A message in the language of its id (English): for logs and the ops pages."""
+    return message_id % dict(args) if args else message_id
+
+
+@functools.cache
+def translations(language: str) -> NullTranslations:
+    """The gettext catalog of a language; without one, the message ids (English) as they are."""
+    return Translations.load(str(TRANSLATIONS_DIR), [language.replace("-", "_")])
+
+
+def render(message_id: str, language: str, args: Mapping[str, object] | None = None) -> str:
+    """A message in `language`, its %(name)s placeholders filled from `args`."""
+    text = translations(language).gettext(message_id)
+    return text % dict(args) if args else text
+
+
+def render_all(message_id: str, args: Mapping[str, object] | None = None) -> dict[str, str]:
+    """The message in every content language, keyed by language."""
+    return {lang: render(message_id, lang, args) for lang in _languages}
+
+
+def render_joined(message_id: str, args: Mapping[str, object] | None = None) -> str:
+    """One text for a reader whose language is unknown (an API error's message): the message
+    id's own words, then each content language's that differ, joined by " / "."""
+    texts = [render_source(message_id, args), *render_all(message_id, args).values()]
+    return " / ".join(dict.fromkeys(texts))
