@@ -17,8 +17,8 @@ from motpub.web.audiences import studio_blueprint
 from motpub.web.context import db, settings
 from motpub.accounts.sessions import SessionUser
 from motpub.web.extensions import LANGUAGE_COOKIE, limiter
-from motpub.web.forms import (ButtonForm, ChangePasswordForm, LoginForm, RoleForm,
-                              SetPasswordForm, UserForm)
+from motpub.web.forms import ButtonForm
+from motpub.accounts.forms import ChangePasswordForm, LoginForm, RoleForm, SetPasswordForm, UserForm
 
 
 bp = studio_blueprint("accounts_studio", __name__)

@@ -17,7 +17,9 @@ from motpub.codes.services.labels import printable_labels
 from motpub.codes.api.label_jobs import start_label_job
 from motpub.web.audiences import studio_blueprint
 from motpub.web.context import db, settings
-from motpub.web.forms import ButtonForm, CodeForm, ExhibitionForm
+from motpub.web.forms import ButtonForm
+from motpub.codes.forms import CodeForm
+from motpub.exhibitions.forms import ExhibitionForm
 from motpub.web.paging import page_link, requested_page
 from motpub.accounts.access import editor_required
 

@@ -14,7 +14,9 @@ from motpub.i18n import normalize_language
 from motpub.analytics.services.scans import item_stats
 from motpub.media.api import video_json
 from motpub.web.context import db, runtime, settings
-from motpub.web.forms import ButtonForm, CodeForm, ImportForm, ItemForm
+from motpub.web.forms import ButtonForm
+from motpub.codes.forms import CodeForm, ImportForm
+from motpub.items.forms import ItemForm
 from motpub.web.paging import page_link, requested_page
 from motpub.items.public import render_item_html
 from motpub.web.audiences import studio_blueprint

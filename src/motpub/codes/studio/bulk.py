@@ -10,7 +10,8 @@ from motpub.items.services import items as item_service
 from motpub.errors import ServiceError
 from motpub.web.audiences import studio_blueprint
 from motpub.web.context import db
-from motpub.web.forms import ButtonForm, ImportForm
+from motpub.web.forms import ButtonForm
+from motpub.codes.forms import ImportForm
 from motpub.web.paging import page_link, requested_page
 from motpub.accounts.access import editor_required
 

@@ -14,7 +14,7 @@ from motpub.items.services import items as item_service
 from motpub.items.services.items import parse
 from motpub.web.audiences import studio_blueprint
 from motpub.web.context import db, settings
-from motpub.web.forms import CodeForm, PlacementForm
+from motpub.codes.forms import CodeForm, PlacementForm
 from motpub.web.paging import page_link, requested_page
 
 bp = studio_blueprint("codes_studio", __name__)

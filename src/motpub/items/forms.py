@@ -1,0 +1,63 @@
+"""The studio's item form: one field per content language for each text."""
+
+from __future__ import annotations
+
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from motpub.i18n import N_, content_languages, language_name, own_name
+from motpub.web.extensions import ui_language
+from motpub.web.forms import LocalizedForm
+
+
+def _links_label() -> str:
+    titles = " | ".join(_("%(language)s title", language=language_name(lang, ui_language()))
+                        for lang in content_languages())
+    return _("Links: one a line, as URL | %(titles)s", titles=titles)
+
+
+
+class ItemForm(LocalizedForm):
+    localized_fields = {
+        "title": (StringField, N_("Title (%(language)s)"), 200),
+        "summary": (TextAreaField, N_("Summary (%(language)s)"), 1000),
+        "body": (TextAreaField, N_("Article (%(language)s, Markdown)"), 100_000),
+    }
+    slug = StringField(_l("Slug (web address)"), validators=[Length(max=80)])
+    default_language = SelectField(_l("Default language"), choices=lambda: [
+        SelectChoice(lang, own_name(lang)) for lang in content_languages()])
+    links = TextAreaField(LazyString(_links_label), validators=[Length(max=20_000)])
+    gtin = StringField(_l("GTIN of the product's barcode (optional)"),
+                       validators=[Length(max=40)])
+
+    def to_payload(self) -> dict:
+        payload: dict = {
+            "title": self.texts("title"),
+            "summary": self.texts("summary"),
+            "body": self.texts("body"),
+            "default_language": self.default_language.data,
+            "links": [],
+            "gtin": (self.gtin.data or "").strip() or None,
+        }
+        if self.slug.data and self.slug.data.strip():
+            payload["slug"] = self.slug.data
+        for line in (self.links.data or "").splitlines():
+            if not line.strip():
+                continue
+            url, *titles = (part.strip() for part in line.split("|"))
+            payload["links"].append({"url": url, "title": dict(zip(content_languages(), titles))})
+        return payload
+
+    def fill_from(self, item) -> None:
+        self.slug.data = item.slug
+        self.default_language.data = item.default_language
+        for name in self.localized_fields:
+            self.fill_texts(name, getattr(item, name))
+        self.gtin.data = item.gtin or ""
+        self.links.data = "\n".join(
+            " | ".join([link["url"], *(link["title"].get(lang, "") for lang in content_languages())])
+            for link in item.links
+        )
