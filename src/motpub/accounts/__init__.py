@@ -1,0 +1,1 @@
+"""Accounts: users, their roles and API tokens, studio sign-in, and who may do what."""

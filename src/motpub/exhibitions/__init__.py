@@ -1,0 +1,1 @@
+"""Exhibitions: ordered lists of items at a venue, their entrance codes and visitor page."""

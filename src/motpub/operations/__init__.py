@@ -1,0 +1,1 @@
+"""Operations: health and readiness probes, metrics, backups and restores."""

@@ -1,0 +1,1 @@
+"""QR symbols and PDF label sheets: the only qrcode and fpdf2 imports."""
