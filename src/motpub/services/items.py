@@ -12,7 +12,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -24,11 +23,9 @@ from motpub.domain.base import utcnow
 from motpub.domain.item import SLUG_MAX_LENGTH, SLUG_PATTERN
 from motpub.services.errors import Conflict, Invalid, NotFound
 from motpub.services.gs1 import normalize_gtin
-from motpub.services.inputs import Input
+from motpub.services.inputs import Input, QueryInput, parse  # noqa: F401 (parse: for callers)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
-PATTERN_HINTS = {SLUG_PATTERN: "use only lowercase letters a-z, digits and single hyphens "
-                               "between them, such as bronze-ding-2"}
 
 
 def _localized(max_length: int, *, is_multiline: bool = False) -> type[BaseModel]:
@@ -99,22 +96,6 @@ class ItemPatch(Input):
 
 class ItemInput(ItemPatch):
     title: Title  # type: ignore[valid-type]
-
-
-def parse(model: type[BaseModel], data: object) -> BaseModel:
-    """Validate input, turning pydantic's errors into one Invalid with every problem listed."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        problems = []
-        for detail in error.errors(include_url=False):
-            where = ".".join(str(part) for part in detail["loc"]) or "body"
-            message = detail["msg"]
-            if detail["type"] == "string_pattern_mismatch":  # say what fits, not the regex
-                message = PATTERN_HINTS.get(detail.get("ctx", {}).get("pattern"), message)
-            problems.append(f"{where}: {message}")
-        first = error.errors()[0]["loc"]
-        raise Invalid("; ".join(problems), field=str(first[0]) if first else None) from None
 
 
 def _slugify(text: str) -> str:
@@ -200,7 +181,15 @@ def get_item(session: Session, item_id: int) -> Item:
 
 
 MAX_PAGE_SIZE = 500
+# An offset past what SQLite's 64-bit integers hold used to fail the query with a 500.
 MAX_OFFSET = 2**31 - 1
+
+
+class ItemPage(QueryInput):
+    """A page of the item list."""
+
+    limit: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 def items_query() -> Select:

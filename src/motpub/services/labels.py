@@ -7,7 +7,10 @@ from pathlib import Path
 from motpub.domain import Exhibition
 from motpub.media.labels import TEMPLATES, FontMissing, Label, find_cjk_font, label_sheet
 from motpub.services.codes import code_url
+from pydantic import Field, field_validator
+
 from motpub.services.errors import Invalid, ServiceError
+from motpub.services.inputs import QueryInput, refusal
 
 
 class LabelFontMissing(ServiceError):
@@ -33,6 +36,17 @@ def check_template(template: str) -> str:
         raise Invalid(f"template must be one of {', '.join(TEMPLATES)}, got {template!r}",
                       field="template")
     return template
+
+
+class LabelSheetQuery(QueryInput):
+    template: str = Field(default="a4-8", json_schema_extra={"enum": list(TEMPLATES)})
+
+    @field_validator("template")
+    @classmethod
+    def _known_template(cls, value: str) -> str:
+        if value not in TEMPLATES:
+            raise refusal(f"template must be one of {', '.join(TEMPLATES)}, got {value!r}")
+        return value
 
 
 def printable_labels(exhibition: Exhibition, *, template: str,

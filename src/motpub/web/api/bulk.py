@@ -6,6 +6,7 @@ from motpub.services import bulk
 from motpub.services.errors import ServiceError
 from motpub.services.items import parse
 from motpub.web.api import bp, can_edit, json_body, requires
+from motpub.web.api import representations as out
 from motpub.web.api.codes import code_json
 from motpub.web.context import db
 from motpub.web.errors import api_error
@@ -50,4 +51,4 @@ def create_codes_batch():
     data = parse(bulk.CodeBatchInput, json_body())
     codes = bulk.issue_codes_batch(db(), data.item_ids, count=data.count, label=data.label)
     db().commit()
-    return jsonify({"codes": [code_json(code) for code in codes]}), 201
+    return jsonify(out.CodeList(codes=[code_json(code) for code in codes]).model_dump()), 201

@@ -7,12 +7,13 @@ from flask import Response, jsonify, url_for
 from motpub.domain import Exhibition, LabelJob
 from motpub.services import label_jobs
 from motpub.web.api import bp, can_edit, requires
+from motpub.web.api import representations as out
 from motpub.web.context import db, runtime
 
 
 def label_job_json(job: LabelJob) -> dict:
     is_ready = job.storage_key is not None and job.status.value == "succeeded"
-    return {
+    return out.LabelJob(**{
         "id": job.id,
         "exhibition_id": job.exhibition_id,
         "template": job.template,
@@ -24,7 +25,7 @@ def label_job_json(job: LabelJob) -> dict:
         "pdf_url": url_for("api.label_job_pdf", job_id=job.id) if is_ready else None,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-    }
+    }).model_dump()
 
 
 def start_label_job(exhibition: Exhibition, template: str, label_count: int) -> LabelJob:
