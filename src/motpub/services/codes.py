@@ -31,9 +31,9 @@ def new_code() -> str:
 
 
 class CodeLabelInput(Input):
-    """The optional body of a code being issued. Other keys were always ignored here."""
+    """The optional body of a code being issued."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore")  # unknown keys were always ignored here
     label: str | None = Field(default="", max_length=MAX_LABEL_LENGTH,
                               description='where the code is stuck, e.g. "Hall 2, case 14"')
 

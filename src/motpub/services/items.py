@@ -28,10 +28,11 @@ from motpub.services.inputs import Input, QueryInput, parse  # noqa: F401 (parse
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
-def _localized(max_length: int, *, is_multiline: bool = False) -> type[BaseModel]:
+def _localized(name: str, max_length: int, *, is_multiline: bool = False) -> type[BaseModel]:
     bounded = Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length)]
 
     class LocalizedText(Input):
+        __qualname__ = name  # its name in the OpenAPI document
         model_config = ConfigDict(extra="forbid")
         zh: bounded | None = None
         en: bounded | None = None
@@ -43,10 +44,10 @@ def _localized(max_length: int, *, is_multiline: bool = False) -> type[BaseModel
     return LocalizedText
 
 
-Title = _localized(200)
-Summary = _localized(1000, is_multiline=True)
-Body = _localized(100_000, is_multiline=True)
-LinkTitle = _localized(200)
+Title = _localized("Title", 200)
+Summary = _localized("Summary", 1000, is_multiline=True)
+Body = _localized("Body", 100_000, is_multiline=True)
+LinkTitle = _localized("LinkTitle", 200)
 
 Slug = Annotated[
     str,

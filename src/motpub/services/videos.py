@@ -39,9 +39,9 @@ def _safe_filename(filename: str) -> str:
 
 
 class UploadRequest(Input):
-    """The file about to be uploaded (or to replace a video's file). Other keys were always
-    ignored here, and the studio sends `language` on a replacement too, where it is."""
+    """The file about to be uploaded, or to replace a video's file."""
 
+    # Unknown keys were always ignored here; the studio sends `language` on a replacement too.
     model_config = ConfigDict(extra="ignore")
     language: Language | None = Field(
         default=None, description="the language spoken, or null for any (a new video only)")
@@ -177,6 +177,7 @@ def get_video(session: Session, video_id: int) -> Video:
 
 
 class UploadedPart(Input):
+    # Unknown keys were always ignored in uploads.
     model_config = ConfigDict(extra="ignore")
     number: StrictInt = Field(ge=1, le=MAX_PARTS)
     etag: StrictStr = Field(min_length=1)
