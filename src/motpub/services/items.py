@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from motpub.domain import LANGUAGES, Item, ItemStatus
 from motpub.domain.base import utcnow
 from motpub.domain.item import SLUG_MAX_LENGTH, SLUG_PATTERN
-from motpub.services.errors import Conflict, Invalid, NotFound
+from motpub.services.errors import Conflict, NotFound
 from motpub.services.gs1 import normalize_gtin
-from motpub.services.inputs import Input, QueryInput, parse  # noqa: F401 (parse: for callers)
+from motpub.services.inputs import Input, QueryInput, parse  # noqa: F401 (parse: callers)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
