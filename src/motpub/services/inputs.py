@@ -25,7 +25,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from motpub.domain import LANGUAGES
-
 from motpub.domain.item import SLUG_PATTERN
 from motpub.services.errors import Invalid
 
@@ -75,11 +74,11 @@ def _digits(value: object) -> object:
 QueryId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_digits)]
 
 
-def parse(model: type[Model], data: object, *, context: dict | None = None) -> Model:
+def parse(model: type[Model], data: object) -> Model:
     """Validate input, turning pydantic's errors into one Invalid (422) with every problem
     listed and the first one's field named."""
     try:
-        return model.model_validate(data, context=context)
+        return model.model_validate(data)
     except ValidationError as error:
         problems = []
         for detail in error.errors(include_url=False):
