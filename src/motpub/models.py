@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models and their invariants. Nothing here knows about HTTP or queues."""
 
-from motpub.orm import LANGUAGES, Base
+from motpub.orm import Base
 from motpub.codes.models.code import Code, CodeChange
 from motpub.analytics.models.engagement import Engagement, EngagementKind
 from motpub.exhibitions.models import Exhibition, ExhibitionItem
@@ -19,7 +19,6 @@ __all__ = [
     "DailyEngagementRollup",
     "DailyVisitorRollup",
     "ACTIVE_JOB_STATUSES",
-    "LANGUAGES",
     "ApiToken",
     "Caption",
     "DeviceClass",

@@ -8,7 +8,7 @@ from motpub.items.models import Item, ItemStatus
 from motpub.codes.services.codes import resolve_code
 from motpub.exhibitions.services.exhibitions import (
     ExhibitionInput, create_exhibition, issue_exhibition_code)
-from motpub.items.services.items import parse
+from motpub.inputs import parse
 
 
 def make_exhibition(session, slug="bronzes"):

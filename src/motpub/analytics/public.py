@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import logging
 import math
-import re
+from typing import Annotated
 
-from flask import Response, jsonify, request
+from flask import jsonify, request, Response
 from sqlalchemy import select
-
 from motpub import metrics
 from motpub.analytics.models.engagement import EngagementKind
 from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import Video
 from motpub.codes.services.codes import resolve_code
 from motpub.errors import ServiceError
-from motpub.inputs import MAX_ID
+from motpub.inputs import Id, Input, Language, parse, refusal
 from motpub.web.audiences import public_blueprint
-from motpub.i18n import content_languages
+from pydantic import (
+    AfterValidator, BeforeValidator, ConfigDict, Field, model_validator, StrictFloat, StrictInt,
+    StrictStr)
 from motpub.web.context import db, runtime
 from motpub.web.extensions import limiter
 from motpub.web.guards import load_json
@@ -31,9 +32,34 @@ log = logging.getLogger(__name__)
 bp = public_blueprint("analytics_public", __name__)
 
 MAX_BEACON_BYTES = 2048
-_SESSION = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
-_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PERCENT_KINDS = {EngagementKind.VIDEO_PROGRESS, EngagementKind.READ_DEPTH}
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value) or not 0 <= value <= 86_400_000:
+        raise refusal("v must be a finite, non-negative number")
+    return value
+
+
+class Beacon(Input):
+    """One engagement, in the short keys page.js sends; other keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    k: EngagementKind
+    i: Id
+    s: StrictStr = Field(pattern=r"^[A-Za-z0-9_-]{8,32}$", description="the page session id")
+    m: Id | None = None
+    v: Annotated[StrictInt | StrictFloat, AfterValidator(_finite)] | None = None
+    # page.js sends the page's language; an empty one is none.
+    l: Annotated[Language | None, BeforeValidator(lambda value: value or None)] = None  # noqa: E741
+    c: StrictStr | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$",
+                                description="the code the page was opened through")
+
+    @model_validator(mode="after")
+    def _percent(self):
+        if self.k in _PERCENT_KINDS and self.v is not None and self.v not in (25, 50, 75, 100):
+            raise refusal("v must be 25, 50, 75 or 100 for progress and read depth")
+        return self
 
 
 def _bad(message: str):
@@ -53,9 +79,9 @@ def beacon():
     except ServiceError as error:  # nested too deep, or control characters
         return _bad(error.message)
     try:
-        fields = _validate(data)
-    except ValueError as error:
-        return _bad(str(error))
+        fields = _fields(parse(Beacon, data))
+    except ServiceError as error:
+        return _bad(error.message)
     try:
         is_live = db().scalar(select(Item.id).where(Item.id == fields["item_id"],
                                                     Item.status == ItemStatus.PUBLISHED))
@@ -88,37 +114,6 @@ def _placement(fields: dict) -> dict:
     return {**fields, "code_id": None, "exhibition_id": None}
 
 
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
-
-
-def _validate(data: object) -> dict:
-    if not isinstance(data, dict):
-        raise ValueError("a beacon is a JSON object")
-    try:
-        kind = EngagementKind(data.get("k"))
-    except ValueError:
-        raise ValueError("k must be one of " + ", ".join(k.value for k in EngagementKind)) \
-            from None
-    item_id, video_id, value = data.get("i"), data.get("m"), data.get("v")
-    if not _is_id(item_id):
-        raise ValueError("i must be an item id")
-    if video_id is not None and not _is_id(video_id):
-        raise ValueError("m must be a video id or absent")
-    session = data.get("s")
-    if not isinstance(session, str) or not _SESSION.match(session):
-        raise ValueError("s must be the page session id (8 to 32 letters, digits, - or _)")
-    if value is not None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value) or not 0 <= value <= 86_400_000:
-            raise ValueError("v must be a finite, non-negative number")
-        if kind in _PERCENT_KINDS and value not in (25, 50, 75, 100):
-            raise ValueError("v must be 25, 50, 75 or 100 for progress and read depth")
-    language = data.get("l") or ""
-    if language not in ("", *content_languages()):
-        raise ValueError(f"l must be one of {', '.join(content_languages())}")
-    code = data.get("c")
-    if code is not None and (not isinstance(code, str) or not _CODE.match(code)):
-        raise ValueError("c must be the code the page was opened through, or absent")
-    return {"item_id": item_id, "video_id": video_id, "page_session": session,
-            "kind": kind, "value": value, "language": language, "code": code}
+def _fields(beacon: Beacon) -> dict:
+    return {"item_id": beacon.i, "video_id": beacon.m, "page_session": beacon.s,
+            "kind": beacon.k, "value": beacon.v, "language": beacon.l or "", "code": beacon.c}

@@ -4,20 +4,22 @@ from flask import Response, jsonify, request
 
 from motpub.exhibitions.models import Exhibition
 from motpub.exhibitions.services import exhibitions as exhibition_service
-from motpub.items.services.items import parse
-from motpub.codes.services.labels import exhibition_label_sheet, printable_labels
+
+from motpub.codes.services.labels import exhibition_label_sheet, LabelSheetQuery, printable_labels
 from motpub.accounts.access import can_edit, can_see_stats, requires
+from motpub.exhibitions import representations as out
 from motpub.codes.api.codes import code_json, new_code_label
 from motpub.codes.api.label_jobs import queued_label_sheet
 from motpub.web.audiences import api_blueprint
 from motpub.web.guards import json_body
+from motpub.inputs import parse, parse_query
 from motpub.web.context import db, settings
 
 bp = api_blueprint("exhibitions_api", __name__)
 
 
 def exhibition_json(exhibition: Exhibition) -> dict:
-    return {
+    return out.Exhibition(**{
         "id": exhibition.id,
         "slug": exhibition.slug,
         "title": exhibition.title,
@@ -31,7 +33,7 @@ def exhibition_json(exhibition: Exhibition) -> dict:
         "page_url": f"{settings().public_url}/x/{exhibition.slug}",
         "created_at": exhibition.created_at.isoformat(),
         "updated_at": exhibition.updated_at.isoformat(),
-    }
+    }).model_dump()
 
 
 @bp.post("/exhibitions")
@@ -47,7 +49,8 @@ def create_exhibition():
 @requires(can_see_stats)
 def list_exhibitions():
     found = exhibition_service.list_exhibitions(db())
-    return jsonify({"exhibitions": [exhibition_json(exhibition) for exhibition in found]})
+    return jsonify(out.ExhibitionList(
+        exhibitions=[exhibition_json(exhibition) for exhibition in found]).model_dump())
 
 
 @bp.get("/exhibitions/<int:exhibition_id>")
@@ -98,7 +101,7 @@ def create_exhibition_code(exhibition_id: int):
 @requires(can_edit)
 def exhibition_labels(exhibition_id: int):
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
-    template = request.args.get("template", "a4-8")
+    template = parse_query(LabelSheetQuery, request.args).template
     labels = printable_labels(exhibition, template=template, public_url=settings().public_url)
     if len(labels) > settings().max_direct_labels:
         return queued_label_sheet(exhibition, template, len(labels))

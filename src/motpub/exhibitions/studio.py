@@ -12,7 +12,7 @@ from motpub.items.services import items as item_service
 from motpub.codes.services.codes import code_url
 from motpub.errors import ServiceError
 from motpub.codes.services import label_jobs
-from motpub.items.services.items import parse
+from motpub.inputs import parse
 from motpub.codes.services.labels import printable_labels
 from motpub.codes.api.label_jobs import start_label_job
 from motpub.web.audiences import studio_blueprint

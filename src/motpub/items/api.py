@@ -4,19 +4,20 @@ from flask import jsonify, request
 
 from motpub.items.models import Item
 from motpub.items.services import items as item_service
-from motpub.errors import Invalid
 from motpub.codes.services.gs1 import digital_link_uri
 from motpub.analytics.services.scans import item_stats
 from motpub.accounts.access import can_edit, can_see_stats, requires
+from motpub.items import representations as out
 from motpub.web.audiences import api_blueprint
 from motpub.web.guards import json_body
+from motpub.inputs import parse_query, parse
 from motpub.web.context import db, runtime, settings
 
 bp = api_blueprint("items_api", __name__)
 
 
 def item_json(item: Item) -> dict:
-    return {
+    return out.Item(**{
         "id": item.id,
         "slug": item.slug,
         "status": item.status.value,
@@ -32,41 +33,25 @@ def item_json(item: Item) -> dict:
         "created_at": item.created_at.isoformat(),
         "updated_at": item.updated_at.isoformat(),
         "published_at": item.published_at.isoformat() if item.published_at else None,
-    }
+    }).model_dump()
 
 
 @bp.post("/items")
 @requires(can_edit)
 def create_item():
-    data = item_service.parse(item_service.ItemInput, json_body())
+    data = parse(item_service.ItemInput, json_body())
     item = item_service.create_item(db(), data)
     db().commit()
     return jsonify(item_json(item)), 201
 
 
-def _bounded_arg(name: str, default: int, minimum: int, maximum: int) -> int:
-    """A whole-number query argument within the bounds the OpenAPI document states; an
-    offset past what SQLite's 64-bit integers hold used to fail the query with a 500."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid(f"{name} must be a whole number", field=name) from None
-    if not minimum <= value <= maximum:
-        raise Invalid(f"{name} must be between {minimum} and {maximum}", field=name)
-    return value
-
-
 @bp.get("/items")
 @requires(can_edit)
 def list_items():
-    limit = _bounded_arg("limit", 100, 1, item_service.MAX_PAGE_SIZE)
-    offset = _bounded_arg("offset", 0, 0, item_service.MAX_OFFSET)
-    found = item_service.list_items(db(), limit=limit, offset=offset)
-    return jsonify({"items": [item_json(item) for item in found],
-                    "total": item_service.count_items(db())})
+    page = parse_query(item_service.ItemPage, request.args)
+    found = item_service.list_items(db(), limit=page.limit, offset=page.offset)
+    return jsonify(out.ItemList(items=[item_json(item) for item in found],
+                                total=item_service.count_items(db())).model_dump())
 
 
 @bp.get("/items/<int:item_id>")
@@ -79,7 +64,7 @@ def get_item(item_id: int):
 @requires(can_edit)
 def update_item(item_id: int):
     item = item_service.get_item(db(), item_id)
-    data = item_service.parse(item_service.ItemPatch, json_body())
+    data = parse(item_service.ItemPatch, json_body())
     item_service.update_item(db(), item, data)
     db().commit()
     return jsonify(item_json(item))
@@ -107,4 +92,4 @@ def get_item_stats(item_id: int):
     item = item_service.get_item(db(), item_id)
     # Scans this process still holds in memory are written first, so the figure is current.
     runtime().scan_recorder.flush()
-    return jsonify({"item_id": item.id, **item_stats(db(), item.id)})
+    return jsonify(out.ItemStats(item_id=item.id, **item_stats(db(), item.id)).model_dump())

@@ -13,6 +13,7 @@ from motpub.errors import ServiceError
 from motpub.i18n import normalize_language
 from motpub.analytics.services.scans import item_stats
 from motpub.media.api import video_json
+from motpub.inputs import parse
 from motpub.web.context import db, runtime, settings
 from motpub.web.forms import ButtonForm
 from motpub.codes.forms import CodeForm, ImportForm
@@ -39,10 +40,10 @@ def _save(form: ItemForm, item=None):
         payload = form.to_payload()
         if item is None:
             item = item_service.create_item(
-                db(), item_service.parse(item_service.ItemInput, payload))
+                db(), parse(item_service.ItemInput, payload))
         else:
             item_service.update_item(
-                db(), item, item_service.parse(item_service.ItemPatch, payload))
+                db(), item, parse(item_service.ItemPatch, payload))
         db().commit()
         return item
     except ServiceError as error:

@@ -14,8 +14,10 @@ from motpub.media.services.access import sync_visibility
 from motpub.media.services.messages import messages
 from motpub.storage import StorageError, StorageUnavailable
 from motpub.accounts.access import can_edit, requires
+from motpub.media import representations as out
 from motpub.web.audiences import api_blueprint
 from motpub.web.guards import json_body
+from motpub.inputs import parse
 from motpub.web.context import db, runtime, settings
 from motpub.media.public import media_url_for
 
@@ -26,7 +28,7 @@ PART_URL_EXPIRES_S = 24 * 3600
 
 def video_json(video: Video) -> dict:
     url = media_url_for(video.item)  # signed and short-lived while the item is a draft
-    return {
+    return out.Video(**{
         "id": video.id,
         "video_id": video.id,
         "item_id": video.item_id,
@@ -50,7 +52,7 @@ def video_json(video: Video) -> dict:
         "poster_url": url(video.poster_key) if video.poster_key else None,
         "captions": [{"language": c.language, "url": url(c.vtt_key)}
                      for c in video.captions],
-    }
+    }).model_dump()
 
 
 def _signature(video: Video, number: int, expires: int) -> str:
@@ -67,7 +69,7 @@ def app_part_url(video: Video, number: int) -> str:
 
 
 def upload_json(video: Video, plan: video_service.UploadPlan) -> dict:
-    return {
+    return out.Upload(**{
         "video_id": video.id,
         "status": video.status.value,
         "upload": {
@@ -76,18 +78,16 @@ def upload_json(video: Video, plan: video_service.UploadPlan) -> dict:
             "complete_url": settings().public_url
             + url_for("media_api.complete_upload", video_id=video.id),
         },
-    }
+    }).model_dump()
 
 
 @bp.post("/items/<int:item_id>/videos")
 @requires(can_edit)
 def create_video(item_id: int):
     item = get_item(db(), item_id)
-    data = json_body()
+    data = parse(video_service.UploadRequest, json_body())
     video, plan = video_service.request_upload(
-        db(), runtime().storage, item, language=data.get("language"),
-        filename=data.get("filename"), size_bytes=data.get("size_bytes"),
-        content_type=data.get("content_type"), max_bytes=settings().max_upload_bytes,
+        db(), runtime().storage, item, data, max_bytes=settings().max_upload_bytes,
         app_part_url=app_part_url)
     db().commit()
     return jsonify(upload_json(video, plan)), 201
@@ -98,7 +98,7 @@ def create_video(item_id: int):
 def list_videos(item_id: int):
     item = get_item(db(), item_id)
     videos = db().query(Video).filter(Video.item_id == item.id).order_by(Video.id).all()
-    return jsonify({"videos": [video_json(video) for video in videos]})
+    return jsonify(out.VideoList(videos=[video_json(video) for video in videos]).model_dump())
 
 
 @bp.put("/videos/<int:video_id>/parts/<int:number>")
@@ -137,8 +137,9 @@ def list_parts(video_id: int):
     if video.upload_id is None:
         return jsonify({"parts": []})
     parts = runtime().storage.list_parts(video.source_key, video.upload_id)
-    return jsonify({"parts": [{"number": p.number, "etag": p.etag, "size_bytes": p.size_bytes}
-                              for p in parts]})
+    return jsonify(out.PartList(parts=[
+        {"number": p.number, "etag": p.etag, "size_bytes": p.size_bytes} for p in parts
+    ]).model_dump())
 
 
 def _enqueue_after_commit(job_id: int) -> None:
@@ -150,8 +151,8 @@ def _enqueue_after_commit(job_id: int) -> None:
 @requires(can_edit)
 def complete_upload(video_id: int):
     video = video_service.get_video(db(), video_id)
-    parts = video_service.parse_parts(json_body())
-    job = video_service.complete_upload(db(), runtime().storage, video, parts)
+    data = parse(video_service.CompletedUpload, json_body())
+    job = video_service.complete_upload(db(), runtime().storage, video, data)
     db().commit()
     _enqueue_after_commit(job.id)
     return jsonify(video_json(video)), 202
@@ -178,11 +179,10 @@ def retry_video(video_id: int):
 def replace_video(video_id: int):
     """Upload a new file for this video; visitors keep the current one until it is ready."""
     video = video_service.get_video(db(), video_id)
-    data = json_body()
+    data = parse(video_service.UploadRequest, json_body())
     plan = video_service.restart_upload(
-        db(), runtime().storage, video, filename=data.get("filename"),
-        size_bytes=data.get("size_bytes"), content_type=data.get("content_type"),
-        max_bytes=settings().max_upload_bytes, app_part_url=app_part_url)
+        db(), runtime().storage, video, data, max_bytes=settings().max_upload_bytes,
+        app_part_url=app_part_url)
     db().commit()
     return jsonify(upload_json(video, plan)), 201
 
@@ -220,15 +220,17 @@ def add_caption(video_id: int):
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("send a multipart form with the fields language and file", field="file")
-    caption, old_keys = caption_service.add_caption(
-        db(), runtime().storage, video, language=request.form.get("language"),
-        data=upload.read(caption_service.MAX_CAPTION_BYTES + 1))
+    form = parse(caption_service.CaptionUpload, {
+        "language": request.form.get("language"),
+        "file": upload.read(caption_service.MAX_CAPTION_BYTES + 1)})
+    caption, old_keys = caption_service.add_caption(db(), runtime().storage, video, form)
     db().commit()
     for key in old_keys:
         runtime().storage.delete(key)
     sync_visibility(runtime().storage, runtime().session_factory, [video.id])
-    return jsonify({"language": caption.language,
-                    "url": media_url_for(video.item)(caption.vtt_key)}), 201
+    link = out.CaptionLink(language=caption.language,
+                           url=media_url_for(video.item)(caption.vtt_key))
+    return jsonify(link.model_dump()), 201
 
 
 @bp.delete("/videos/<int:video_id>/captions/<language>")

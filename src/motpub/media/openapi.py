@@ -2,42 +2,44 @@
 
 from __future__ import annotations
 
-from motpub.media.services.captions import MAX_CAPTION_BYTES
-from motpub.media.services.videos import MAX_PARTS
-from motpub.openapi import _errors, _ITEM_ID, _json, _ok, _ref
 from motpub.web.openapi_languages import LANGUAGE
+from motpub.media.services.captions import CaptionUpload
+from motpub.media.services.videos import CompletedUpload, UploadRequest
+from motpub.media import representations as out
+from motpub.web.openapi_common import (
+    body, errors, inline_schema, json_content, ok, path_parameter, ref, schemas_of)
 
-_VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ITEM_ID = path_parameter("item_id")
+_VIDEO_ID = path_parameter("video_id")
+
+
+def schemas() -> dict:
+    return schemas_of(UploadRequest, out.Upload, out.Video, out.VideoList, out.PartList,
+                      out.CaptionLink)
 
 
 def paths() -> dict:
     return {
         "/items/{item_id}/videos": {
             "get": {"summary": "The item's videos and audio guides", "parameters": [_ITEM_ID],
-                    "responses": {**_ok("videos", {"type": "object", "properties": {
-                        "videos": {"type": "array", "items": _ref("Video")}}}),
-                        **_errors(401, 403, 404)}},
+                    "responses": {**ok("videos", ref("VideoList")), **errors(401, 403, 404)}},
             "post": {"summary": "Start a resumable upload of a video or audio guide",
                      "parameters": [_ITEM_ID],
-                     "requestBody": {"required": True, **_json(_ref("UploadRequest"))},
-                     "responses": {**_ok("the upload plan", _ref("Upload"), "201"),
-                                   **_errors(400, 401, 403, 404, 422)}},
+                     "requestBody": body(UploadRequest),
+                     "responses": {**ok("the upload plan", ref("Upload"), "201"),
+                                   **errors(400, 401, 403, 404, 422)}},
         },
         "/videos/{video_id}": {
             "get": {"summary": "A video's status and renditions", "parameters": [_VIDEO_ID],
-                    "responses": {**_ok("the video", _ref("Video")), **_errors(401, 403, 404)}},
+                    "responses": {**ok("the video", ref("Video")), **errors(401, 403, 404)}},
             "delete": {"summary": "Delete a video and its files", "parameters": [_VIDEO_ID],
                        "responses": {"204": {"description": "deleted"},
-                                     **_errors(401, 403, 404)}},
+                                     **errors(401, 403, 404)}},
         },
         "/videos/{video_id}/parts": {
             "get": {"summary": "Parts received so far, to resume an upload",
                     "parameters": [_VIDEO_ID],
-                    "responses": {**_ok("parts", {"type": "object", "properties": {
-                        "parts": {"type": "array", "items": {"type": "object", "properties": {
-                            "number": {"type": "integer"}, "etag": {"type": "string"},
-                            "size_bytes": {"type": "integer"}}}}}}),
-                        **_errors(401, 403, 404)}},
+                    "responses": {**ok("parts", ref("PartList")), **errors(401, 403, 404)}},
         },
         "/videos/{video_id}/parts/{number}": {
             "put": {"summary": "Upload one part (file storage); authorised by the signed URL",
@@ -52,57 +54,45 @@ def paths() -> dict:
                     "requestBody": {"required": True, "content": {
                         "application/octet-stream": {}}},
                     "responses": {"200": {"description": "stored; the ETag header names it"},
-                                  **_errors(401, 404, 413, 422, 503, 507)}},
+                                  **errors(401, 404, 413, 422, 503, 507)}},
         },
         "/videos/{video_id}/complete": {
             "post": {"summary": "Assemble the parts and queue the transcode",
                      "parameters": [_VIDEO_ID],
-                     "requestBody": {"required": True, **_json({
-                         "type": "object", "required": ["parts"], "properties": {
-                             "parts": {"type": "array", "minItems": 1,
-                                       "maxItems": MAX_PARTS, "items": {
-                                 "type": "object", "required": ["number", "etag"],
-                                 "properties": {"number": {"type": "integer", "minimum": 1,
-                                                           "maximum": MAX_PARTS},
-                                                "etag": {"type": "string",
-                                                         "minLength": 1}}}}}})},
-                     "responses": {**_ok("queued", _ref("Video"), "202"),
+                     # Inline, so the limits on parts read where they apply.
+                     "requestBody": {"required": True,
+                                     **json_content(inline_schema(CompletedUpload))},
+                     "responses": {**ok("queued", ref("Video"), "202"),
                                    # 507/503: the server's storage failed; completing again
                                    # goes on where the assembly stopped.
-                                   **_errors(400, 401, 403, 404, 409, 422, 503, 507)}},
+                                   **errors(400, 401, 403, 404, 409, 422, 503, 507)}},
         },
         "/videos/{video_id}/retry": {
             "post": {"summary": "Transcode again", "parameters": [_VIDEO_ID],
-                     "responses": {**_ok("queued", _ref("Video"), "202"),
-                                   **_errors(401, 403, 404, 409)}},
+                     "responses": {**ok("queued", ref("Video"), "202"),
+                                   **errors(401, 403, 404, 409)}},
         },
         "/videos/{video_id}/replace": {
             "post": {"summary": "Upload a new file; the current one plays until it is ready",
                      "parameters": [_VIDEO_ID],
-                     "requestBody": {"required": True, **_json(_ref("UploadRequest"))},
-                     "responses": {**_ok("the upload plan", _ref("Upload"), "201"),
-                                   **_errors(400, 401, 403, 404, 409, 422)}},
+                     "requestBody": body(UploadRequest),
+                     "responses": {**ok("the upload plan", ref("Upload"), "201"),
+                                   **errors(400, 401, 403, 404, 409, 422)}},
         },
         "/videos/{video_id}/upload": {
             "delete": {"summary": "Cancel the upload in progress; a replaced video goes back "
                                   "to its current file",
                        "parameters": [_VIDEO_ID],
-                       "responses": {**_ok("the video as it is now", _ref("Video")),
-                                     **_errors(401, 403, 404, 409)}},
+                       "responses": {**ok("the video as it is now", ref("Video")),
+                                     **errors(401, 403, 404, 409)}},
         },
         "/videos/{video_id}/captions": {
             "post": {"summary": "Add or replace captions (SRT or WebVTT) in one language",
                      "parameters": [_VIDEO_ID],
                      "requestBody": {"required": True, "content": {"multipart/form-data": {
-                         "schema": {"type": "object", "required": ["language", "file"],
-                                    "properties": {
-                                        "language": LANGUAGE,
-                                        "file": {"type": "string", "format": "binary",
-                                                 "description": "SRT or WebVTT in UTF-8, "
-                                                 f"at most {MAX_CAPTION_BYTES} bytes"}}}}}},
-                     "responses": {**_ok("the caption", {"type": "object", "properties": {
-                         "language": {"type": "string"}, "url": {"type": "string"}}}, "201"),
-                         **_errors(400, 401, 403, 404, 409, 413, 422)}},
+                         "schema": inline_schema(CaptionUpload)}}},
+                     "responses": {**ok("the caption", ref("CaptionLink"), "201"),
+                         **errors(400, 401, 403, 404, 409, 413, 422)}},
         },
         "/videos/{video_id}/captions/{language}": {
             "delete": {"summary": "Remove the captions in one language",
@@ -110,6 +100,6 @@ def paths() -> dict:
                                                   "required": True,
                                                   "schema": LANGUAGE}],
                        "responses": {"204": {"description": "deleted"},
-                                     **_errors(401, 403, 404)}},
+                                     **errors(401, 403, 404)}},
         },
     }

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -24,8 +25,8 @@ from motpub.items.models import Item
 from motpub.analytics.services.plan import EPOCH_WEEKDAY, Plan
 from motpub.analytics.services.sources import engagement, human_figures, human_scans, scans_apart
 from motpub.errors import Invalid
-from motpub.inputs import parse_id
-from motpub.i18n import content_languages, first_present
+from motpub.inputs import Language, parse_query, QueryId, QueryInput, refusal
+from motpub.i18n import first_present
 
 T = TypeVar("T")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -54,45 +55,111 @@ class Filters:
         return replace(self, start=self.start - length, end=self.start)
 
 
-def parse_filters(args: Mapping[str, str], *, timezone: str = DEFAULT_TIMEZONE,
-                  today: dt.date | None = None) -> Filters:
-    try:
-        zone = ZoneInfo(args.get("tz") or timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid(f"unknown timezone {args.get('tz')!r}", field="tz") from None
+class AnalyticsQuery(QueryInput):
+    """The filters every analytics view takes; an empty one is absent."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    blank_is_absent = frozenset({"from", "to", "item_id", "code", "exhibition_id",
+                                 "language", "tz"})
+    from_: str | None = Field(
+        default=None, alias="from", json_schema_extra={"format": "date"},
+        description="first day, in the venue's timezone (default: six days before to)")
+    to: str | None = Field(default=None, json_schema_extra={"format": "date"},
+                           description="last day, included (default: today)")
+    item_id: QueryId | None = None
+    code: str | None = Field(default=None, description="scans of this code, and plays of "
+                                                       "pages opened through it")
+    exhibition_id: QueryId | None = Field(
+        default=None, description="scans, and plays of pages opened through a code, in this "
+                                  "exhibition")
+    language: Language | None = None
+    tz: str | None = Field(default=None, json_schema_extra={"default": DEFAULT_TIMEZONE})
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _iso_date(cls, value: str | None, info: ValidationInfo) -> str | None:
+        name = "from" if info.field_name == "from_" else info.field_name
+        try:
+            dt.date.fromisoformat(value or "")
+        except ValueError:
+            raise refusal(f"{name} must be a date like 2026-05-18") from None
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        try:
+            ZoneInfo(value or "")
+        except (ZoneInfoNotFoundError, ValueError):
+            raise refusal(f"unknown timezone {value!r}") from None
+        return value
+
+
+class TimeseriesQuery(AnalyticsQuery):
+    interval: str = Field(default="day", json_schema_extra={"enum": list(INTERVALS)})
+
+    @field_validator("interval")
+    @classmethod
+    def _known_interval(cls, value: str) -> str:
+        if value not in INTERVALS:
+            raise refusal("interval must be hour, day or week")
+        return value
+
+
+BY_DESCRIPTION = ("hour: venue hour 0-23; weekday_hour: \"1-09\" is Monday 09:00, \"7-23\" "
+                  "Sunday 23:00; code: per placement, keyed by the printed code (as "
+                  "/codes/{code} takes it), labelled with the code's placement label (may be "
+                  "empty); item: keyed by item id, labelled with its title")
+
+
+class BreakdownQuery(AnalyticsQuery):
+    by: str = Field(default="item", json_schema_extra={"enum": list(BREAKDOWNS)},
+                    description=BY_DESCRIPTION)
+
+    @field_validator("by")
+    @classmethod
+    def _known_breakdown(cls, value: str) -> str:
+        if value not in BREAKDOWNS:
+            raise refusal("by must be one of " + ", ".join(BREAKDOWNS))
+        return value
+
+
+class ExportQuery(AnalyticsQuery):
+    # interval and by are read only by the view that uses them, as they always were.
+    view: str = Field(default="summary",
+                      json_schema_extra={"enum": ["summary", "timeseries", "breakdown"]})
+    interval: str = Field(default="day", json_schema_extra={"enum": list(INTERVALS)},
+                          description="with view=timeseries")
+    by: str = Field(default="item", json_schema_extra={"enum": list(BREAKDOWNS)},
+                    description="with view=breakdown")
+
+    @field_validator("view")
+    @classmethod
+    def _known_view(cls, value: str) -> str:
+        if value not in ("summary", "timeseries", "breakdown"):
+            raise refusal("view must be summary, timeseries or breakdown")
+        return value
+
+
+def parse_filters(args: Mapping[str, str] | AnalyticsQuery, *,
+                  timezone: str = DEFAULT_TIMEZONE, today: dt.date | None = None) -> Filters:
+    query = args if isinstance(args, AnalyticsQuery) else parse_query(AnalyticsQuery, args)
+    zone = ZoneInfo(query.tz or timezone)
     today = today or dt.datetime.now(zone).date()
-    first = _date(args.get("from"), "from") or today - dt.timedelta(days=6)
-    last = _date(args.get("to"), "to") or today
+    first = _date(query.from_) or today - dt.timedelta(days=6)
+    last = _date(query.to) or today
     if last < first:
         raise Invalid("to must not be before from", field="to")
     if (last - first).days > 3660:
         raise Invalid("the range is longer than ten years", field="from")
-    item_id, exhibition_id = _whole(args, "item_id"), _whole(args, "exhibition_id")
-    language = args.get("language") or None
-    if language not in (None, *content_languages()):
-        raise Invalid(f"language must be one of {', '.join(content_languages())}",
-                      field="language")
     start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
-    return Filters(start=start, end=end, zone=zone,
-                   item_id=item_id, code=args.get("code") or None, language=language,
-                   exhibition_id=exhibition_id)
+    return Filters(start=start, end=end, zone=zone, item_id=query.item_id, code=query.code,
+                   language=query.language, exhibition_id=query.exhibition_id)
 
 
-def _whole(args: Mapping[str, str], field: str) -> int | None:
-    try:
-        return parse_id(args.get(field), field)
-    except ValueError as error:
-        raise Invalid(str(error), field=field) from None
-
-
-def _date(value: str | None, field: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"{field} must be a date like 2026-05-18", field=field) from None
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
 
 
 def _code_id(session: Session, filters: Filters) -> int | None:

@@ -4,8 +4,9 @@ from flask import Response, jsonify, request
 
 from motpub.codes.services import bulk
 from motpub.errors import ServiceError
-from motpub.items.services.items import parse
+from motpub.inputs import parse
 from motpub.accounts.access import can_edit, requires
+from motpub.codes import representations as out
 from motpub.codes.api.codes import code_json
 from motpub.web.audiences import api_blueprint
 from motpub.web.guards import json_body
@@ -54,4 +55,4 @@ def create_codes_batch():
     data = parse(bulk.CodeBatchInput, json_body())
     codes = bulk.issue_codes_batch(db(), data.item_ids, count=data.count, label=data.label)
     db().commit()
-    return jsonify({"codes": [code_json(code) for code in codes]}), 201
+    return jsonify(out.CodeList(codes=[code_json(code) for code in codes]).model_dump()), 201

@@ -6,19 +6,21 @@ from motpub.codes.models.code import Code
 from motpub.items.models import Item
 from motpub.printing.qr import qr_pdf, qr_png, qr_svg
 from motpub.codes.services import codes as code_service
-from motpub.errors import Invalid, ServiceError
+from motpub.errors import ServiceError
 from motpub.codes.services.gs1 import digital_link_uri
-from motpub.items.services.items import get_item, parse
-from motpub.codes.services.print_options import parse_print_options
+from motpub.items.services.items import get_item
+from motpub.codes.services.print_options import QrQuery
 from motpub.accounts.access import can_edit, requires
+from motpub.codes import representations as out
 from motpub.web.audiences import api_blueprint
+from motpub.inputs import parse, parse_query
 from motpub.web.context import db, settings
 
 bp = api_blueprint("codes_api", __name__)
 
 
 def code_json(code: Code) -> dict:
-    return {
+    return out.Code(**{
         "code": code.code,
         "url": code_service.code_url(settings().public_url, code.code),
         "label": code.label,
@@ -26,18 +28,13 @@ def code_json(code: Code) -> dict:
         "item_id": code.item_id,
         "exhibition_id": code.exhibition_id,
         "created_at": code.created_at.isoformat(),
-    }
+    }).model_dump()
 
 
 def new_code_label() -> str:
     """The optional label of a code being issued; the body itself is optional too."""
     data = request.get_json(silent=True) if request.content_length else {}
-    if not isinstance(data, dict):
-        raise Invalid("the request body must be a JSON object")
-    label = data.get("label") or ""
-    if not isinstance(label, str):
-        raise Invalid("label must be a string", field="label")
-    return label
+    return parse(code_service.CodeLabelInput, data).label or ""
 
 
 @bp.post("/items/<int:item_id>/codes")
@@ -53,17 +50,14 @@ def create_code(item_id: int):
 @requires(can_edit)
 def list_codes(item_id: int):
     item = get_item(db(), item_id)
-    return jsonify({"codes": [code_json(code) for code in item.codes]})
+    return jsonify(out.CodeList(codes=[code_json(code) for code in item.codes]).model_dump())
 
 
-def qr_content(code: Code) -> str:
+def qr_content(code: Code, content: str) -> str:
     """What the square encodes: the short URL, or with content=gs1 the item's GS1 Digital
     Link URI, so one printed code serves retail scanners and phones alike."""
-    content = request.args.get("content", "url")
     if content == "url":
         return code_service.code_url(settings().public_url, code.code)
-    if content != "gs1":
-        raise Invalid("content must be url or gs1", field="content")
     item = db().get(Item, code.item_id) if code.item_id is not None else None
     if item is None or not item.gtin:
         raise ServiceError("the code's item has no GTIN: set one before printing "
@@ -73,8 +67,9 @@ def qr_content(code: Code) -> str:
 
 def qr_download(value: str, extension: str) -> Response:
     code = code_service.get_code(db(), value)
-    url = qr_content(code)
-    style = parse_print_options(request.args)
+    query = parse_query(QrQuery, request.args)
+    url = qr_content(code, query.content)
+    style = query.style()
     if extension == "svg":
         body, mimetype = qr_svg(url, style=style), "image/svg+xml"
     elif extension == "png":
@@ -95,11 +90,11 @@ def code_qr(value: str, extension: str):
 
 
 def placement_json(code: Code) -> dict:
-    return {**code_json(code), "history": [
+    return out.Placement(**code_json(code), history=[
         {"changed_at": change.changed_at.isoformat(), "item_id": change.item_id,
          "exhibition_id": change.exhibition_id, "label": change.label,
          "enabled": change.is_enabled}
-        for change in code_service.code_history(db(), code)]}
+        for change in code_service.code_history(db(), code)]).model_dump()
 
 
 @bp.get("/codes/<value>")

@@ -8,6 +8,7 @@ from motpub.exhibitions.models import Exhibition
 from motpub.codes.models.label_job import LabelJob
 from motpub.codes.services import label_jobs
 from motpub.accounts.access import can_edit, requires
+from motpub.codes import representations as out
 from motpub.web.audiences import api_blueprint
 from motpub.web.context import db, runtime
 
@@ -16,7 +17,7 @@ bp = api_blueprint("codes_label_jobs_api", __name__)
 
 def label_job_json(job: LabelJob) -> dict:
     is_ready = job.storage_key is not None and job.status.value == "succeeded"
-    return {
+    return out.LabelJob(**{
         "id": job.id,
         "exhibition_id": job.exhibition_id,
         "template": job.template,
@@ -28,7 +29,7 @@ def label_job_json(job: LabelJob) -> dict:
         "pdf_url": url_for("codes_label_jobs_api.label_job_pdf", job_id=job.id) if is_ready else None,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-    }
+    }).model_dump()
 
 
 def start_label_job(exhibition: Exhibition, template: str, label_count: int) -> LabelJob:

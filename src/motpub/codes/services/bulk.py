@@ -15,7 +15,8 @@ from motpub.codes.services.codes import issue_code
 from motpub.errors import Invalid, ServiceError
 from motpub.inputs import Id, Input
 from motpub.items.services.items import (
-    create_item, ItemInput, parse, publish_item, unpublish_item, update_item)
+    create_item, ItemInput, publish_item, unpublish_item, update_item)
+from motpub.inputs import parse
 from motpub.spreadsheet import neutralize_cell, restore_cell
 from motpub.i18n import content_languages
 

@@ -32,6 +32,14 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+class CodeLabelInput(Input):
+    """The optional body of a code being issued."""
+
+    model_config = ConfigDict(extra="ignore")  # unknown keys were always ignored here
+    label: str | None = Field(default="", max_length=MAX_LABEL_LENGTH,
+                              description='where the code is stuck, e.g. "Hall 2, case 14"')
+
+
 def issue_code(session: Session, item: Item | None = None, *,
                exhibition: Exhibition | None = None, label: str = "") -> Code:
     """A new code for an item, or for an exhibition's entrance (its page opens)."""

@@ -9,6 +9,8 @@ from motpub.printing.labels import find_cjk_font, FontMissing, Label, label_shee
 from motpub.codes.services.codes import code_url
 from motpub.errors import Invalid, ServiceError
 from motpub.i18n import content_languages
+from pydantic import Field, field_validator
+from motpub.inputs import QueryInput, refusal
 
 
 class LabelFontMissing(ServiceError):
@@ -36,6 +38,17 @@ def check_template(template: str) -> str:
         raise Invalid(f"template must be one of {', '.join(TEMPLATES)}, got {template!r}",
                       field="template")
     return template
+
+
+class LabelSheetQuery(QueryInput):
+    template: str = Field(default="a4-8", json_schema_extra={"enum": list(TEMPLATES)})
+
+    @field_validator("template")
+    @classmethod
+    def _known_template(cls, value: str) -> str:
+        if value not in TEMPLATES:
+            raise refusal(f"template must be one of {', '.join(TEMPLATES)}, got {value!r}")
+        return value
 
 
 def printable_labels(exhibition: Exhibition, *, template: str,

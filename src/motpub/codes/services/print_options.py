@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
 
 from motpub.printing.qr import ERROR_CORRECTION, QrStyle
 from motpub.errors import Invalid
+from motpub.inputs import parse_query, QueryInput, refusal
 
 MIN_MODULE_MM = 0.25
 MAX_MODULE_MM = 5.0
@@ -42,15 +46,6 @@ def contrast_ratio(fg: str, bg: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def _colour(name: str, raw: str | None, default: str) -> str:
-    if raw is None or raw == "":
-        return default
-    match = _COLOUR.match(raw.strip())
-    if not match:
-        raise Invalid(f"{name} must be a colour written #rrggbb, got {raw!r}", field=name)
-    return "#" + match.group(1).lower()
-
-
 def check_contrast(fg: str, bg: str) -> None:
     if relative_luminance(fg) >= relative_luminance(bg):
         raise Unreadable(
@@ -63,28 +58,63 @@ def check_contrast(fg: str, bg: str) -> None:
             f"{MIN_CONTRAST}:1, so darken fg or lighten bg", field="fg")
 
 
+class PrintOptions(QueryInput):
+    """How a QR is drawn; an absent or empty option takes its default."""
+
+    blank_is_absent = frozenset({"ec", "module_mm", "fg", "bg", "logo"})
+    ec: str = Field(default="M", description="error correction level; letter case is ignored",
+                    json_schema_extra={"enum": list(ERROR_CORRECTION)})
+    module_mm: float | None = Field(
+        default=None, ge=MIN_MODULE_MM, le=MAX_MODULE_MM, allow_inf_nan=False,
+        description="module size in mm (PDF, SVG; PNG at 300 dpi)")
+    fg: str = Field(default="#000000", json_schema_extra={"pattern": "^#?[0-9a-fA-F]{6}$"},
+                    description="dark colour, #rrggbb")
+    bg: str = Field(default="#ffffff", json_schema_extra={"pattern": "^#?[0-9a-fA-F]{6}$"},
+                    description=f"light colour, #rrggbb; fg must be darker with a contrast of "
+                                f"at least {MIN_CONTRAST}:1, else 422 unreadable_colours")
+    logo: str = Field(default="0", description="1: the motpub mark in the centre (forces "
+                                               "error correction H)",
+                      json_schema_extra={"enum": ["0", "1"]})
+
+    @field_validator("ec")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in ERROR_CORRECTION:
+            raise refusal("ec must be one of " + ", ".join(ERROR_CORRECTION))
+        return value.upper()
+
+    @field_validator("fg", "bg")
+    @classmethod
+    def _colour(cls, value: str, info: ValidationInfo) -> str:
+        match = _COLOUR.match(value.strip())
+        if not match:
+            raise refusal(f"{info.field_name} must be a colour written #rrggbb, got {value!r}")
+        return "#" + match.group(1).lower()
+
+    @field_validator("logo")
+    @classmethod
+    def _zero_or_one(cls, value: str) -> str:
+        if value.lower() not in ("0", "1", "true", "false"):
+            raise refusal("logo must be 1 or 0")
+        return value.lower()
+
+    def style(self) -> QrStyle:
+        """The style to draw, once the colours are known to scan."""
+        check_contrast(self.fg, self.bg)
+        has_logo = self.logo in ("1", "true")
+        # The mark hides modules; only level H restores enough of them.
+        return QrStyle(error_correction="H" if has_logo else self.ec,
+                       module_mm=self.module_mm, fg=self.fg, bg=self.bg, has_logo=has_logo)
+
+
+class QrQuery(PrintOptions):
+    """A code's QR download: how it is drawn, and what it encodes."""
+
+    content: Literal["url", "gs1"] = Field(
+        default="url", description="url: the short URL; gs1: the item's GS1 Digital Link URI "
+                                   "(400 when the item has no GTIN)")
+
+
 def parse_print_options(args: Mapping[str, str]) -> QrStyle:
     """QrStyle from query options: ec, module_mm, fg, bg, logo. Absent means the default."""
-    level = (args.get("ec") or "M").upper()
-    if level not in ERROR_CORRECTION:
-        raise Invalid("ec must be one of L, M, Q, H", field="ec")
-    module_mm = None
-    if raw := args.get("module_mm"):
-        try:
-            module_mm = float(raw)
-        except ValueError:
-            raise Invalid(f"module_mm must be a number, got {raw!r}", field="module_mm") \
-                from None
-        if not MIN_MODULE_MM <= module_mm <= MAX_MODULE_MM:
-            raise Invalid(f"module_mm must be between {MIN_MODULE_MM} and {MAX_MODULE_MM}",
-                          field="module_mm")
-    fg = _colour("fg", args.get("fg"), "#000000")
-    bg = _colour("bg", args.get("bg"), "#ffffff")
-    check_contrast(fg, bg)
-    logo = (args.get("logo") or "0").lower()
-    if logo not in ("0", "1", "true", "false"):
-        raise Invalid("logo must be 1 or 0", field="logo")
-    has_logo = logo in ("1", "true")
-    # The mark hides modules; only level H restores enough of them.
-    return QrStyle(error_correction="H" if has_logo else level, module_mm=module_mm,
-                   fg=fg, bg=bg, has_logo=has_logo)
+    return parse_query(PrintOptions, args).style()

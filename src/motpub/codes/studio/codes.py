@@ -11,7 +11,7 @@ from motpub.codes.services import codes as code_service
 from motpub.errors import Invalid, ServiceError
 from motpub.exhibitions.services.exhibitions import item_ids_for_slugs
 from motpub.items.services import items as item_service
-from motpub.items.services.items import parse
+from motpub.inputs import parse
 from motpub.web.audiences import studio_blueprint
 from motpub.web.context import db, settings
 from motpub.codes.forms import CodeForm, PlacementForm

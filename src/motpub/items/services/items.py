@@ -12,7 +12,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -21,24 +20,25 @@ from sqlalchemy.orm import Session
 
 from motpub.orm import utcnow
 from motpub.items.models import Item, ItemStatus, SLUG_MAX_LENGTH, SLUG_PATTERN
-from motpub.errors import Conflict, Invalid, NotFound
+from motpub.errors import Conflict, NotFound
 from motpub.codes.services.gs1 import normalize_gtin
-from motpub.inputs import CONTROL_MESSAGE, has_control_character, Input
+from motpub.inputs import CONTROL_MESSAGE, has_control_character, Input, QueryInput
 from motpub.i18n import content_languages, SOURCE_LANGUAGE
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
-PATTERN_HINTS = {SLUG_PATTERN: "use only lowercase letters a-z, digits and single hyphens "
-                               "between them, such as bronze-ding-2"}
 
 
-def _localized(max_length: int, *, is_multiline: bool = False) -> type[BaseModel]:
+def _localized(name: str, max_length: int, *, is_multiline: bool = False) -> type[BaseModel]:
     bounded = Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length)]
 
     class LocalizedText(Input):
         """Text keyed by content language; which languages those are is the deployment's,
-        so they are checked when validating, not declared as fields."""
+        so they are checked when validating, not declared as fields. The OpenAPI document
+        lists them when it is served (web.openapi_languages)."""
 
-        model_config = ConfigDict(extra="allow")
+        __qualname__ = name  # its name in the OpenAPI document
+        model_config = ConfigDict(extra="allow", json_schema_extra={
+            "additionalProperties": False, "x-content-languages": "properties"})
         __pydantic_extra__: dict[str, bounded | None]
 
         @model_validator(mode="after")
@@ -58,10 +58,10 @@ def _localized(max_length: int, *, is_multiline: bool = False) -> type[BaseModel
     return LocalizedText
 
 
-Title = _localized(200)
-Summary = _localized(1000, is_multiline=True)
-Body = _localized(100_000, is_multiline=True)
-LinkTitle = _localized(200)
+Title = _localized("Title", 200)
+Summary = _localized("Summary", 1000, is_multiline=True)
+Body = _localized("Body", 100_000, is_multiline=True)
+LinkTitle = _localized("LinkTitle", 200)
 
 Slug = Annotated[
     str,
@@ -118,22 +118,6 @@ class ItemPatch(Input):
 
 class ItemInput(ItemPatch):
     title: Title  # type: ignore[valid-type]
-
-
-def parse(model: type[BaseModel], data: object) -> BaseModel:
-    """Validate input, turning pydantic's errors into one Invalid with every problem listed."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        problems = []
-        for detail in error.errors(include_url=False):
-            where = ".".join(str(part) for part in detail["loc"]) or "body"
-            message = detail["msg"]
-            if detail["type"] == "string_pattern_mismatch":  # say what fits, not the regex
-                message = PATTERN_HINTS.get(detail.get("ctx", {}).get("pattern"), message)
-            problems.append(f"{where}: {message}")
-        first = error.errors()[0]["loc"]
-        raise Invalid("; ".join(problems), field=str(first[0]) if first else None) from None
 
 
 def _slugify(text: str) -> str:
@@ -222,7 +206,15 @@ def get_item(session: Session, item_id: int) -> Item:
 
 
 MAX_PAGE_SIZE = 500
+# An offset past what SQLite's 64-bit integers hold used to fail the query with a 500.
 MAX_OFFSET = 2**31 - 1
+
+
+class ItemPage(QueryInput):
+    """A page of the item list."""
+
+    limit: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 def items_query() -> Select:

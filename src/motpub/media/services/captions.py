@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 import secrets
 
+from pydantic import Field, field_validator
 from sqlalchemy.orm import Session
 
 from motpub.media.models.video import Caption, Video
@@ -14,10 +15,27 @@ from motpub.avtools.captions import captions_to_webvtt
 from motpub.avtools.hls import master_playlist, subtitle_playlist, SubtitleTrack, Variant
 from motpub.avtools.errors import MediaError
 from motpub.errors import Conflict, Invalid
-from motpub.i18n import content_languages, own_name
+from motpub.i18n import own_name
 from motpub.media.services.messages import joined_message
+from motpub.inputs import Input, Language, refusal
 
 MAX_CAPTION_BYTES = 2 * 1024 * 1024
+
+
+class CaptionUpload(Input):
+    """The multipart form of a caption: its language and its SRT or WebVTT file."""
+
+    language: Language
+    file: bytes = Field(description=f"SRT or WebVTT in UTF-8, at most {MAX_CAPTION_BYTES} bytes")
+
+    @field_validator("file")
+    @classmethod
+    def _sized(cls, value: bytes) -> bytes:
+        if not value:
+            raise refusal("the caption file is empty")
+        if len(value) > MAX_CAPTION_BYTES:
+            raise refusal(f"the caption file is larger than {MAX_CAPTION_BYTES} bytes")
+        return value
 
 
 def subtitle_tracks(video: Video, master_prefix: str) -> list[SubtitleTrack]:
@@ -39,16 +57,10 @@ def variants_of(video: Video) -> list[Variant]:
     ]
 
 
-def add_caption(session: Session, storage, video: Video, *, language: object,
-                data: bytes) -> tuple[Caption, list[str]]:
+def add_caption(session: Session, storage, video: Video,
+                upload: CaptionUpload) -> tuple[Caption, list[str]]:
     """Store a caption file; returns the caption and the keys to delete after the commit."""
-    if language not in content_languages():
-        raise Invalid(f"language must be one of {', '.join(content_languages())}",
-                      field="language")
-    if not data:
-        raise Invalid("the caption file is empty", field="file")
-    if len(data) > MAX_CAPTION_BYTES:
-        raise Invalid(f"the caption file is larger than {MAX_CAPTION_BYTES} bytes", field="file")
+    language, data = upload.language, upload.file
     if video.kind.value != "video":
         raise Conflict("captions belong to videos, not audio guides")
     try:

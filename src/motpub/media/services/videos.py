@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydantic import ConfigDict, Field, StrictInt, StrictStr, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from motpub.orm import utcnow
 from motpub.items.models import Item
 from motpub.media.models.video import MediaKind, Video, VideoStatus
 from motpub.errors import Conflict, Invalid, NotFound
-from motpub.i18n import content_languages
+from motpub.inputs import Input, Language, refusal
 from motpub.storage import StorageError, StorageUnavailable
 
 MIN_PART_BYTES = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part but the last
@@ -38,25 +39,47 @@ def _safe_filename(filename: str) -> str:
     return stem or "source"
 
 
-def _check_file(filename: object, size_bytes: object, content_type: object,
-                max_bytes: int) -> tuple[MediaKind, str, str]:
-    if not isinstance(filename, str) or not filename.strip() or len(filename) > 255:
-        raise Invalid("filename must be a non-empty string of at most 255 characters",
-                      field="filename")
-    if isinstance(size_bytes, bool) or not isinstance(size_bytes, int) or size_bytes <= 0:
-        raise Invalid("size_bytes must be a positive whole number", field="size_bytes")
-    if size_bytes > max_bytes:
-        raise Invalid(f"the file is {size_bytes} bytes; the limit is {max_bytes}",
+class UploadRequest(Input):
+    """The file about to be uploaded, or to replace a video's file."""
+
+    # Unknown keys were always ignored here; the studio sends `language` on a replacement too.
+    model_config = ConfigDict(extra="ignore")
+    language: Language | None = Field(
+        default=None, description="the language spoken, or null for any (a new video only)")
+    filename: StrictStr = Field(min_length=1, max_length=255,
+                                json_schema_extra={"pattern": r"\S"})
+    size_bytes: StrictInt = Field(gt=0, description="at most MOTPUB_MAX_UPLOAD_BYTES")
+    content_type: StrictStr = Field(
+        json_schema_extra={"enum": sorted(VIDEO_TYPES | AUDIO_TYPES)},
+        description="a video or audio type; parameters after `;` and letter case are ignored")
+
+    @field_validator("filename")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise refusal("filename must be a non-empty string of at most 255 characters")
+        return value.strip()
+
+    @field_validator("content_type")
+    @classmethod
+    def _media_type(cls, value: str) -> str:
+        value = value.split(";")[0].strip().lower()
+        if declared_kind(value) is None:
+            raise refusal(f"unsupported content_type {value!r}: upload a video "
+                          "(MP4, MOV, MKV, WebM) or audio (MP3, M4A, AAC, WAV)")
+        return value
+
+    @property
+    def kind(self) -> MediaKind:
+        kind = declared_kind(self.content_type)
+        assert kind is not None  # the validator refused any other type
+        return kind
+
+
+def _check_size(data: UploadRequest, max_bytes: int) -> None:
+    if data.size_bytes > max_bytes:
+        raise Invalid(f"the file is {data.size_bytes} bytes; the limit is {max_bytes}",
                       field="size_bytes")
-    if not isinstance(content_type, str):
-        raise Invalid("content_type must be a string", field="content_type")
-    content_type = content_type.split(";")[0].strip().lower()
-    if content_type in VIDEO_TYPES:
-        return MediaKind.VIDEO, content_type, filename.strip()
-    if content_type in AUDIO_TYPES:
-        return MediaKind.AUDIO, content_type, filename.strip()
-    raise Invalid(f"unsupported content_type {content_type!r}: upload a video "
-                  "(MP4, MOV, MKV, WebM) or audio (MP3, M4A, AAC, WAV)", field="content_type")
 
 
 def declared_kind(content_type: str) -> MediaKind | None:
@@ -102,41 +125,34 @@ def request_upload(
     session: Session,
     storage,
     item: Item,
+    data: UploadRequest,
     *,
-    language: object,
-    filename: object,
-    size_bytes: object,
-    content_type: object,
     max_bytes: int,
     app_part_url: Callable[[Video, int], str],
     url_expires_s: int = 24 * 3600,
 ) -> tuple[Video, UploadPlan]:
     """Start a resumable upload: the row, the storage's multipart upload, and its part URLs."""
-    if language not in (None, *content_languages()):
-        raise Invalid(f"language must be one of {', '.join(content_languages())} or null",
-                      field="language")
-    kind, content_type, filename = _check_file(filename, size_bytes, content_type, max_bytes)
-    video = Video(item=item, kind=kind, language=language, filename=filename,
-                  content_type=content_type, size_bytes=size_bytes, source_key="",
+    _check_size(data, max_bytes)
+    video = Video(item=item, kind=data.kind, language=data.language, filename=data.filename,
+                  content_type=data.content_type, size_bytes=data.size_bytes, source_key="",
                   part_size_bytes=MIN_PART_BYTES, status=VideoStatus.UPLOADING)
     session.add(video)
     session.flush()
-    plan = _start_multipart(storage, video, size_bytes, app_part_url, url_expires_s)
+    plan = _start_multipart(storage, video, data.size_bytes, app_part_url, url_expires_s)
     session.flush()
     return video, plan
 
 
-def restart_upload(session: Session, storage, video: Video, *, filename: object,
-                   size_bytes: object, content_type: object, max_bytes: int,
-                   app_part_url: Callable[[Video, int], str],
+def restart_upload(session: Session, storage, video: Video, data: UploadRequest, *,
+                   max_bytes: int, app_part_url: Callable[[Video, int], str],
                    url_expires_s: int = 24 * 3600) -> UploadPlan:
     """Replace a video's file. Its current renditions stay in use until the new ones are."""
     if session.scalar(select(TranscodeJob.id).where(
             TranscodeJob.video_id == video.id,
             TranscodeJob.status.in_(ACTIVE_JOB_STATUSES))) is not None:
         raise Conflict(f"video {video.id} is being processed; replace it when that ends")
-    kind, content_type, filename = _check_file(filename, size_bytes, content_type, max_bytes)
-    if kind is not video.kind:
+    _check_size(data, max_bytes)
+    if data.kind is not video.kind:
         raise Invalid(f"this is a {video.kind.value}; replace it with the same kind of file",
                       field="content_type")
     if video.upload_id:
@@ -144,8 +160,8 @@ def restart_upload(session: Session, storage, video: Video, *, filename: object,
     elif video.source_key and storage.exists(video.source_key):  # a file to go back to
         video.replacing = {"source_key": video.source_key, "filename": video.filename,
                            "content_type": video.content_type, "size_bytes": video.size_bytes}
-    video.filename, video.content_type = filename, content_type
-    plan = _start_multipart(storage, video, size_bytes, app_part_url, url_expires_s)
+    video.filename, video.content_type = data.filename, data.content_type
+    plan = _start_multipart(storage, video, data.size_bytes, app_part_url, url_expires_s)
     session.flush()
     return plan
 
@@ -157,24 +173,24 @@ def get_video(session: Session, video_id: int) -> Video:
     return video
 
 
-def parse_parts(data: object) -> list[tuple[int, str]]:
-    parts = data.get("parts") if isinstance(data, dict) else None
-    if not isinstance(parts, list) or not parts:
-        raise Invalid("parts must be a non-empty list of {\"number\", \"etag\"}", field="parts")
-    parsed = []
-    for part in parts:
-        if not (isinstance(part, dict) and isinstance(part.get("number"), int)
-                and not isinstance(part.get("number"), bool)
-                and isinstance(part.get("etag"), str) and part["etag"]):
-            raise Invalid("each part needs an integer number and a string etag",
-                          field="parts")
-        parsed.append((part["number"], part["etag"]))
-    return parsed
+class UploadedPart(Input):
+    # Unknown keys were always ignored in uploads.
+    model_config = ConfigDict(extra="ignore")
+    number: StrictInt = Field(ge=1, le=MAX_PARTS)
+    etag: StrictStr = Field(min_length=1)
+
+
+class CompletedUpload(Input):
+    """The parts of an upload, each as its PUT answered (the ETag header)."""
+
+    model_config = ConfigDict(extra="ignore")
+    parts: list[UploadedPart] = Field(min_length=1, max_length=MAX_PARTS)
 
 
 def complete_upload(session: Session, storage, video: Video,
-                    parts: list[tuple[int, str]]) -> TranscodeJob:
+                    data: CompletedUpload) -> TranscodeJob:
     """Assemble the uploaded parts and queue the transcode. The caller enqueues after commit."""
+    parts = [(part.number, part.etag) for part in data.parts]
     if video.status is not VideoStatus.UPLOADING or video.upload_id is None:
         raise Conflict(f"video {video.id} is not being uploaded (status {video.status.value})")
     expected = math.ceil(video.size_bytes / video.part_size_bytes)

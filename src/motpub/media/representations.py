@@ -1,0 +1,78 @@
+"""The media the API answers, as models: served and documented from the same classes."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from motpub.media.models.video import MediaKind, VideoStatus
+from motpub.web.representations import Localized, Representation, one_of
+
+
+class RenditionInfo(Representation):
+    name: str
+    width: int | None
+    height: int | None
+    bandwidth: int
+    average_bandwidth: int
+    codecs: str
+
+
+class CaptionLink(Representation):
+    language: str
+    url: str
+
+
+class Video(Representation):
+    id: int
+    video_id: int
+    item_id: int
+    kind: str = one_of(*(kind.value for kind in MediaKind))
+    language: str | None
+    status: str = one_of(*(status.value for status in VideoStatus))
+    progress: float = Field(ge=0, le=1)
+    error: Localized | None
+    notice: Localized | None = Field(description=(
+        "set when the file turned out to be other than its declared content_type: the probe "
+        "decides, so a file with a picture becomes a video and one with sound only an audio "
+        "guide, whatever the upload said; `kind` is what it became"))
+    filename: str
+    size_bytes: int
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    renditions: list[RenditionInfo]
+    hls_url: str | None
+    preview_url: str | None
+    poster_url: str | None
+    captions: list[CaptionLink]
+
+
+class VideoList(Representation):
+    videos: list[Video]
+
+
+class PartUrl(Representation):
+    number: int
+    url: str
+
+
+class UploadPlan(Representation):
+    part_size_bytes: int
+    parts: list[PartUrl]
+    complete_url: str
+
+
+class Upload(Representation):
+    video_id: int
+    status: str = one_of(*(status.value for status in VideoStatus))
+    upload: UploadPlan
+
+
+class ReceivedPart(Representation):
+    number: int
+    etag: str
+    size_bytes: int
+
+
+class PartList(Representation):
+    parts: list[ReceivedPart]
