@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from motpub.domain import Code, CodeChange, Exhibition, ExhibitionItem, Item, ItemStatus
 from motpub.domain.code import CODE_ALPHABET, CODE_LENGTH
+from motpub.events import CodeRetargeted, emit
 from motpub.services.errors import Invalid, NotFound
 from motpub.services.inputs import Id, Input
 from motpub.services.pages import Target
@@ -72,6 +73,8 @@ def update_code(session: Session, code: Code, data: CodePatch) -> Code:
         item = session.get(Item, data.item_id)
         if item is None:
             raise Invalid(f"there is no item {data.item_id}", field="item_id")
+        if item.id != code.item_id:
+            emit(session, CodeRetargeted(code.id, code.code, code.item_id, item.id))
         # An exhibition's entrance code can be turned into an item's code, not the reverse.
         code.item, code.exhibition = item, None
     if "label" in changes:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from motpub.domain import LANGUAGES, Item, ItemStatus
 from motpub.domain.base import utcnow
 from motpub.domain.item import SLUG_MAX_LENGTH, SLUG_PATTERN
+from motpub.events import ItemPublished, ItemUnpublished, emit
 from motpub.services.errors import Conflict, Invalid, NotFound
 from motpub.services.gs1 import normalize_gtin
 from motpub.services.inputs import Input
@@ -233,6 +234,7 @@ def publish_item(session: Session, item: Item) -> Item:
         item.published_at = utcnow()
         item.touch()
         session.flush()
+        emit(session, ItemPublished(item.id))
     return item
 
 
@@ -241,4 +243,5 @@ def unpublish_item(session: Session, item: Item) -> Item:
         item.status = ItemStatus.DRAFT
         item.touch()
         session.flush()
+        emit(session, ItemUnpublished(item.id))
     return item

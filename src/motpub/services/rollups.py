@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from motpub.database import unit_of_work
 from motpub.domain import (Engagement, EngagementKind, EngagementRollup, RollupWatermark, Scan,
                            View, VisitorRollup, VisitRollup)
 from motpub.services.day_rollups import days_sharing_sessions, rebuild_days
@@ -215,9 +216,9 @@ def roll_up_visits(session_factory: Callable[[], Session], *, now: dt.datetime,
     raw rows were deleted."""
     remaining = 1
     while remaining:
-        with session_factory() as session, session.begin():
+        with unit_of_work(session_factory) as session:
             remaining = roll_up(session, now=now)
         if remaining:
             time.sleep(BACKLOG_PAUSE_S)
-    with session_factory() as session, session.begin():
+    with unit_of_work(session_factory) as session:
         return delete_rolled_events(session, now=now, keep_days=keep_days)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from motpub.domain import (ACTIVE_JOB_STATUSES, LANGUAGES, Item, MediaKind, TranscodeJob,
                            Video, VideoStatus)
+from motpub.database import after_commit
 from motpub.domain.base import utcnow
 from motpub.services.errors import Conflict, Invalid, NotFound
 from motpub.storage import StorageError, StorageUnavailable
@@ -173,9 +174,9 @@ def parse_parts(data: object) -> list[tuple[int, str]]:
     return parsed
 
 
-def complete_upload(session: Session, storage, video: Video,
-                    parts: list[tuple[int, str]]) -> TranscodeJob:
-    """Assemble the uploaded parts and queue the transcode. The caller enqueues after commit."""
+def complete_upload(session: Session, storage, video: Video, parts: list[tuple[int, str]],
+                    *, enqueue_transcode: Callable[[int], object]) -> TranscodeJob:
+    """Assemble the uploaded parts and queue the transcode (enqueued once this commits)."""
     if video.status is not VideoStatus.UPLOADING or video.upload_id is None:
         raise Conflict(f"video {video.id} is not being uploaded (status {video.status.value})")
     expected = math.ceil(video.size_bytes / video.part_size_bytes)
@@ -190,7 +191,7 @@ def complete_upload(session: Session, storage, video: Video,
     video.upload_id = None
     video.replacing = None
     video.size_bytes = storage.size_bytes(video.source_key)
-    return queue_transcode(session, video)
+    return queue_transcode(session, video, enqueue_transcode)
 
 
 def cancel_upload(session: Session, storage, video: Video) -> None:
@@ -217,7 +218,10 @@ def _give_up_upload(video: Video, error_en: str, error_zh: str) -> None:
             video.error_en, video.error_zh = error_en, error_zh
 
 
-def queue_transcode(session: Session, video: Video) -> TranscodeJob:
+def queue_transcode(session: Session, video: Video,
+                    enqueue_transcode: Callable[[int], object]) -> TranscodeJob:
+    """A new job for the video. Its id is enqueued once the row is committed: a worker that
+    picks the message up finds it."""
     active = session.scalar(select(TranscodeJob).where(
         TranscodeJob.video_id == video.id, TranscodeJob.status.in_(ACTIVE_JOB_STATUSES)))
     if active is not None:
@@ -228,22 +232,33 @@ def queue_transcode(session: Session, video: Video) -> TranscodeJob:
     job = TranscodeJob(video=video, heartbeat_at=utcnow())
     session.add(job)
     session.flush()
+    job_id = job.id
+    after_commit(session, lambda: enqueue_transcode(job_id))
     return job
 
 
-def retry_video(session: Session, video: Video) -> TranscodeJob:
+def retry_video(session: Session, video: Video, *,
+                enqueue_transcode: Callable[[int], object]) -> TranscodeJob:
     if video.status not in (VideoStatus.FAILED, VideoStatus.READY):
         raise Conflict(f"video {video.id} cannot be retried while {video.status.value}")
-    return queue_transcode(session, video)
+    return queue_transcode(session, video, enqueue_transcode)
 
 
-def delete_video(session: Session, video: Video) -> list[str]:
-    """Delete the row; returns the storage prefixes to delete after the commit."""
+def delete_video(session: Session, storage, video: Video) -> None:
+    """Delete the row; once that commits, the upload in progress and the files go too."""
+    upload = (video.source_key, video.upload_id) if video.upload_id else None
     prefixes = [f"sources/{video.id}/", f"videos/{video.id}/"]
     video.item.touch()
     session.delete(video)
     session.flush()
-    return prefixes
+
+    def delete_files() -> None:
+        if upload:
+            storage.abort_multipart(*upload)
+        for prefix in prefixes:
+            storage.delete_prefix(prefix)
+
+    after_commit(session, delete_files)
 
 
 def abandon_uploads(session: Session, storage, *, older_than_s: int) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from motpub.changes import TargetCache
 from motpub.config import Settings
+from motpub.events import Subscribers
 from motpub.services.scans import ScanRecorder
 
 
@@ -28,6 +29,8 @@ class Runtime:
     tasks: object = None
     page_cache: dict = field(default_factory=dict)
     target_cache: TargetCache | None = None
+    # Who hears of domain events (motpub.events); create_app subscribes them.
+    subscribers: Subscribers = field(default_factory=Subscribers)
 
 
 def register_extensions(app: Flask) -> None:

@@ -15,13 +15,13 @@ from motpub.domain import Role
 from motpub.services import codes as code_service
 from motpub.services import items as item_service
 from motpub.services import videos as video_service
-from motpub.services.errors import Invalid, ServiceError
+from motpub.services.errors import ServiceError
 from motpub.services.language import normalize_language
 from motpub.services.scans import item_stats
 from motpub.services.users import authenticate, end_sessions
 from motpub.web.api.codes import qr_download
 from motpub.web.api.videos import video_json
-from motpub.web.context import db, runtime, settings
+from motpub.web.context import attempt, db, runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE, SessionUser, limiter
 from motpub.web.forms import ButtonForm, CodeForm, ImportForm, ItemForm, LoginForm
 from motpub.web.paging import page_link, requested_page
@@ -67,7 +67,6 @@ def login():
     if form.validate_on_submit():
         user = authenticate(db(), email=form.email.data, password=form.password.data)
         if user is not None:
-            db().commit()
             login_user(SessionUser(user))
             # Analysts may not open the items list; their home is the ops dashboard.
             home = "studio.items" if user.role.can_edit else "ops.dashboard"
@@ -83,7 +82,6 @@ def logout():
     if ButtonForm().validate_on_submit():
         # The version moves on, so a copy of this session's cookie stops working too.
         end_sessions(current_user.user)
-        db().commit()
         logout_user()
     return redirect(url_for("studio.login"))
 
@@ -108,20 +106,19 @@ def items():
 
 def _save(form: ItemForm, item=None):
     """Validate through the item service; on error, show it on the form and return None."""
-    try:
+
+    def change():
         payload = form.to_payload()
         if item is None:
-            item = item_service.create_item(
+            return item_service.create_item(
                 db(), item_service.parse(item_service.ItemInput, payload))
-        else:
-            item_service.update_item(
-                db(), item, item_service.parse(item_service.ItemPatch, payload))
-        db().commit()
-        return item
-    except ServiceError as error:
-        db().rollback()
-        form.form_errors.append(error.message)
+        return item_service.update_item(
+            db(), item, item_service.parse(item_service.ItemPatch, payload))
+
+    if isinstance(result := attempt(change), ServiceError):
+        form.form_errors.append(result.message)
         return None
+    return result
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -204,7 +201,6 @@ def change_status(item_id: int, action: str):
         else:
             item_service.unpublish_item(db(), item)
             flash(_("Unpublished: visitors now see 'not found'."), "ok")
-        db().commit()
     return redirect(url_for("studio.item", item_id=item.id))
 
 
@@ -235,13 +231,12 @@ def new_code(item_id: int):
     item = item_service.get_item(db(), item_id)
     form = CodeForm()
     if form.validate_on_submit():
-        try:
-            code = code_service.issue_code(db(), item, label=form.label.data or "")
-        except Invalid as error:
-            flash(error.message, "error")
+        result = attempt(lambda: code_service.issue_code(db(), item,
+                                                         label=form.label.data or ""))
+        if isinstance(result, ServiceError):
+            flash(result.message, "error")
         else:
-            db().commit()
-            flash(_("New code %(code)s created.", code=code.code), "ok")
+            flash(_("New code %(code)s created.", code=result.code), "ok")
     else:
         flash(_("The label is too long."), "error")
     return redirect(url_for("studio.item", item_id=item.id) + "#codes")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from motpub.services import bulk
 from motpub.services import items as item_service
 from motpub.services.errors import ServiceError
-from motpub.web.context import db
+from motpub.web.context import attempt, db
 from motpub.web.forms import ButtonForm, ImportForm
 from motpub.web.paging import page_link, requested_page
 from motpub.web.studio import bp, editor_required
@@ -37,16 +37,15 @@ def _import(raw: bytes) -> list[tuple[int, str]]:
     if len(raw) > MAX_CSV_BYTES:
         return [(0, _("The file is larger than 5 MB."))]
     try:
-        created, updated = bulk.import_items_csv(db(), raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [(0, _("The file is not UTF-8 text. Save the CSV as UTF-8 and try again."))]
-    except bulk.ImportRejected as error:
-        db().rollback()
-        return error.problems
-    except ServiceError as error:  # not a CSV of items at all: its header, its length
-        db().rollback()
-        return [(0, error.message)]
-    db().commit()
+    result = attempt(lambda: bulk.import_items_csv(db(), text))
+    if isinstance(result, bulk.ImportRejected):
+        return result.problems
+    if isinstance(result, ServiceError):  # not a CSV of items at all: its header, its length
+        return [(0, result.message)]
+    created, updated = result
     flash(_("Imported: %(created)d new, %(updated)d updated.",
             created=len(created), updated=len(updated)), "ok")
     return []

@@ -9,7 +9,7 @@ from motpub.services import codes as code_service
 from motpub.services.errors import ServiceError
 from motpub.services.exhibitions import item_ids_for_slugs
 from motpub.services.items import parse
-from motpub.web.context import db, settings
+from motpub.web.context import attempt, db, settings
 from motpub.web.forms import PlacementForm
 from motpub.web.paging import page_link, requested_page
 from motpub.web.studio import bp, editor_required
@@ -17,17 +17,17 @@ from motpub.web.studio import bp, editor_required
 
 def _save(form: PlacementForm, code) -> bool:
     payload: dict = {"label": form.label.data or "", "enabled": bool(form.enabled.data)}
-    try:
+
+    def change() -> None:
         slug = (form.item_slug.data or "").strip()
         if slug and (code.item is None or slug != code.item.slug):
             payload["item_id"] = item_ids_for_slugs(db(), [slug])[0]
         code_service.update_code(db(), code, parse(code_service.CodePatch, payload))
-        db().commit()
-        return True
-    except ServiceError as error:
-        db().rollback()
+
+    if isinstance(error := attempt(change), ServiceError):
         form.form_errors.append(error.message)
         return False
+    return True
 
 
 @bp.route("/codes/<value>", methods=["GET", "POST"])

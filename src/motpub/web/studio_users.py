@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user
 from motpub.domain import User
 from motpub.services import users as user_service
 from motpub.services.errors import Conflict, ServiceError
-from motpub.web.context import db
+from motpub.web.context import attempt, db
 from motpub.web.extensions import SessionUser
 from motpub.web.forms import (ButtonForm, ChangePasswordForm, RoleForm, SetPasswordForm,
                               UserForm)
@@ -38,15 +38,10 @@ def account_error(error: ServiceError) -> str:
     return error.message
 
 
-def _commit(change) -> str | None:
-    """Run `change` and commit it; on a refusal roll back and return the error to show."""
-    try:
-        change()
-    except ServiceError as error:
-        db().rollback()
-        return account_error(error)
-    db().commit()
-    return None
+def _change(change) -> str | None:
+    """Run `change`; on a refusal (undone) return the error to show."""
+    result = attempt(change)
+    return account_error(result) if isinstance(result, ServiceError) else None
 
 
 def _keep_own_session(user: User) -> None:
@@ -60,7 +55,7 @@ def _keep_own_session(user: User) -> None:
 def users():
     form = UserForm()
     if form.validate_on_submit():
-        if error := _commit(lambda: user_service.create_user(
+        if error := _change(lambda: user_service.create_user(
                 db(), email=form.email.data, password=form.password.data, role=form.role.data)):
             form.form_errors.append(error)
         else:
@@ -92,7 +87,7 @@ def user_role(user_id: int):
     user = user_service.get_user(db(), user_id)
     form = RoleForm()
     if form.validate_on_submit():
-        if error := _commit(lambda: user_service.set_role(db(), user, form.role.data)):
+        if error := _change(lambda: user_service.set_role(db(), user, form.role.data)):
             form.form_errors.append(error)
         else:
             flash(_("Role changed."), "ok")
@@ -105,7 +100,7 @@ def user_role(user_id: int):
 def user_active(user_id: int, action: str):
     user = user_service.get_user(db(), user_id)
     if ButtonForm().validate_on_submit():
-        if error := _commit(lambda: user_service.set_active(db(), user, action == "activate")):
+        if error := _change(lambda: user_service.set_active(db(), user, action == "activate")):
             flash(error, "error")
         else:
             flash(_("User activated.") if action == "activate"
@@ -120,7 +115,7 @@ def user_password(user_id: int):
     user = user_service.get_user(db(), user_id)
     form = SetPasswordForm()
     if form.validate_on_submit():
-        if error := _commit(lambda: user_service.set_password(db(), user, form.password.data)):
+        if error := _change(lambda: user_service.set_password(db(), user, form.password.data)):
             form.form_errors.append(error)
         else:
             _keep_own_session(user)
@@ -135,7 +130,6 @@ def revoke_token(user_id: int, token_id: int):
     user = user_service.get_user(db(), user_id)
     if ButtonForm().validate_on_submit():
         api_token = user_service.revoke_user_token(db(), user, token_id)
-        db().commit()
         flash(_("Token %(prefix)s revoked.", prefix=api_token.prefix or ""), "ok")
     return redirect(url_for("studio.user", user_id=user.id) + "#tokens")
 
@@ -146,7 +140,7 @@ def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user.user
-        if error := _commit(lambda: user_service.change_own_password(
+        if error := _change(lambda: user_service.change_own_password(
                 db(), user, current=form.current_password.data, new=form.password.data)):
             form.form_errors.append(error)
         else:

@@ -11,7 +11,6 @@ from motpub.services import captions as caption_service
 from motpub.services import videos as video_service
 from motpub.services.errors import Invalid, NotFound, Unauthorized
 from motpub.services.items import get_item
-from motpub.services.media_access import sync_visibility
 from motpub.storage import StorageError, StorageUnavailable
 from motpub.web.api import bp, can_edit, json_body, requires
 from motpub.web.context import db, runtime, settings
@@ -85,7 +84,6 @@ def create_video(item_id: int):
         filename=data.get("filename"), size_bytes=data.get("size_bytes"),
         content_type=data.get("content_type"), max_bytes=settings().max_upload_bytes,
         app_part_url=app_part_url)
-    db().commit()
     return jsonify(upload_json(video, plan)), 201
 
 
@@ -137,19 +135,13 @@ def list_parts(video_id: int):
                               for p in parts]})
 
 
-def _enqueue_after_commit(job_id: int) -> None:
-    # The job row is committed first: a worker that picks the message up finds it.
-    runtime().tasks.transcode_video(job_id)
-
-
 @bp.post("/videos/<int:video_id>/complete")
 @requires(can_edit)
 def complete_upload(video_id: int):
     video = video_service.get_video(db(), video_id)
     parts = video_service.parse_parts(json_body())
-    job = video_service.complete_upload(db(), runtime().storage, video, parts)
-    db().commit()
-    _enqueue_after_commit(job.id)
+    video_service.complete_upload(db(), runtime().storage, video, parts,
+                                  enqueue_transcode=runtime().tasks.transcode_video)
     return jsonify(video_json(video)), 202
 
 
@@ -163,9 +155,7 @@ def get_video(video_id: int):
 @requires(can_edit)
 def retry_video(video_id: int):
     video = video_service.get_video(db(), video_id)
-    job = video_service.retry_video(db(), video)
-    db().commit()
-    _enqueue_after_commit(job.id)
+    video_service.retry_video(db(), video, enqueue_transcode=runtime().tasks.transcode_video)
     return jsonify(video_json(video)), 202
 
 
@@ -179,7 +169,6 @@ def replace_video(video_id: int):
         db(), runtime().storage, video, filename=data.get("filename"),
         size_bytes=data.get("size_bytes"), content_type=data.get("content_type"),
         max_bytes=settings().max_upload_bytes, app_part_url=app_part_url)
-    db().commit()
     return jsonify(upload_json(video, plan)), 201
 
 
@@ -189,7 +178,6 @@ def cancel_upload(video_id: int):
     """Stop the upload in progress; a replaced video goes back to its current file."""
     video = video_service.get_video(db(), video_id)
     video_service.cancel_upload(db(), runtime().storage, video)
-    db().commit()
     return jsonify(video_json(video))
 
 
@@ -197,14 +185,7 @@ def cancel_upload(video_id: int):
 @requires(can_edit)
 def delete_video(video_id: int):
     video = video_service.get_video(db(), video_id)
-    upload = (video.source_key, video.upload_id) if video.upload_id else None
-    prefixes = video_service.delete_video(db(), video)
-    db().commit()
-    storage = runtime().storage
-    if upload:
-        storage.abort_multipart(*upload)
-    for prefix in prefixes:
-        storage.delete_prefix(prefix)
+    video_service.delete_video(db(), runtime().storage, video)
     return Response(status=204)
 
 
@@ -216,13 +197,9 @@ def add_caption(video_id: int):
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("send a multipart form with the fields language and file", field="file")
-    caption, old_keys = caption_service.add_caption(
+    caption = caption_service.add_caption(
         db(), runtime().storage, video, language=request.form.get("language"),
         data=upload.read(caption_service.MAX_CAPTION_BYTES + 1))
-    db().commit()
-    for key in old_keys:
-        runtime().storage.delete(key)
-    sync_visibility(runtime().storage, runtime().session_factory, [video.id])
     return jsonify({"language": caption.language,
                     "url": media_url_for(video.item)(caption.vtt_key)}), 201
 
@@ -231,11 +208,6 @@ def add_caption(video_id: int):
 @requires(can_edit)
 def delete_caption(video_id: int, language: str):
     video = video_service.get_video(db(), video_id)
-    old_keys = caption_service.delete_caption(db(), runtime().storage, video, language)
-    if not old_keys:
+    if not caption_service.delete_caption(db(), runtime().storage, video, language):
         raise NotFound(f"video {video_id} has no {language} caption")
-    db().commit()
-    for key in old_keys:
-        runtime().storage.delete(key)
-    sync_visibility(runtime().storage, runtime().session_factory, [video.id])
     return Response(status=204)
