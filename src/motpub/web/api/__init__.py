@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from motpub.database import unit_of_work
 from motpub.domain import Role, User
 from motpub.services.errors import Forbidden, ServiceError, Unauthorized
 from motpub.services.users import mark_token_used, user_for_token
@@ -31,8 +32,8 @@ def current_api_user() -> User:
     user = user_for_token(db(), token.strip())
     if user is None:
         raise Unauthorized("the API token is unknown or revoked")
-    # In a transaction of its own, so the request's session stays read-only until it writes.
-    with runtime().session_factory() as session, session.begin():
+    # In a unit of work of its own, so the request's session stays read-only until it writes.
+    with unit_of_work(runtime().session_factory) as session:
         mark_token_used(session, token.strip())
     return user
 
