@@ -21,18 +21,20 @@ from motpub.changes import TargetCache, announce_content_changes, make_change_st
 from motpub.cli import build_cli, register_commands
 from motpub.config import Settings
 from motpub.database import make_engine, make_session_factory, postgres_connect_args
+from motpub.events import Subscribers
 from motpub.jobs import register_tasks
 from motpub.queue import make_queue
 from motpub.media.services.access import follow_publication
 from motpub.analytics.services.scans import ScanRecorder
 from motpub.analytics.services.visitors import country_lookup
 from motpub.storage import count_failures, make_storage
+from motpub.web.context import App
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     i18n.configure(settings.languages)
-    app = Flask(
+    app = App(
         "motpub",
         template_folder=str(settings.templates_dir),
         static_folder=str(settings.static_dir),
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                          connect_timeout_s=settings.db_connect_timeout_s,
                          statement_timeout_s=settings.db_statement_timeout_s)
     session_factory = make_session_factory(engine)
+    subscribers = Subscribers()  # every domain event's subscribers, wired below
+    subscribers.attach(session_factory)
     change_stamp = make_change_stamp(settings.database_url, settings.data_dir,
                                      connect_args=postgres_connect_args(
                                          connect_timeout_s=settings.db_connect_timeout_s))
@@ -84,8 +88,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         target_cache=TargetCache(change_stamp),
         queue=make_queue(settings.queue_url),
         storage=storage,
+        subscribers=subscribers,
     )
-    follow_publication(session_factory, app.extensions["motpub"].storage)
+    follow_publication(subscribers, session_factory, storage)
     app.extensions["motpub"].tasks = register_tasks(app)
     web.register_extensions(app)
     accounts_sessions.init_app(app)

@@ -15,7 +15,7 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import exc
 
 from motpub.config import SECRET_KEY_FILE, ConfigError
-from motpub.database import check_database, migration_revisions, upgrade
+from motpub.database import check_database, migration_revisions, unit_of_work, upgrade
 from motpub.accounts.models import Role
 from motpub.avtools.errors import ToolMissing
 from motpub.avtools.tools import check_tools
@@ -216,25 +216,23 @@ def _read_password(password_stdin: bool) -> str:
 @with_appcontext
 def users_create(email: str, role: str, password_stdin: bool) -> None:
     password = _read_password(password_stdin)
-    with _runtime().session_factory() as session:
+    with unit_of_work(_runtime().session_factory) as session:
         try:
             user = create_user(session, email=email, password=password, role=role)
         except ServiceError as error:
             _fail(error)
-        session.commit()
-        click.echo(f"created {user.role.value} {user.email}")
+    click.echo(f"created {user.role.value} {user.email}")
 
 
 def _change_user(email: str, change: Callable, done: str) -> None:
     """Apply `change(session, user)` to the user with `email`, commit and say `done`."""
-    with _runtime().session_factory() as session:
+    with unit_of_work(_runtime().session_factory) as session:
         try:
             user = find_user(session, email)
             change(session, user)
         except ServiceError as error:
             _fail(error)
-        session.commit()
-        click.echo(done.format(email=user.email, role=user.role.value))
+    click.echo(done.format(email=user.email, role=user.role.value))
 
 
 @users_group.command("list", help="List the users: email, role, active or deactivated.")
@@ -297,12 +295,11 @@ def tokens_group() -> None:
 @click.argument("email")
 @with_appcontext
 def tokens_create(email: str) -> None:
-    with _runtime().session_factory() as session:
+    with unit_of_work(_runtime().session_factory) as session:
         try:
             token = create_token(session, find_user(session, email))
         except ServiceError as error:
             _fail(error)
-        session.commit()
     click.echo(token)
 
 
@@ -329,13 +326,13 @@ def tokens_list(email: str) -> None:
 @click.argument("token")
 @with_appcontext
 def tokens_revoke(token: str) -> None:
-    with _runtime().session_factory() as session:
+    with unit_of_work(_runtime().session_factory) as session:
         try:
             api_token = user_service.revoke_token(session, token)
         except ServiceError as error:
             _fail(error)
-        session.commit()
-        click.echo(f"revoked {api_token.prefix or 'the token'} of {api_token.user.email}")
+        email = api_token.user.email
+    click.echo(f"revoked {api_token.prefix or 'the token'} of {email}")
 
 
 def _when(moment) -> str:

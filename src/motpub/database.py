@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, insert, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -228,6 +228,70 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+# The unit of work: one transaction per request or job, committed at one boundary (the web
+# front door's dispatch, or `unit_of_work` below). Services flush, and register here what
+# must happen only once their change is committed: a queued job, a storage delete, a
+# domain event. Nothing leaves the process for a change the database never kept.
+_AFTER_COMMIT = "motpub.after_commit"
+_FAILED = "motpub.after_commit_failed"
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run `callback` once the transaction of `session` commits; a rollback drops it.
+
+    Callbacks run in the order they were registered, after the commit, outside any
+    transaction of this session: one that needs the database opens its own session."""
+    if not session.in_transaction():
+        session.begin()  # so that a rollback or close before any statement drops it too
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the work is not kept yet
+        return
+    failed: list[Exception] = []
+    for callback in session.info.pop(_AFTER_COMMIT, ()):
+        try:
+            callback()
+        except Exception as error:  # the commit stands; the others still run
+            failed.append(error)
+    if failed:
+        session.info[_FAILED] = failed
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_after_commit(session: Session, transaction) -> None:
+    # The outermost transaction ended without a commit (rolled back, or the session
+    # closed): what was registered for it never happens.
+    if transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+def commit(session: Session) -> None:
+    """Commit the unit of work and run its after-commit callbacks; if one failed, raise
+    its error once they have all run (the commit stands)."""
+    session.commit()
+    raise_failed_callbacks(session)
+
+
+def raise_failed_callbacks(session: Session) -> None:
+    failed = session.info.pop(_FAILED, None)
+    if failed:
+        raise failed[0]
+
+
+@contextlib.contextmanager
+def unit_of_work(session_factory: Callable[[], Session]) -> Iterator[Session]:
+    """A session whose work is committed when the block ends, or rolled back if it raises;
+    then its after-commit callbacks run. Background work (a job, the scan writer) uses one
+    per step it must keep on its own: a heartbeat commits by itself, a lease by itself."""
+    with session_factory() as session:
+        with session.begin():
+            yield session
+        raise_failed_callbacks(session)
 
 
 def ping(session: Session) -> None:

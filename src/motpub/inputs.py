@@ -25,9 +25,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from motpub.i18n import content_languages
-from motpub.items.models import SLUG_PATTERN
 from motpub.errors import Invalid
 
+# A slug, the readable key of a page address (items, exhibitions): /i/<slug>, /x/<slug>.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # The largest id PostgreSQL's integer columns hold; every id a client sends is 1 to this.
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]

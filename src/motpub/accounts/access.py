@@ -16,6 +16,7 @@ from wtforms import ValidationError
 from motpub.accounts.models import Role, User
 from motpub.errors import Forbidden, Unauthorized
 from motpub.accounts.services import mark_token_used, user_for_token
+from motpub.database import unit_of_work
 from motpub.web.context import db, runtime
 
 def current_api_user() -> User:
@@ -28,8 +29,8 @@ def current_api_user() -> User:
     user = user_for_token(db(), token.strip())
     if user is None:
         raise Unauthorized("the API token is unknown or revoked")
-    # In a transaction of its own, so the request's session stays read-only until it writes.
-    with runtime().session_factory() as session, session.begin():
+    # In a unit of work of its own, so the request's session stays read-only until it writes.
+    with unit_of_work(runtime().session_factory) as session:
         mark_token_used(session, token.strip())
     return user
 

@@ -14,7 +14,7 @@ from motpub.errors import Conflict, ServiceError
 from motpub.accounts.services import authenticate, end_sessions
 from motpub.i18n import normalize_language
 from motpub.web.audiences import studio_blueprint
-from motpub.web.context import db, settings
+from motpub.web.context import attempt, db, settings
 from motpub.accounts.sessions import SessionUser
 from motpub.web.extensions import LANGUAGE_COOKIE, limiter
 from motpub.web.forms import ButtonForm
@@ -31,7 +31,6 @@ def login():
     if form.validate_on_submit():
         user = authenticate(db(), email=form.email.data, password=form.password.data)
         if user is not None:
-            db().commit()
             login_user(SessionUser(user))
             # Analysts may not open the items list; their home is the ops dashboard.
             home = "items_studio.items" if user.role.can_edit else "analytics_ops.dashboard"
@@ -47,7 +46,6 @@ def logout():
     if ButtonForm().validate_on_submit():
         # The version moves on, so a copy of this session's cookie stops working too.
         end_sessions(current_user.user)
-        db().commit()
         logout_user()
     return redirect(url_for("accounts_studio.login"))
 
@@ -83,15 +81,10 @@ def account_error(error: ServiceError) -> str:
     return error.message
 
 
-def _commit(change) -> str | None:
-    """Run `change` and commit it; on a refusal roll back and return the error to show."""
-    try:
-        change()
-    except ServiceError as error:
-        db().rollback()
-        return account_error(error)
-    db().commit()
-    return None
+def _change(change) -> str | None:
+    """Run `change`; on a refusal (undone) return the error to show."""
+    result = attempt(change)
+    return account_error(result) if isinstance(result, ServiceError) else None
 
 
 def _keep_own_session(user: User) -> None:
@@ -105,7 +98,7 @@ def _keep_own_session(user: User) -> None:
 def users():
     form = UserForm()
     if form.validate_on_submit():
-        if error := _commit(lambda: user_service.create_user(
+        if error := _change(lambda: user_service.create_user(
                 db(), email=form.email.data, password=form.password.data, role=form.role.data)):
             form.form_errors.append(error)
         else:
@@ -137,7 +130,7 @@ def user_role(user_id: int):
     user = user_service.get_user(db(), user_id)
     form = RoleForm()
     if form.validate_on_submit():
-        if error := _commit(lambda: user_service.set_role(db(), user, form.role.data)):
+        if error := _change(lambda: user_service.set_role(db(), user, form.role.data)):
             form.form_errors.append(error)
         else:
             flash(_("Role changed."), "ok")
@@ -150,7 +143,7 @@ def user_role(user_id: int):
 def user_active(user_id: int, action: str):
     user = user_service.get_user(db(), user_id)
     if ButtonForm().validate_on_submit():
-        if error := _commit(lambda: user_service.set_active(db(), user, action == "activate")):
+        if error := _change(lambda: user_service.set_active(db(), user, action == "activate")):
             flash(error, "error")
         else:
             flash(_("User activated.") if action == "activate"
@@ -165,7 +158,7 @@ def user_password(user_id: int):
     user = user_service.get_user(db(), user_id)
     form = SetPasswordForm()
     if form.validate_on_submit():
-        if error := _commit(lambda: user_service.set_password(db(), user, form.password.data)):
+        if error := _change(lambda: user_service.set_password(db(), user, form.password.data)):
             form.form_errors.append(error)
         else:
             _keep_own_session(user)
@@ -180,7 +173,6 @@ def revoke_token(user_id: int, token_id: int):
     user = user_service.get_user(db(), user_id)
     if ButtonForm().validate_on_submit():
         api_token = user_service.revoke_user_token(db(), user, token_id)
-        db().commit()
         flash(_("Token %(prefix)s revoked.", prefix=api_token.prefix or ""), "ok")
     return redirect(url_for("accounts_studio.user", user_id=user.id) + "#tokens")
 
@@ -191,7 +183,7 @@ def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user.user
-        if error := _commit(lambda: user_service.change_own_password(
+        if error := _change(lambda: user_service.change_own_password(
                 db(), user, current=form.current_password.data, new=form.password.data)):
             form.form_errors.append(error)
         else:

@@ -41,7 +41,6 @@ def exhibition_json(exhibition: Exhibition) -> dict:
 def create_exhibition():
     data = parse(exhibition_service.ExhibitionInput, json_body())
     exhibition = exhibition_service.create_exhibition(db(), data)
-    db().commit()
     return jsonify(exhibition_json(exhibition)), 201
 
 
@@ -65,7 +64,6 @@ def update_exhibition(exhibition_id: int):
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
     data = parse(exhibition_service.ExhibitionPatch, json_body())
     exhibition_service.update_exhibition(db(), exhibition, data)
-    db().commit()
     return jsonify(exhibition_json(exhibition))
 
 
@@ -74,7 +72,6 @@ def update_exhibition(exhibition_id: int):
 def delete_exhibition(exhibition_id: int):
     exhibition_service.delete_exhibition(
         db(), exhibition_service.get_exhibition(db(), exhibition_id))
-    db().commit()
     return Response(status=204)
 
 
@@ -84,7 +81,6 @@ def set_exhibition_items(exhibition_id: int):
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
     data = parse(exhibition_service.ExhibitionItemsInput, json_body())
     exhibition_service.set_exhibition_items(db(), exhibition, data.item_ids)
-    db().commit()
     return jsonify(exhibition_json(exhibition))
 
 
@@ -93,7 +89,6 @@ def set_exhibition_items(exhibition_id: int):
 def create_exhibition_code(exhibition_id: int):
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
     code = exhibition_service.issue_exhibition_code(db(), exhibition, label=new_code_label())
-    db().commit()
     return jsonify(code_json(code)), 201
 
 

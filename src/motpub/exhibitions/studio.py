@@ -16,7 +16,7 @@ from motpub.inputs import parse
 from motpub.codes.services.labels import printable_labels
 from motpub.codes.api.label_jobs import start_label_job
 from motpub.web.audiences import studio_blueprint
-from motpub.web.context import db, settings
+from motpub.web.context import attempt, db, settings
 from motpub.web.forms import ButtonForm
 from motpub.codes.forms import CodeForm
 from motpub.exhibitions.forms import ExhibitionForm
@@ -36,22 +36,24 @@ def exhibitions():
 
 def _save(form: ExhibitionForm, exhibition=None):
     """Fields and order of items in one transaction; on error, shown on the form."""
-    try:
+
+    def change():
         payload = form.to_payload()
         item_ids = exhibition_service.item_ids_for_slugs(db(), form.item_slugs())
-        if exhibition is None:
-            exhibition = exhibition_service.create_exhibition(
+        saved = exhibition
+        if saved is None:
+            saved = exhibition_service.create_exhibition(
                 db(), parse(exhibition_service.ExhibitionInput, payload))
         else:
             exhibition_service.update_exhibition(
-                db(), exhibition, parse(exhibition_service.ExhibitionPatch, payload))
-        exhibition_service.set_exhibition_items(db(), exhibition, item_ids)
-        db().commit()
-        return exhibition
-    except ServiceError as error:
-        db().rollback()
-        form.form_errors.append(error.message)
+                db(), saved, parse(exhibition_service.ExhibitionPatch, payload))
+        exhibition_service.set_exhibition_items(db(), saved, item_ids)
+        return saved
+
+    if isinstance(result := attempt(change), ServiceError):
+        form.form_errors.append(result.message)
         return None
+    return result
 
 
 def _render(form: ExhibitionForm, exhibition):
@@ -94,7 +96,6 @@ def new_exhibition_code(exhibition_id: int):
     if form.validate_on_submit():
         code = exhibition_service.issue_exhibition_code(db(), exhibition,
                                                         label=form.label.data or "")
-        db().commit()
         flash(_("New code %(code)s created.", code=code.code), "ok")
     else:
         flash(_("The label is too long."), "error")
@@ -107,7 +108,6 @@ def delete_exhibition(exhibition_id: int):
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
     if ButtonForm().validate_on_submit():
         exhibition_service.delete_exhibition(db(), exhibition)
-        db().commit()
         flash(_("Exhibition deleted; its items are kept."), "ok")
     return redirect(url_for("exhibitions_studio.exhibitions"))
 

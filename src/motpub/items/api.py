@@ -41,7 +41,6 @@ def item_json(item: Item) -> dict:
 def create_item():
     data = parse(item_service.ItemInput, json_body())
     item = item_service.create_item(db(), data)
-    db().commit()
     return jsonify(item_json(item)), 201
 
 
@@ -66,7 +65,6 @@ def update_item(item_id: int):
     item = item_service.get_item(db(), item_id)
     data = parse(item_service.ItemPatch, json_body())
     item_service.update_item(db(), item, data)
-    db().commit()
     return jsonify(item_json(item))
 
 
@@ -74,7 +72,6 @@ def update_item(item_id: int):
 @requires(can_edit)
 def publish_item(item_id: int):
     item = item_service.publish_item(db(), item_service.get_item(db(), item_id))
-    db().commit()
     return jsonify(item_json(item))
 
 
@@ -82,7 +79,6 @@ def publish_item(item_id: int):
 @requires(can_edit)
 def unpublish_item(item_id: int):
     item = item_service.unpublish_item(db(), item_service.get_item(db(), item_id))
-    db().commit()
     return jsonify(item_json(item))
 
 

@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from motpub.codes.models.code import Code
     from motpub.media.models.video import Video
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MAX_LENGTH = 80
 # A GTIN is stored in its 14-digit form: GTIN-8, -12 and -13 are padded with leading zeros.
 GTIN_LENGTH = 14

@@ -14,7 +14,7 @@ from motpub.i18n import normalize_language
 from motpub.analytics.services.scans import item_stats
 from motpub.media.api import video_json
 from motpub.inputs import parse
-from motpub.web.context import db, runtime, settings
+from motpub.web.context import attempt, db, runtime, settings
 from motpub.web.forms import ButtonForm
 from motpub.codes.forms import CodeForm, ImportForm
 from motpub.items.forms import ItemForm
@@ -36,20 +36,17 @@ def items():
 
 def _save(form: ItemForm, item=None):
     """Validate through the item service; on error, show it on the form and return None."""
-    try:
+
+    def change():
         payload = form.to_payload()
         if item is None:
-            item = item_service.create_item(
-                db(), parse(item_service.ItemInput, payload))
-        else:
-            item_service.update_item(
-                db(), item, parse(item_service.ItemPatch, payload))
-        db().commit()
-        return item
-    except ServiceError as error:
-        db().rollback()
-        form.form_errors.append(error.message)
+            return item_service.create_item(db(), parse(item_service.ItemInput, payload))
+        return item_service.update_item(db(), item, parse(item_service.ItemPatch, payload))
+
+    if isinstance(result := attempt(change), ServiceError):
+        form.form_errors.append(result.message)
         return None
+    return result
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -111,7 +108,6 @@ def change_status(item_id: int, action: str):
         else:
             item_service.unpublish_item(db(), item)
             flash(_("Unpublished: visitors now see 'not found'."), "ok")
-        db().commit()
     return redirect(url_for("items_studio.item", item_id=item.id))
 
 

@@ -20,6 +20,7 @@ from flask import Flask
 
 from motpub import metrics
 from motpub.media.models.transcode_job import TranscodeJob
+from motpub.database import unit_of_work
 from motpub.logs import log_json
 from motpub.queue import crontab
 from motpub.media.services.jobs import jobs_to_requeue
@@ -90,7 +91,7 @@ def register_tasks(app: Flask) -> Tasks:
     # wait up to a minute past its lease. Each worker sweeps on its own timer (run_worker).
     @queue.task(name="sweep_jobs")
     def sweep_jobs() -> list[int]:
-        with runtime.session_factory() as session, session.begin():
+        with unit_of_work(runtime.session_factory) as session:
             job_ids = jobs_to_requeue(session, stale_queued_s=settings.job_lease_s * 5)
             label_job_ids = label_jobs_to_requeue(session,
                                                   stale_queued_s=settings.job_lease_s * 5)
@@ -102,13 +103,13 @@ def register_tasks(app: Flask) -> Tasks:
 
     @queue.periodic_task(crontab(minute="17"), name="clean_uploads")
     def clean_uploads() -> int:
-        with runtime.session_factory() as session, session.begin():
+        with unit_of_work(runtime.session_factory) as session:
             return abandon_uploads(session, runtime.storage,
                                    older_than_s=settings.abandoned_upload_s)
 
     @queue.periodic_task(crontab(minute="5"), name="delete_old_salts")
     def delete_salts() -> int:
-        with runtime.session_factory() as session, session.begin():
+        with unit_of_work(runtime.session_factory) as session:
             return delete_old_salts(session, today=dt.datetime.now(dt.UTC).date())
 
     @queue.periodic_task(crontab(minute="*/5"), name="roll_up_visits")

@@ -10,7 +10,6 @@ from motpub.media.models.video import Video
 from motpub.media.services import captions as caption_service, videos as video_service
 from motpub.errors import Invalid, NotFound, Unauthorized
 from motpub.items.services.items import get_item
-from motpub.media.services.access import sync_visibility
 from motpub.media.services.messages import messages
 from motpub.storage import StorageError, StorageUnavailable
 from motpub.accounts.access import can_edit, requires
@@ -89,7 +88,6 @@ def create_video(item_id: int):
     video, plan = video_service.request_upload(
         db(), runtime().storage, item, data, max_bytes=settings().max_upload_bytes,
         app_part_url=app_part_url)
-    db().commit()
     return jsonify(upload_json(video, plan)), 201
 
 
@@ -142,19 +140,13 @@ def list_parts(video_id: int):
     ]).model_dump())
 
 
-def _enqueue_after_commit(job_id: int) -> None:
-    # The job row is committed first: a worker that picks the message up finds it.
-    runtime().tasks.transcode_video(job_id)
-
-
 @bp.post("/videos/<int:video_id>/complete")
 @requires(can_edit)
 def complete_upload(video_id: int):
     video = video_service.get_video(db(), video_id)
     data = parse(video_service.CompletedUpload, json_body())
-    job = video_service.complete_upload(db(), runtime().storage, video, data)
-    db().commit()
-    _enqueue_after_commit(job.id)
+    video_service.complete_upload(db(), runtime().storage, video, data,
+                                  enqueue_transcode=runtime().tasks.transcode_video)
     return jsonify(video_json(video)), 202
 
 
@@ -168,9 +160,7 @@ def get_video(video_id: int):
 @requires(can_edit)
 def retry_video(video_id: int):
     video = video_service.get_video(db(), video_id)
-    job = video_service.retry_video(db(), video)
-    db().commit()
-    _enqueue_after_commit(job.id)
+    video_service.retry_video(db(), video, enqueue_transcode=runtime().tasks.transcode_video)
     return jsonify(video_json(video)), 202
 
 
@@ -183,7 +173,6 @@ def replace_video(video_id: int):
     plan = video_service.restart_upload(
         db(), runtime().storage, video, data, max_bytes=settings().max_upload_bytes,
         app_part_url=app_part_url)
-    db().commit()
     return jsonify(upload_json(video, plan)), 201
 
 
@@ -193,7 +182,6 @@ def cancel_upload(video_id: int):
     """Stop the upload in progress; a replaced video goes back to its current file."""
     video = video_service.get_video(db(), video_id)
     video_service.cancel_upload(db(), runtime().storage, video)
-    db().commit()
     return jsonify(video_json(video))
 
 
@@ -201,14 +189,7 @@ def cancel_upload(video_id: int):
 @requires(can_edit)
 def delete_video(video_id: int):
     video = video_service.get_video(db(), video_id)
-    upload = (video.source_key, video.upload_id) if video.upload_id else None
-    prefixes = video_service.delete_video(db(), video)
-    db().commit()
-    storage = runtime().storage
-    if upload:
-        storage.abort_multipart(*upload)
-    for prefix in prefixes:
-        storage.delete_prefix(prefix)
+    video_service.delete_video(db(), runtime().storage, video)
     return Response(status=204)
 
 
@@ -223,11 +204,7 @@ def add_caption(video_id: int):
     form = parse(caption_service.CaptionUpload, {
         "language": request.form.get("language"),
         "file": upload.read(caption_service.MAX_CAPTION_BYTES + 1)})
-    caption, old_keys = caption_service.add_caption(db(), runtime().storage, video, form)
-    db().commit()
-    for key in old_keys:
-        runtime().storage.delete(key)
-    sync_visibility(runtime().storage, runtime().session_factory, [video.id])
+    caption = caption_service.add_caption(db(), runtime().storage, video, form)
     link = out.CaptionLink(language=caption.language,
                            url=media_url_for(video.item)(caption.vtt_key))
     return jsonify(link.model_dump()), 201
@@ -237,11 +214,6 @@ def add_caption(video_id: int):
 @requires(can_edit)
 def delete_caption(video_id: int, language: str):
     video = video_service.get_video(db(), video_id)
-    old_keys = caption_service.delete_caption(db(), runtime().storage, video, language)
-    if not old_keys:
+    if not caption_service.delete_caption(db(), runtime().storage, video, language):
         raise NotFound(f"video {video_id} has no {language} caption")
-    db().commit()
-    for key in old_keys:
-        runtime().storage.delete(key)
-    sync_visibility(runtime().storage, runtime().session_factory, [video.id])
     return Response(status=204)

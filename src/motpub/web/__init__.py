@@ -10,13 +10,14 @@ from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from motpub.changes import TargetCache
+from motpub.config import Settings
+from motpub.events import Subscribers
+
 if TYPE_CHECKING:
     from huey import Huey
 
     from motpub.analytics.services.scans import ScanRecorder
-
-from motpub.changes import TargetCache
-from motpub.config import Settings
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Runtime:
     tasks: object = None
     page_cache: dict = field(default_factory=dict)
     target_cache: TargetCache | None = None
+    # Who hears of domain events (motpub.events); create_app subscribes them.
+    subscribers: Subscribers = field(default_factory=Subscribers)
 
 
 def register_extensions(app: Flask) -> None:

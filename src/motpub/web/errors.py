@@ -10,7 +10,6 @@ from werkzeug.exceptions import HTTPException
 
 from motpub.errors import Conflict, ServiceError, storage_failure
 from motpub.storage import StorageFull, StorageUnavailable
-from motpub.web.context import db
 
 _CODES = {
     400: "bad_request",
@@ -80,8 +79,8 @@ _RACE_MESSAGES = ("FOREIGN KEY constraint failed", "UNIQUE constraint failed")
 
 def _changed_meanwhile(error: Exception):
     """A write that lost a race (the row was deleted, or changed so a constraint now fails
-    between our read and our write) is a conflict the client can retry, not a server error."""
-    db().rollback()
+    between our read and our write) is a conflict the client can retry, not a server error.
+    The request's unit of work is rolled back already (web.context.App)."""
     if isinstance(error, IntegrityError):
         state = getattr(error.orig, "sqlstate", None)
         if state not in _RACE_STATES and not str(error.orig).startswith(_RACE_MESSAGES):

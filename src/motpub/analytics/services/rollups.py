@@ -28,6 +28,7 @@ from motpub.analytics.models.rollup import (
     EngagementRollup, RollupWatermark, VisitorRollup, VisitRollup)
 from motpub.analytics.models.scan import Scan, View
 from motpub.analytics.services.day_rollups import days_sharing_sessions, rebuild_days
+from motpub.database import unit_of_work
 
 WATERMARK = "visits"
 DAYS_WATERMARK = "days"
@@ -217,9 +218,9 @@ def roll_up_visits(session_factory: Callable[[], Session], *, now: dt.datetime,
     raw rows were deleted."""
     remaining = 1
     while remaining:
-        with session_factory() as session, session.begin():
+        with unit_of_work(session_factory) as session:
             remaining = roll_up(session, now=now)
         if remaining:
             time.sleep(BACKLOG_PAUSE_S)
-    with session_factory() as session, session.begin():
+    with unit_of_work(session_factory) as session:
         return delete_rolled_events(session, now=now, keep_days=keep_days)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from motpub.database import insert_rows
+from motpub.database import insert_rows, unit_of_work
 from motpub.analytics.models.scan import DeviceClass, Scan, View
 from motpub.i18n import LanguageSource
 from motpub.analytics.models.engagement import Engagement, EngagementKind
@@ -161,7 +161,7 @@ class ScanRecorder:
                 written += len(rows)
 
     def _write(self, rows: list[dict]) -> None:
-        with self._session_factory() as session, session.begin():
+        with unit_of_work(self._session_factory) as session:
             # Plain column values, as each database takes them cheapest (COPY on
             # PostgreSQL): the ORM's per-row bookkeeping would cost more than the insert.
             batches: dict = {Scan.__table__: [], View.__table__: [], Engagement.__table__: []}

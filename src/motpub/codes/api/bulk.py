@@ -32,10 +32,8 @@ def import_items():
     try:
         created, updated = bulk.import_items_csv(db(), _csv_text())
     except bulk.ImportRejected as error:
-        db().rollback()
         return api_error(error.status, error.message, error.code, rows=[
             {"row": row, "message": message} for row, message in error.problems])
-    db().commit()
     return jsonify({"created": [item.id for item in created],
                     "updated": [item.id for item in updated]}), 200
 
@@ -54,5 +52,4 @@ def export_items():
 def create_codes_batch():
     data = parse(bulk.CodeBatchInput, json_body())
     codes = bulk.issue_codes_batch(db(), data.item_ids, count=data.count, label=data.label)
-    db().commit()
     return jsonify(out.CodeList(codes=[code_json(code) for code in codes]).model_dump()), 201

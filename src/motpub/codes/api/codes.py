@@ -42,7 +42,6 @@ def new_code_label() -> str:
 def create_code(item_id: int):
     item = get_item(db(), item_id)
     code = code_service.issue_code(db(), item, label=new_code_label())
-    db().commit()
     return jsonify(code_json(code)), 201
 
 
@@ -110,5 +109,4 @@ def update_code(value: str):
     code = code_service.get_code(db(), value)
     data = parse(code_service.CodePatch, request.get_json(silent=True))
     code_service.update_code(db(), code, data)
-    db().commit()
     return jsonify(placement_json(code))

@@ -33,13 +33,10 @@ def label_job_json(job: LabelJob) -> dict:
 
 
 def start_label_job(exhibition: Exhibition, template: str, label_count: int) -> LabelJob:
-    """The job that builds the sheet; its row is committed before its id is enqueued, so
-    the worker finds it."""
-    job = label_jobs.queue_label_job(db(), exhibition, template=template,
-                                     label_count=label_count)
-    db().commit()
-    runtime().tasks.build_label_sheet(job.id)
-    return job
+    """The job that builds the sheet, enqueued once the request commits."""
+    return label_jobs.queue_label_job(db(), exhibition, template=template,
+                                      label_count=label_count,
+                                      enqueue=runtime().tasks.build_label_sheet)
 
 
 def queued_label_sheet(exhibition: Exhibition, template: str, label_count: int):

@@ -19,6 +19,7 @@ from motpub.errors import Invalid, NotFound
 from motpub.inputs import Id, Input
 from motpub.items.services.pages import Target
 from motpub.i18n import fallback_language
+from motpub.events import CodeRetargeted, emit
 
 MAX_LABEL_LENGTH = 200
 
@@ -82,6 +83,8 @@ def update_code(session: Session, code: Code, data: CodePatch) -> Code:
         item = session.get(Item, data.item_id)
         if item is None:
             raise Invalid(f"there is no item {data.item_id}", field="item_id")
+        if item.id != code.item_id:
+            emit(session, CodeRetargeted(code.id, code.code, code.item_id, item.id))
         # An exhibition's entrance code can be turned into an item's code, not the reverse.
         code.item, code.exhibition = item, None
     if "label" in changes:

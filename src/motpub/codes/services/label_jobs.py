@@ -20,9 +20,10 @@ from motpub.exhibitions.models import Exhibition
 from motpub.media.models.transcode_job import JobStatus
 from motpub.codes.models.label_job import LabelJob
 from motpub.orm import utcnow
-from motpub.printing.labels import FontMissing, find_cjk_font, label_sheet
+from motpub.printing.labels import find_cjk_font, FontMissing, label_sheet
 from motpub.errors import Conflict, NotFound
 from motpub.codes.services.labels import check_template, exhibition_labels
+from motpub.database import after_commit, unit_of_work
 from motpub.storage.base import Storage
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,10 @@ HEARTBEAT_S = 2.0
 
 
 def queue_label_job(session: Session, exhibition: Exhibition, *, template: str,
-                    label_count: int) -> LabelJob:
+                    label_count: int, enqueue: Callable[[int], object]) -> LabelJob:
     """The unfinished job for this sheet if there is one (asking twice builds it once),
-    else a new queued one. The caller commits, then enqueues its id."""
+    else a new queued one; its id is enqueued once the row is committed, so the worker
+    finds it."""
     check_template(template)
     job = session.scalar(select(LabelJob).where(
         LabelJob.exhibition_id == exhibition.id, LabelJob.template == template,
@@ -42,6 +44,8 @@ def queue_label_job(session: Session, exhibition: Exhibition, *, template: str,
                        label_count=label_count, status=JobStatus.QUEUED, heartbeat_at=utcnow())
         session.add(job)
         session.flush()
+    job_id = job.id
+    after_commit(session, lambda: enqueue(job_id))
     return job
 
 
@@ -103,7 +107,7 @@ def build_label_sheet(worker: LabelWorker, job_id: int) -> str:
     """Draw, store and record one job's sheet: "succeeded", "retry", "failed", or "skipped"
     when another worker holds it or it is finished."""
     factory = worker.session_factory
-    with factory() as session, session.begin():
+    with unit_of_work(factory) as session:
         if not _claim(session, job_id, worker.worker_id, lease_s=worker.lease_s):
             return "skipped"
     try:
@@ -125,7 +129,7 @@ def build_label_sheet(worker: LabelWorker, job_id: int) -> str:
         return _fail(worker, job_id, f"{type(error).__name__}: {error}", is_final=False)
     key = f"labels/{job_id}/{secrets.token_hex(8)}.pdf"
     worker.storage.put_bytes(key, pdf, content_type="application/pdf")
-    with factory() as session, session.begin():
+    with unit_of_work(factory) as session:
         job = session.scalar(select(LabelJob).where(LabelJob.id == job_id).with_for_update())
         if job is None or job.worker_id != worker.worker_id \
                 or job.status is not JobStatus.RUNNING:
@@ -144,7 +148,7 @@ def _heartbeat(worker: LabelWorker, job_id: int, total: int) -> Callable[[int], 
         if time.monotonic() - last < HEARTBEAT_S:
             return
         last = time.monotonic()
-        with worker.session_factory() as session, session.begin():
+        with unit_of_work(worker.session_factory) as session:
             if not _renew(session, job_id, worker.worker_id, lease_s=worker.lease_s,
                           progress=round(done / max(total, 1), 3)):
                 raise _LostLease()
@@ -153,7 +157,7 @@ def _heartbeat(worker: LabelWorker, job_id: int, total: int) -> Callable[[int], 
 
 
 def _fail(worker: LabelWorker, job_id: int, error: str, *, is_final: bool) -> str:
-    with worker.session_factory() as session, session.begin():
+    with unit_of_work(worker.session_factory) as session:
         job = session.get(LabelJob, job_id)
         if job is None or job.worker_id != worker.worker_id:
             return "skipped"

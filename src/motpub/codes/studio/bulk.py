@@ -9,7 +9,7 @@ from motpub.codes.services import bulk
 from motpub.items.services import items as item_service
 from motpub.errors import ServiceError
 from motpub.web.audiences import studio_blueprint
-from motpub.web.context import db
+from motpub.web.context import attempt, db
 from motpub.web.forms import ButtonForm
 from motpub.codes.forms import ImportForm
 from motpub.web.paging import page_link, requested_page
@@ -41,16 +41,15 @@ def _import(raw: bytes) -> list[tuple[int, str]]:
     if len(raw) > MAX_CSV_BYTES:
         return [(0, _("The file is larger than 5 MB."))]
     try:
-        created, updated = bulk.import_items_csv(db(), raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [(0, _("The file is not UTF-8 text. Save the CSV as UTF-8 and try again."))]
-    except bulk.ImportRejected as error:
-        db().rollback()
-        return error.problems
-    except ServiceError as error:  # not a CSV of items at all: its header, its length
-        db().rollback()
-        return [(0, error.message)]
-    db().commit()
+    result = attempt(lambda: bulk.import_items_csv(db(), text))
+    if isinstance(result, bulk.ImportRejected):
+        return result.problems
+    if isinstance(result, ServiceError):  # not a CSV of items at all: its header, its length
+        return [(0, result.message)]
+    created, updated = result
     flash(_("Imported: %(created)d new, %(updated)d updated.",
             created=len(created), updated=len(updated)), "ok")
     return []

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from motpub.accounts.access import editor_required
 from motpub.codes.api.codes import qr_download
 from motpub.codes.services import codes as code_service
-from motpub.errors import Invalid, ServiceError
+from motpub.errors import ServiceError
 from motpub.exhibitions.services.exhibitions import item_ids_for_slugs
 from motpub.items.services import items as item_service
 from motpub.inputs import parse
 from motpub.web.audiences import studio_blueprint
-from motpub.web.context import db, settings
+from motpub.web.context import attempt, db, settings
 from motpub.codes.forms import CodeForm, PlacementForm
 from motpub.web.paging import page_link, requested_page
 
@@ -22,17 +22,17 @@ bp = studio_blueprint("codes_studio", __name__)
 
 def _save(form: PlacementForm, code) -> bool:
     payload: dict = {"label": form.label.data or "", "enabled": bool(form.enabled.data)}
-    try:
+
+    def change() -> None:
         slug = (form.item_slug.data or "").strip()
         if slug and (code.item is None or slug != code.item.slug):
             payload["item_id"] = item_ids_for_slugs(db(), [slug])[0]
         code_service.update_code(db(), code, parse(code_service.CodePatch, payload))
-        db().commit()
-        return True
-    except ServiceError as error:
-        db().rollback()
+
+    if isinstance(error := attempt(change), ServiceError):
         form.form_errors.append(error.message)
         return False
+    return True
 
 
 @bp.route("/codes/<value>", methods=["GET", "POST"])
@@ -60,13 +60,12 @@ def new_code(item_id: int):
     item = item_service.get_item(db(), item_id)
     form = CodeForm()
     if form.validate_on_submit():
-        try:
-            code = code_service.issue_code(db(), item, label=form.label.data or "")
-        except Invalid as error:
-            flash(error.message, "error")
+        result = attempt(lambda: code_service.issue_code(db(), item,
+                                                         label=form.label.data or ""))
+        if isinstance(result, ServiceError):
+            flash(result.message, "error")
         else:
-            db().commit()
-            flash(_("New code %(code)s created.", code=code.code), "ok")
+            flash(_("New code %(code)s created.", code=result.code), "ok")
     else:
         flash(_("The label is too long."), "error")
     return redirect(url_for("items_studio.item", item_id=item.id) + "#codes")

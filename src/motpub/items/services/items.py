@@ -19,11 +19,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from motpub.orm import utcnow
-from motpub.items.models import Item, ItemStatus, SLUG_MAX_LENGTH, SLUG_PATTERN
+from motpub.inputs import SLUG_PATTERN
+from motpub.items.models import Item, ItemStatus, SLUG_MAX_LENGTH
 from motpub.errors import Conflict, NotFound
 from motpub.codes.services.gs1 import normalize_gtin
 from motpub.inputs import CONTROL_MESSAGE, has_control_character, Input, QueryInput
 from motpub.i18n import content_languages, SOURCE_LANGUAGE
+from motpub.events import emit, ItemPublished, ItemUnpublished
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
@@ -247,6 +249,7 @@ def publish_item(session: Session, item: Item) -> Item:
         item.published_at = utcnow()
         item.touch()
         session.flush()
+        emit(session, ItemPublished(item.id))
     return item
 
 
@@ -255,4 +258,5 @@ def unpublish_item(session: Session, item: Item) -> Item:
         item.status = ItemStatus.DRAFT
         item.touch()
         session.flush()
+        emit(session, ItemUnpublished(item.id))
     return item

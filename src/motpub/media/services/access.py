@@ -12,15 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import Video
+from motpub.events import CaptionsChanged, ItemPublished, ItemUnpublished, Subscribers, VideoReady
 
 log = logging.getLogger(__name__)
-
-_PUBLICATION_CHANGED = "motpub.publication_changed"
 
 
 def video_prefix(video_id: int) -> str:
@@ -55,25 +54,22 @@ def sync_visibility(storage, session_factory: Callable[[], Session],
             log.exception("could not set the visibility of video %s's media", video_id)
 
 
-def follow_publication(session_factory: sessionmaker, storage) -> None:
-    """After every commit that publishes or unpublishes items, sync their videos' media."""
+def follow_publication(subscribers: Subscribers, session_factory: Callable[[], Session],
+                       storage) -> None:
+    """Keep every video's media as public as its item: on publishing and unpublishing, when
+    a transcode switches to new renditions (written private) and when captions change."""
 
-    @event.listens_for(session_factory, "after_flush")
-    def _after_flush(session: Session, _context) -> None:
-        for row in session.dirty:
-            if isinstance(row, Item) and inspect(row).attrs.status.history.has_changes():
-                session.info.setdefault(_PUBLICATION_CHANGED, set()).add(row.id)
-
-    @event.listens_for(session_factory, "after_commit")
-    def _after_commit(session: Session) -> None:
-        item_ids = session.info.pop(_PUBLICATION_CHANGED, None)
-        if not item_ids:
-            return
+    def item_changed(event: ItemPublished | ItemUnpublished) -> None:
         with session_factory() as reader:
-            video_ids = reader.scalars(select(Video.id).where(Video.item_id.in_(item_ids))).all()
+            video_ids = reader.scalars(select(Video.id).where(Video.item_id == event.item_id)
+                                       ).all()
         if video_ids:
             sync_visibility(storage, session_factory, video_ids)
 
-    @event.listens_for(session_factory, "after_rollback")
-    def _after_rollback(session: Session) -> None:
-        session.info.pop(_PUBLICATION_CHANGED, None)
+    def video_changed(event: VideoReady | CaptionsChanged) -> None:
+        sync_visibility(storage, session_factory, [event.video_id])
+
+    subscribers.subscribe(ItemPublished, item_changed)
+    subscribers.subscribe(ItemUnpublished, item_changed)
+    subscribers.subscribe(VideoReady, video_changed)
+    subscribers.subscribe(CaptionsChanged, video_changed)

@@ -4,6 +4,7 @@ no video is encoded again."""
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import secrets
 
@@ -18,6 +19,8 @@ from motpub.errors import Conflict, Invalid
 from motpub.i18n import own_name
 from motpub.media.services.messages import joined_message
 from motpub.inputs import Input, Language, refusal
+from motpub.database import after_commit
+from motpub.events import CaptionsChanged, emit
 
 MAX_CAPTION_BYTES = 2 * 1024 * 1024
 
@@ -57,9 +60,8 @@ def variants_of(video: Video) -> list[Variant]:
     ]
 
 
-def add_caption(session: Session, storage, video: Video,
-                upload: CaptionUpload) -> tuple[Caption, list[str]]:
-    """Store a caption file; returns the caption and the keys to delete after the commit."""
+def add_caption(session: Session, storage, video: Video, upload: CaptionUpload) -> Caption:
+    """Store a caption file; the files it replaces are deleted once this commits."""
     language, data = upload.language, upload.file
     if video.kind.value != "video":
         raise Conflict("captions belong to videos, not audio guides")
@@ -87,17 +89,30 @@ def add_caption(session: Session, storage, video: Video,
     video.item.touch()
     session.flush()
     old_keys += rewrite_master(storage, video)
-    return caption, old_keys
+    _after_change(session, storage, video, old_keys)
+    return caption
 
 
-def delete_caption(session: Session, storage, video: Video, language: str) -> list[str]:
+def delete_caption(session: Session, storage, video: Video, language: str) -> bool:
+    """Remove the caption in `language`, if the video has one (its files go once this
+    commits); False if it has none."""
     caption = next((c for c in video.captions if c.language == language), None)
     if caption is None:
-        return []
+        return False
     video.captions.remove(caption)
     video.item.touch()
     session.flush()
-    return [caption.vtt_key, caption.playlist_key, *rewrite_master(storage, video)]
+    _after_change(session, storage, video,
+                  [caption.vtt_key, caption.playlist_key, *rewrite_master(storage, video)])
+    return True
+
+
+def _after_change(session: Session, storage, video: Video, old_keys: list[str]) -> None:
+    """Once committed, the files no page uses any more go, and the subscribers hear of it
+    (the new files were written private)."""
+    for key in old_keys:
+        after_commit(session, functools.partial(storage.delete, key))
+    emit(session, CaptionsChanged(video.id))
 
 
 def rewrite_master(storage, video: Video) -> list[str]:

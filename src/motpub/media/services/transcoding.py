@@ -26,10 +26,11 @@ from motpub.avtools.poster import make_poster
 from motpub.avtools.preview import make_first_playable
 from motpub.avtools.probe import check_media, probe
 from motpub.media.services.captions import subtitle_tracks
-from motpub.media.services.access import sync_visibility
 from motpub.media.services.jobs import (
     claim_job, fail_attempt, finish_job, owned_job, postpone_job, renew_lease)
 from motpub.media.services.messages import log_message
+from motpub.database import after_commit, unit_of_work
+from motpub.events import emit, VideoFailed, VideoReady
 from motpub.storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class Heartbeat:
         self._thread.join()
 
     def beat(self) -> None:
-        with self.worker.session_factory() as session, session.begin():
+        with unit_of_work(self.worker.session_factory) as session:
             if not renew_lease(session, self.job_id, self.worker.worker_id,
                                lease_s=self.worker.lease_s, progress=self.progress,
                                stage=self.stage):
@@ -105,7 +106,7 @@ def _upload_tree(storage, directory: Path, prefix: str) -> None:
 def transcode_video(worker: Worker, job_id: int) -> str:
     """Run one attempt of a job. Returns "lost", "ready", "retry", "failed", or "postponed"
     when the server lacks a tool (the attempt does not count; retry after a longer delay)."""
-    with worker.session_factory() as session, session.begin():
+    with unit_of_work(worker.session_factory) as session:
         if not claim_job(session, job_id, worker.worker_id, lease_s=worker.lease_s):
             return "lost"
         job = owned_job(session, job_id, worker.worker_id)
@@ -118,10 +119,7 @@ def transcode_video(worker: Worker, job_id: int) -> str:
                                                   prefix)
             if heartbeat.is_lost:
                 raise JobLost(f"job {job_id} was taken over")
-        outcome = _publish(worker, job_id, prefix, kind, variants, poster_key)
-        # The new objects were written private; public now if the item is published.
-        sync_visibility(worker.storage, worker.session_factory, [video_id])
-        return outcome
+        return _publish(worker, job_id, prefix, kind, variants, poster_key)
     except JobLost:
         worker.storage.delete_prefix(prefix)
         return "lost"
@@ -157,7 +155,7 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
         heartbeat.stage = "probe"
         info = probe(source)
         check_media(info, max_seconds=worker.max_media_seconds)
-        with worker.session_factory() as session, session.begin():
+        with unit_of_work(worker.session_factory) as session:
             video = session.get(Video, video_id)
             video.duration_s, video.width, video.height = info.duration_s, info.width, info.height
         if info.kind == "audio":
@@ -170,7 +168,7 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
                                           on_progress=heartbeat.tracker("preview", 0.0, 0.1))
             _upload_tree(worker.storage, work / Path(preview.playlist).parent,
                          prefix + Path(preview.playlist).parent.as_posix() + "/")
-            with worker.session_factory() as session, session.begin():
+            with unit_of_work(worker.session_factory) as session:
                 session.get(Video, video_id).preview_key = prefix + preview.playlist
             variants = transcode_ladder(source, work, info, plan_ladder(info),
                                         stall_timeout_s=worker.stall_timeout_s,
@@ -196,8 +194,10 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
 
 def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants: list,
              poster_key: str | None) -> str:
-    """Switch the video to the new version in one transaction, then drop the old one."""
-    with worker.session_factory() as session, session.begin():
+    """Switch the video to the new version in one transaction, then drop the old one and
+    tell the subscribers (the new objects were written private: media_access makes them
+    public if the item is published)."""
+    with unit_of_work(worker.session_factory) as session:
         job = owned_job(session, job_id, worker.worker_id)
         if job is None:
             raise JobLost(f"job {job_id} was taken over")
@@ -217,7 +217,8 @@ def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants
         video.item.touch()  # cached pages of the item are stale now
         video.error_code = video.error_args = None
         finish_job(job)
-    _delete_other_versions(worker.storage, prefix)
+        after_commit(session, lambda: _delete_other_versions(worker.storage, prefix))
+        emit(session, VideoReady(video.id, video.item_id))
     return "ready"
 
 
@@ -236,7 +237,7 @@ def _delete_other_versions(storage, current: str) -> None:
 def _postpone(worker: Worker, job_id: int, detail: str) -> str:
     """Queue the job again without counting the attempt: the file was never tried. The
     editor reads that the server is at fault, until an attempt succeeds."""
-    with worker.session_factory() as session, session.begin():
+    with unit_of_work(worker.session_factory) as session:
         job = owned_job(session, job_id, worker.worker_id)
         if job is None:
             return "lost"
@@ -249,7 +250,7 @@ def _postpone(worker: Worker, job_id: int, detail: str) -> str:
 
 def _record_failure(worker: Worker, job_id: int, detail: str, reason: str,
                     reason_args: dict, *, is_final: bool) -> str:
-    with worker.session_factory() as session, session.begin():
+    with unit_of_work(worker.session_factory) as session:
         job = owned_job(session, job_id, worker.worker_id)
         if job is None:
             return "lost"
@@ -260,4 +261,5 @@ def _record_failure(worker: Worker, job_id: int, detail: str, reason: str,
         else:
             video.status = VideoStatus.FAILED
             video.error_code, video.error_args = reason, reason_args
+            emit(session, VideoFailed(video.id, video.item_id))
     return "retry" if will_retry else "failed"

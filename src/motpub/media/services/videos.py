@@ -18,6 +18,7 @@ from motpub.items.models import Item
 from motpub.media.models.video import MediaKind, Video, VideoStatus
 from motpub.errors import Conflict, Invalid, NotFound
 from motpub.inputs import Input, Language, refusal
+from motpub.database import after_commit
 from motpub.storage import StorageError, StorageUnavailable
 
 MIN_PART_BYTES = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part but the last
@@ -187,9 +188,9 @@ class CompletedUpload(Input):
     parts: list[UploadedPart] = Field(min_length=1, max_length=MAX_PARTS)
 
 
-def complete_upload(session: Session, storage, video: Video,
-                    data: CompletedUpload) -> TranscodeJob:
-    """Assemble the uploaded parts and queue the transcode. The caller enqueues after commit."""
+def complete_upload(session: Session, storage, video: Video, data: CompletedUpload,
+                    *, enqueue_transcode: Callable[[int], object]) -> TranscodeJob:
+    """Assemble the uploaded parts and queue the transcode (enqueued once this commits)."""
     parts = [(part.number, part.etag) for part in data.parts]
     if video.status is not VideoStatus.UPLOADING or video.upload_id is None:
         raise Conflict(f"video {video.id} is not being uploaded (status {video.status.value})")
@@ -205,7 +206,7 @@ def complete_upload(session: Session, storage, video: Video,
     video.upload_id = None
     video.replacing = None
     video.size_bytes = storage.size_bytes(video.source_key)
-    return queue_transcode(session, video)
+    return queue_transcode(session, video, enqueue_transcode)
 
 
 def cancel_upload(session: Session, storage, video: Video) -> None:
@@ -232,7 +233,10 @@ def _give_up_upload(video: Video, reason: str) -> None:
             video.error_code, video.error_args = reason, {}
 
 
-def queue_transcode(session: Session, video: Video) -> TranscodeJob:
+def queue_transcode(session: Session, video: Video,
+                    enqueue_transcode: Callable[[int], object]) -> TranscodeJob:
+    """A new job for the video. Its id is enqueued once the row is committed: a worker that
+    picks the message up finds it."""
     active = session.scalar(select(TranscodeJob).where(
         TranscodeJob.video_id == video.id, TranscodeJob.status.in_(ACTIVE_JOB_STATUSES)))
     if active is not None:
@@ -243,22 +247,33 @@ def queue_transcode(session: Session, video: Video) -> TranscodeJob:
     job = TranscodeJob(video=video, heartbeat_at=utcnow())
     session.add(job)
     session.flush()
+    job_id = job.id
+    after_commit(session, lambda: enqueue_transcode(job_id))
     return job
 
 
-def retry_video(session: Session, video: Video) -> TranscodeJob:
+def retry_video(session: Session, video: Video, *,
+                enqueue_transcode: Callable[[int], object]) -> TranscodeJob:
     if video.status not in (VideoStatus.FAILED, VideoStatus.READY):
         raise Conflict(f"video {video.id} cannot be retried while {video.status.value}")
-    return queue_transcode(session, video)
+    return queue_transcode(session, video, enqueue_transcode)
 
 
-def delete_video(session: Session, video: Video) -> list[str]:
-    """Delete the row; returns the storage prefixes to delete after the commit."""
+def delete_video(session: Session, storage, video: Video) -> None:
+    """Delete the row; once that commits, the upload in progress and the files go too."""
+    upload = (video.source_key, video.upload_id) if video.upload_id else None
     prefixes = [f"sources/{video.id}/", f"videos/{video.id}/"]
     video.item.touch()
     session.delete(video)
     session.flush()
-    return prefixes
+
+    def delete_files() -> None:
+        if upload:
+            storage.abort_multipart(*upload)
+        for prefix in prefixes:
+            storage.delete_prefix(prefix)
+
+    after_commit(session, delete_files)
 
 
 def abandon_uploads(session: Session, storage, *, older_than_s: int) -> int:
