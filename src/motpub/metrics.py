@@ -127,8 +127,10 @@ def process_exited(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
-def render(gauges: Callable[[], Iterable[tuple[str, str, list[str],
-                                               dict[tuple[str, ...], float]]]]) -> tuple[bytes, str]:
+Gauge = tuple[str, str, list[str], dict[tuple[str, ...], float]]
+
+
+def render(gauges: Callable[[], Iterable[Gauge]]) -> tuple[bytes, str]:
     """The text exposition of every process's metrics and of `gauges`, read now: each is
     (name, help, label names, {label values: value})."""
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 import pytest
 
-from motpub.domain import Code, Engagement, Scan, View
+from motpub.domain import Engagement, Scan, View
 from motpub.services import analytics
 from motpub.services.rollups import GRACE, hour_of, roll_up_visits, watermark
 from tests.conftest import Api

@@ -98,7 +98,7 @@ def _peak_bit_rate(sizes: list[int], durations: list[float], target_s: float) ->
     peak = 0.0
     for start in range(len(sizes)):
         total_bytes, total_s = 0, 0.0
-        for size, duration in zip(sizes[start:], durations[start:]):
+        for size, duration in zip(sizes[start:], durations[start:], strict=False):
             total_bytes, total_s = total_bytes + size, total_s + duration
             if total_s > 1.5 * target_s:
                 break

@@ -153,7 +153,8 @@ def _media_info(data: dict) -> MediaInfo:
         raise MediaError(
             f"the picture is {width}×{height} pixels; a video must be at least "
             f"{MIN_SIDE}×{MIN_SIDE}. Replace the file with a real video",
-            f"视频画面只有 {width}×{height} 像素，至少需要 {MIN_SIDE}×{MIN_SIDE}。请更换为正常的视频文件")
+            f"视频画面只有 {width}×{height} 像素，至少需要 {MIN_SIDE}×{MIN_SIDE}。"
+            "请更换为正常的视频文件")
     return MediaInfo(
         kind="video" if video else "audio",
         duration_s=duration_s,

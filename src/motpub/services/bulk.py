@@ -72,7 +72,8 @@ def _payload(row: dict[str, str]) -> dict:
             if line.strip():
                 url, *titles = (part.strip() for part in line.split("|"))
                 titles += [""] * (len(LANGUAGES) - len(titles))
-                payload["links"].append({"url": url, "title": dict(zip(LANGUAGES, titles))})
+                title = dict(zip(LANGUAGES, titles, strict=False))
+                payload["links"].append({"url": url, "title": title})
     return payload
 
 

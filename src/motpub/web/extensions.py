@@ -42,7 +42,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(
         app,
         locale_selector=ui_language,
-        default_translation_directories=str(Path(__file__).resolve().parent.parent / "translations"),
+        default_translation_directories=str(Path(__file__).resolve().parent.parent
+                                            / "translations"),
     )
     csrf.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_url

@@ -38,7 +38,8 @@ class LoginForm(FlaskForm):
 class ItemForm(FlaskForm):
     slug = StringField(_l("Slug (web address)"), validators=[Length(max=80)])
     default_language = SelectField(_l("Default language"),
-                                   choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")])
+                                   choices=[SelectChoice("zh", "中文"),
+                                            SelectChoice("en", "English")])
     title_zh = StringField(_l("Title (Chinese)"), validators=[Length(max=200)])
     title_en = StringField(_l("Title (English)"), validators=[Length(max=200)])
     summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[Length(max=1000)])

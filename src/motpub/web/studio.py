@@ -150,7 +150,8 @@ def item(item_id: int):
         "studio/item.html", form=form, item=item, button=ButtonForm(), code_form=CodeForm(),
         stats=item_stats(db(), item.id), public_url=settings().public_url,
         codes=requested_page("codes_page", code_service.codes_query(item.id)),
-        page_link=page_link, code_url=code_service.code_url, videos=[video_json(video) for video in item.videos],
+        page_link=page_link, code_url=code_service.code_url,
+        videos=[video_json(video) for video in item.videos],
         video_urls=_video_url_templates(),
     ), 422 if form.errors or form.form_errors else 200
 
