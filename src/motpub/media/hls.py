@@ -11,6 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+# The content type of each kind of file a rendition tree holds: stored with the object, and
+# sent by the app where it serves the storage itself.
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment",
+                 ".mp4": "video/mp4", ".jpg": "image/jpeg", ".webp": "image/webp",
+                 ".vtt": "text/vtt"}
+
 SEGMENT_S = 4
 SUBTITLE_GROUP = "subs"
 # What WebVTT in HLS needs for Apple players: cue times map onto media time 0.

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from motpub.media.hls import CONTENT_TYPES
 from motpub.services.backups import (
     FORMAT,
     FORMAT_VERSION,
@@ -23,7 +24,6 @@ from motpub.services.backups import (
     BackupError,
     file_digest,
 )
-from motpub.services.transcoding import CONTENT_TYPES
 from motpub.snapshots import SNAPSHOT_FILES, SnapshotError, database_is_empty, restore_database
 from motpub.storage import Storage, StorageError
 from motpub.storage.base import check_key

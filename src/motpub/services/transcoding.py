@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from motpub.domain import MediaKind, Rendition, Video, VideoStatus
 from motpub.media.errors import FFmpegError, MediaError, ToolMissing
-from motpub.media.hls import master_playlist
+from motpub.media.hls import CONTENT_TYPES, master_playlist
 from motpub.media.audio import transcode_audio
 from motpub.media.ladder import plan_ladder, transcode_ladder
 from motpub.media.poster import make_poster
@@ -32,10 +32,6 @@ from motpub.services.jobs import (claim_job, fail_attempt, finish_job, owned_job
 from motpub.storage import StorageError
 
 log = logging.getLogger(__name__)
-
-CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment",
-                 ".mp4": "video/mp4", ".jpg": "image/jpeg", ".webp": "image/webp",
-                 ".vtt": "text/vtt"}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from motpub.domain.base import utcnow
 from motpub.services.errors import Conflict, Invalid, NotFound
 from motpub.storage import StorageError, StorageUnavailable
 
-MIN_PART_BYTES = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part but the last
+# The smallest part size the API hands out: above the storage's MIN_PART_BYTES, with room.
+UPLOAD_PART_BYTES = 8 * 1024 * 1024
 MAX_PARTS = 10_000                # S3's limit on parts per upload
 AUDIO_TYPES = {"audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a", "audio/aac",
                "audio/x-aac", "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"}
@@ -85,7 +86,7 @@ def kind_notice(video: Video) -> tuple[str, str] | None:
 def _start_multipart(storage, video: Video, size_bytes: int,
                      app_part_url: Callable[[Video, int], str], url_expires_s: int) -> UploadPlan:
     video.size_bytes = size_bytes
-    video.part_size_bytes = max(MIN_PART_BYTES,
+    video.part_size_bytes = max(UPLOAD_PART_BYTES,
                                 math.ceil(size_bytes / MAX_PARTS / 2**20) * 2**20)
     video.source_key = (f"sources/{video.id}/{secrets.token_urlsafe(8)}/"
                         f"{_safe_filename(video.filename)}")
@@ -119,7 +120,7 @@ def request_upload(
     kind, content_type, filename = _check_file(filename, size_bytes, content_type, max_bytes)
     video = Video(item=item, kind=kind, language=language, filename=filename,
                   content_type=content_type, size_bytes=size_bytes, source_key="",
-                  part_size_bytes=MIN_PART_BYTES, status=VideoStatus.UPLOADING)
+                  part_size_bytes=UPLOAD_PART_BYTES, status=VideoStatus.UPLOADING)
     session.add(video)
     session.flush()
     plan = _start_multipart(storage, video, size_bytes, app_part_url, url_expires_s)

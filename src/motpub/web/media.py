@@ -27,6 +27,7 @@ from werkzeug.http import parse_range_header
 from werkzeug.utils import send_file
 
 from motpub.domain import Item
+from motpub.media.hls import CONTENT_TYPES
 from motpub.services.media_access import is_video_public, video_id_of
 from motpub.storage import FileStorage, StorageError
 from motpub.web.context import db, runtime, settings
@@ -35,9 +36,6 @@ from motpub.web.extensions import csrf
 bp = Blueprint("media", __name__, url_prefix="/media")
 csrf.exempt(bp)
 
-MIMETYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment",
-             ".mp4": "video/mp4", ".jpg": "image/jpeg", ".webp": "image/webp",
-             ".vtt": "text/vtt"}
 # Long enough for an editor to watch a preview through; short enough that a link copied out
 # of the studio stops working within the hour.
 DRAFT_MEDIA_URL_EXPIRES_S = 3300
@@ -101,7 +99,7 @@ def signed_media_object(token: str, key: str):
         response = _send(key)
     elif key.endswith(".m3u8"):  # read here, so its relative URLs come back signed
         try:
-            response = Response(storage.get_bytes(key), mimetype=MIMETYPES[".m3u8"])
+            response = Response(storage.get_bytes(key), mimetype=CONTENT_TYPES[".m3u8"])
         except StorageError:
             abort(404)
     else:
@@ -129,7 +127,7 @@ def _send(key: str):
             if not path.is_file():
                 abort(404)
             return send_file(path, _with_usable_range(path.stat().st_size),
-                             mimetype=MIMETYPES.get(posixpath.splitext(key)[1]),
+                             mimetype=CONTENT_TYPES.get(posixpath.splitext(key)[1]),
                              conditional=True, max_age=31536000,
                              response_class=current_app.response_class)
     except (StorageError, FileNotFoundError, NotImplementedError):
