@@ -23,9 +23,10 @@ from motpub.domain import TranscodeJob
 from motpub.logs import log_json
 from motpub.queue import crontab
 from motpub.services.jobs import jobs_to_requeue
-from motpub.services.label_jobs import LabelWorker, build_label_sheet, label_jobs_to_requeue
+from motpub.services.label_jobs import (LabelOutcome, LabelWorker, build_label_sheet,
+                                       label_jobs_to_requeue)
 from motpub.services.rollups import roll_up_visits
-from motpub.services.transcoding import Worker, transcode_video
+from motpub.services.transcoding import TranscodeOutcome, Worker, transcode_video
 from motpub.services.videos import abandon_uploads
 from motpub.services.visitors import delete_old_salts
 
@@ -58,31 +59,31 @@ def register_tasks(app: Flask) -> Tasks:
             stall_timeout_s=settings.ffmpeg_stall_timeout_s)
 
     @queue.task(name="transcode_video")
-    def transcode_video_task(job_id: int) -> str:
+    def transcode_video_task(job_id: int) -> TranscodeOutcome:
         started = time.monotonic()
         outcome = transcode_video(worker(), job_id)
-        if outcome == "ready" and settings.metrics_token:
+        if outcome is TranscodeOutcome.READY and settings.metrics_token:
             with runtime.session_factory() as session:
                 job = session.get(TranscodeJob, job_id)
                 media_s = job.video.duration_s if job is not None else None
             metrics.transcode_finished(time.monotonic() - started, media_s)
         log.info("transcode job %s: %s", job_id, outcome)
-        if outcome == "retry":
+        if outcome is TranscodeOutcome.RETRY:
             transcode_video_task.schedule((job_id,), delay=settings.job_retry_delay_s)
-        elif outcome == "postponed":  # a tool is missing: give the operator time to install it
+        elif outcome is TranscodeOutcome.POSTPONED:  # give the operator time to install a tool
             transcode_video_task.schedule((job_id,), delay=max(settings.job_retry_delay_s,
                                                                MISSING_TOOL_RETRY_S))
         return outcome
 
     @queue.task(name="build_label_sheet")
-    def build_label_sheet_task(job_id: int) -> str:
+    def build_label_sheet_task(job_id: int) -> LabelOutcome:
         outcome = build_label_sheet(LabelWorker(
             session_factory=runtime.session_factory, storage=runtime.storage,
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
             lease_s=settings.job_lease_s, public_url=settings.public_url,
             font_path=settings.cjk_font_path), job_id)
         log.info("label job %s: %s", job_id, outcome)
-        if outcome == "retry":
+        if outcome is LabelOutcome.RETRY:
             build_label_sheet_task.schedule((job_id,), delay=settings.job_retry_delay_s)
         return outcome
 

@@ -13,6 +13,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -32,6 +33,16 @@ from motpub.services.jobs import (claim_job, fail_attempt, finish_job, owned_job
 from motpub.storage import StorageError
 
 log = logging.getLogger(__name__)
+
+
+class TranscodeOutcome(StrEnum):
+    """How one attempt of a transcode job ended."""
+
+    READY = "ready"
+    LOST = "lost"  # another worker holds the job
+    RETRY = "retry"  # failed; queue it again after the retry delay
+    FAILED = "failed"  # failed for good
+    POSTPONED = "postponed"  # a tool is missing; the attempt does not count
 
 
 @dataclass(frozen=True)
@@ -97,12 +108,12 @@ def _upload_tree(storage, directory: Path, prefix: str) -> None:
             storage.put_file(key, path, content_type=CONTENT_TYPES.get(path.suffix))
 
 
-def transcode_video(worker: Worker, job_id: int) -> str:
-    """Run one attempt of a job. Returns "lost", "ready", "retry", "failed", or "postponed"
-    when the server lacks a tool (the attempt does not count; retry after a longer delay)."""
+def transcode_video(worker: Worker, job_id: int) -> TranscodeOutcome:
+    """Run one attempt of a job; POSTPONED when the server lacks a tool (the attempt does
+    not count; retry after a longer delay)."""
     with worker.session_factory() as session, session.begin():
         if not claim_job(session, job_id, worker.worker_id, lease_s=worker.lease_s):
-            return "lost"
+            return TranscodeOutcome.LOST
         job = owned_job(session, job_id, worker.worker_id)
         video_id, source_key = job.video_id, job.video.source_key
         job.video.status = VideoStatus.PROCESSING
@@ -119,7 +130,7 @@ def transcode_video(worker: Worker, job_id: int) -> str:
         return outcome
     except JobLost:
         worker.storage.delete_prefix(prefix)
-        return "lost"
+        return TranscodeOutcome.LOST
     except ToolMissing as error:
         log.error("job %s postponed: %s", job_id, error.message)
         worker.storage.delete_prefix(prefix)
@@ -200,7 +211,7 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
 
 
 def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants: list,
-             poster_key: str | None) -> str:
+             poster_key: str | None) -> TranscodeOutcome:
     """Switch the video to the new version in one transaction, then drop the old one."""
     with worker.session_factory() as session, session.begin():
         job = owned_job(session, job_id, worker.worker_id)
@@ -223,7 +234,7 @@ def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants
         video.error_en = video.error_zh = None
         finish_job(job)
     _delete_other_versions(worker.storage, prefix)
-    return "ready"
+    return TranscodeOutcome.READY
 
 
 def _delete_other_versions(storage, current: str) -> None:
@@ -238,13 +249,13 @@ def _delete_other_versions(storage, current: str) -> None:
             storage.delete_prefix(prefix)
 
 
-def _postpone(worker: Worker, job_id: int, detail: str) -> str:
+def _postpone(worker: Worker, job_id: int, detail: str) -> TranscodeOutcome:
     """Queue the job again without counting the attempt: the file was never tried. The
     editor reads that the server is at fault, until an attempt succeeds."""
     with worker.session_factory() as session, session.begin():
         job = owned_job(session, job_id, worker.worker_id)
         if job is None:
-            return "lost"
+            return TranscodeOutcome.LOST
         postpone_job(job, detail)
         video = job.video
         video.status = VideoStatus.QUEUED
@@ -254,15 +265,15 @@ def _postpone(worker: Worker, job_id: int, detail: str) -> str:
             "your side.",
             "服务器缺少处理媒体所需的程序（ffmpeg）。您的文件已保存，管理员安装后将自动处理，"
             "您无需任何操作。")
-    return "postponed"
+    return TranscodeOutcome.POSTPONED
 
 
 def _record_failure(worker: Worker, job_id: int, detail: str, reason_en: str, reason_zh: str,
-                    *, is_final: bool) -> str:
+                    *, is_final: bool) -> TranscodeOutcome:
     with worker.session_factory() as session, session.begin():
         job = owned_job(session, job_id, worker.worker_id)
         if job is None:
-            return "lost"
+            return TranscodeOutcome.LOST
         will_retry = fail_attempt(job, detail, is_final=is_final)
         video = job.video
         if will_retry:
@@ -270,4 +281,4 @@ def _record_failure(worker: Worker, job_id: int, detail: str, reason_en: str, re
         else:
             video.status = VideoStatus.FAILED
             video.error_en, video.error_zh = reason_en, reason_zh
-    return "retry" if will_retry else "failed"
+    return TranscodeOutcome.RETRY if will_retry else TranscodeOutcome.FAILED
