@@ -14,14 +14,13 @@ import signal
 import socket
 import threading
 import time
-from dataclasses import dataclass
 
 from flask import Flask
 
 from motpub import metrics
 from motpub.domain import TranscodeJob
 from motpub.logs import log_json
-from motpub.queue import crontab
+from motpub.queue import Task, Tasks, crontab
 from motpub.services.jobs import jobs_to_requeue
 from motpub.services.label_jobs import (LabelOutcome, LabelWorker, build_label_sheet,
                                        label_jobs_to_requeue)
@@ -33,18 +32,6 @@ from motpub.services.visitors import delete_old_salts
 log = logging.getLogger(__name__)
 # How long a job waits for ffmpeg to be installed before it is tried again.
 MISSING_TOOL_RETRY_S = 300
-
-
-@dataclass
-class Tasks:
-    """What the rest of the app may enqueue."""
-
-    transcode_video: object
-    sweep_jobs: object
-    clean_uploads: object
-    delete_salts: object
-    roll_up_visits: object
-    build_label_sheet: object
 
 
 def register_tasks(app: Flask) -> Tasks:
@@ -128,7 +115,7 @@ def sweep_interval_s(lease_s: float) -> float:
     return min(60.0, max(1.0, lease_s / 2))
 
 
-def _sweep_forever(sweep_jobs, interval_s: float, stop: threading.Event) -> None:
+def _sweep_forever(sweep_jobs: Task, interval_s: float, stop: threading.Event) -> None:
     while True:  # once at start, then every interval
         try:
             if job_ids := sweep_jobs.call_local():

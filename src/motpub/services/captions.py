@@ -14,6 +14,7 @@ from motpub.media.captions import captions_to_webvtt
 from motpub.media.hls import SubtitleTrack, Variant, master_playlist, subtitle_playlist
 from motpub.media.errors import MediaError
 from motpub.services.errors import Conflict, Invalid
+from motpub.storage import Storage
 
 MAX_CAPTION_BYTES = 2 * 1024 * 1024
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -38,7 +39,7 @@ def variants_of(video: Video) -> list[Variant]:
     ]
 
 
-def add_caption(session: Session, storage, video: Video, *, language: object,
+def add_caption(session: Session, storage: Storage, video: Video, *, language: object,
                 data: bytes) -> tuple[Caption, list[str]]:
     """Store a caption file; returns the caption and the keys to delete after the commit."""
     if language not in LANGUAGES:
@@ -76,7 +77,7 @@ def add_caption(session: Session, storage, video: Video, *, language: object,
     return caption, old_keys
 
 
-def delete_caption(session: Session, storage, video: Video, language: str) -> list[str]:
+def delete_caption(session: Session, storage: Storage, video: Video, language: str) -> list[str]:
     caption = next((c for c in video.captions if c.language == language), None)
     if caption is None:
         return []
@@ -86,7 +87,7 @@ def delete_caption(session: Session, storage, video: Video, language: str) -> li
     return [caption.vtt_key, caption.playlist_key, *rewrite_master(storage, video)]
 
 
-def rewrite_master(storage, video: Video) -> list[str]:
+def rewrite_master(storage: Storage, video: Video) -> list[str]:
     """Write the master playlist again, with today's captions, under a new key."""
     if not video.version or not video.renditions:
         return []

@@ -10,7 +10,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Engine
@@ -20,17 +22,33 @@ from motpub.config import Settings
 from motpub.database import migration_heads, schema_revision
 from motpub.media.labels import FontMissing, find_cjk_font
 from motpub.media.tools import check_tools
+from motpub.storage import Storage
 
-OK, WARN, FAIL = "ok", "warn", "FAIL"
+
+class Status(StrEnum):
+    """What a check found; FAIL is loud because it fails `doctor` and /readyz."""
+
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
+
+
+OK, WARN, FAIL = Status.OK, Status.WARN, Status.FAIL
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 # A random key of 32 characters or more has far more different characters than this.
 MIN_DISTINCT_SECRET_CHARACTERS = 10
 
 
+class Queue(Protocol):
+    """What the checks ask of the job queue."""
+
+    def pending_count(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str  # OK, WARN or FAIL
+    status: Status
     detail: str
 
     @property
@@ -83,7 +101,7 @@ def database_check(engine: Engine, database_url: str, migrations_dir: Path) -> C
     return check
 
 
-def storage_round_trip(storage, storage_url: str) -> Callable[[], str]:
+def storage_round_trip(storage: Storage, storage_url: str) -> Callable[[], str]:
     """Write, read back and delete a small object under a scratch key."""
     def check() -> str:
         key = f"doctor/{secrets.token_hex(8)}"
@@ -101,7 +119,7 @@ def storage_round_trip(storage, storage_url: str) -> Callable[[], str]:
     return check
 
 
-def queue_check(queue, queue_url: str) -> Callable[[], str]:
+def queue_check(queue: Queue, queue_url: str) -> Callable[[], str]:
     def check() -> str:
         pending = queue.pending_count()  # a query of the SQLite file, an LLEN on Redis
         return f"{mask_url(queue_url)} answers, {pending} task(s) waiting"
@@ -156,7 +174,7 @@ def public_url_check(settings: Settings) -> Callable[[], str | tuple[str, str]]:
     return check
 
 
-def doctor_checks(settings: Settings, *, engine: Engine, storage, queue,
+def doctor_checks(settings: Settings, *, engine: Engine, storage: Storage, queue: Queue,
                   ratelimit_check: Callable[[], str | tuple[str, str]]) -> list[Check]:
     """Every part the settings name, one check each."""
     return [
@@ -172,7 +190,8 @@ def doctor_checks(settings: Settings, *, engine: Engine, storage, queue,
     ]
 
 
-def readiness_checks(settings: Settings, *, engine: Engine, storage, queue) -> list[Check]:
+def readiness_checks(settings: Settings, *, engine: Engine, storage: Storage,
+                     queue: Queue) -> list[Check]:
     """The checks cheap enough for every readiness probe: nothing written, no subprocess."""
     return [
         run_check("database", database_check(engine, settings.database_url,

@@ -16,6 +16,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from motpub.domain import Item, ItemStatus, Video
+from motpub.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def is_video_public(session: Session, video_id: int) -> bool:
     return status is ItemStatus.PUBLISHED
 
 
-def sync_visibility(storage, session_factory: Callable[[], Session],
+def sync_visibility(storage: Storage, session_factory: Callable[[], Session],
                     video_ids: Iterable[int]) -> None:
     """Make each video's objects as public as its item is now. Run after the commit that
     changed it; a failure is logged and left for the next change or transcode to repair."""
@@ -54,7 +55,7 @@ def sync_visibility(storage, session_factory: Callable[[], Session],
             log.exception("could not set the visibility of video %s's media", video_id)
 
 
-def follow_publication(session_factory: sessionmaker, storage) -> None:
+def follow_publication(session_factory: sessionmaker[Session], storage: Storage) -> None:
     """After every commit that publishes or unpublishes items, sync their videos' media."""
 
     @event.listens_for(session_factory, "after_flush")

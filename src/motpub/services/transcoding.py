@@ -30,7 +30,7 @@ from motpub.services.captions import subtitle_tracks
 from motpub.services.media_access import sync_visibility
 from motpub.services.jobs import (claim_job, fail_attempt, finish_job, owned_job, postpone_job,
                                   renew_lease)
-from motpub.storage import StorageError
+from motpub.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class TranscodeOutcome(StrEnum):
 @dataclass(frozen=True)
 class Worker:
     session_factory: Callable[[], Session]
-    storage: object
+    storage: Storage
     worker_id: str
     lease_s: float = 60.0
     max_media_seconds: float = 900.0
@@ -101,7 +101,7 @@ class Heartbeat:
         return on_progress
 
 
-def _upload_tree(storage, directory: Path, prefix: str) -> None:
+def _upload_tree(storage: Storage, directory: Path, prefix: str) -> None:
     for path in sorted(directory.rglob("*")):
         if path.is_file():
             key = prefix + path.relative_to(directory).as_posix()
@@ -237,7 +237,7 @@ def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants
     return TranscodeOutcome.READY
 
 
-def _delete_other_versions(storage, current: str) -> None:
+def _delete_other_versions(storage: Storage, current: str) -> None:
     """Drop every version but the current one: the superseded one, and any that a worker
     killed mid-upload left behind (one job per video at a time, so none is in use)."""
     video_prefix = current.rstrip("/").rsplit("/", 1)[0] + "/"

@@ -15,7 +15,7 @@ from motpub.domain import (ACTIVE_JOB_STATUSES, LANGUAGES, Item, MediaKind, Tran
                            Video, VideoStatus)
 from motpub.domain.base import utcnow
 from motpub.services.errors import Conflict, Invalid, NotFound
-from motpub.storage import StorageError, StorageUnavailable
+from motpub.storage import Storage, StorageError, StorageUnavailable
 
 # The smallest part size the API hands out: above the storage's MIN_PART_BYTES, with room.
 UPLOAD_PART_BYTES = 8 * 1024 * 1024
@@ -83,7 +83,7 @@ def kind_notice(video: Video) -> tuple[str, str] | None:
             f"该文件以视频（{video.content_type}）上传，但其中只有声音：已作为语音导览发布。")
 
 
-def _start_multipart(storage, video: Video, size_bytes: int,
+def _start_multipart(storage: Storage, video: Video, size_bytes: int,
                      app_part_url: Callable[[Video, int], str], url_expires_s: int) -> UploadPlan:
     video.size_bytes = size_bytes
     video.part_size_bytes = max(UPLOAD_PART_BYTES,
@@ -103,7 +103,7 @@ def _start_multipart(storage, video: Video, size_bytes: int,
 
 def request_upload(
     session: Session,
-    storage,
+    storage: Storage,
     item: Item,
     *,
     language: object,
@@ -128,7 +128,7 @@ def request_upload(
     return video, plan
 
 
-def restart_upload(session: Session, storage, video: Video, *, filename: object,
+def restart_upload(session: Session, storage: Storage, video: Video, *, filename: object,
                    size_bytes: object, content_type: object, max_bytes: int,
                    app_part_url: Callable[[Video, int], str],
                    url_expires_s: int = 24 * 3600) -> UploadPlan:
@@ -174,7 +174,7 @@ def parse_parts(data: object) -> list[tuple[int, str]]:
     return parsed
 
 
-def complete_upload(session: Session, storage, video: Video,
+def complete_upload(session: Session, storage: Storage, video: Video,
                     parts: list[tuple[int, str]]) -> TranscodeJob:
     """Assemble the uploaded parts and queue the transcode. The caller enqueues after commit."""
     if video.status is not VideoStatus.UPLOADING or video.upload_id is None:
@@ -194,7 +194,7 @@ def complete_upload(session: Session, storage, video: Video,
     return queue_transcode(session, video)
 
 
-def cancel_upload(session: Session, storage, video: Video) -> None:
+def cancel_upload(session: Session, storage: Storage, video: Video) -> None:
     """Stop an upload in progress. A replacement goes back to the file in use, and the
     video to what it was; a first upload leaves a failed video, to upload again or delete."""
     if video.status is not VideoStatus.UPLOADING or video.upload_id is None:
@@ -247,7 +247,7 @@ def delete_video(session: Session, video: Video) -> list[str]:
     return prefixes
 
 
-def abandon_uploads(session: Session, storage, *, older_than_s: int) -> int:
+def abandon_uploads(session: Session, storage: Storage, *, older_than_s: int) -> int:
     """Abort multipart uploads nobody finished, and mark their videos failed."""
     count = 0
     for key, upload_id in storage.abandoned_uploads(older_than_s):

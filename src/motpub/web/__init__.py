@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Flask
-from huey import Huey
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from motpub.changes import TargetCache
 from motpub.config import Settings
+from motpub.queue import Huey, Tasks
 from motpub.services.scans import ScanRecorder
+from motpub.storage import Storage
 
 
 @dataclass
@@ -23,10 +24,10 @@ class Runtime:
     session_factory: sessionmaker[Session]
     scan_recorder: ScanRecorder
     queue: Huey
-    storage: object
-    # Set by create_app once the queue's tasks are registered (motpub.jobs.Tasks).
-    tasks: object = None
-    page_cache: dict = field(default_factory=dict)
+    storage: Storage
+    # Set by create_app once the queue's tasks are registered (motpub.jobs).
+    tasks: Tasks | None = None
+    page_cache: dict[tuple[int, int, str], str] = field(default_factory=dict)
     target_cache: TargetCache | None = None
 
 
