@@ -8,7 +8,6 @@ import hashlib
 import threading
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import escape
@@ -55,31 +54,22 @@ def page_style(templates_dir: Path) -> tuple[str, str]:
     return css, f"'sha256-{digest}'"
 
 
-@cache
-def _media_sources(media_public_url: str | None, s3_endpoint_url: str | None,
-                   storage_url: str) -> str:
-    """Where media may come from besides this origin: the CDN, or the S3 endpoint."""
-    origins = ["'self'"]
-    for url in (media_public_url, s3_endpoint_url):
-        if url:
-            parts = urlsplit(url)
-            origins.append(f"{parts.scheme}://{parts.netloc}")
-    if storage_url.startswith("s3://") and not (media_public_url or s3_endpoint_url):
-        origins.append("https://*.amazonaws.com")
-    return " ".join(origins)
+def csp_sources(*origins: str) -> str:
+    """A CSP source list: this origin, then `origins`, each once."""
+    return " ".join(dict.fromkeys(("'self'", *origins)))
 
 
 def public_csp() -> str:
-    return _public_csp(settings())
+    return _public_csp(settings().templates_dir, runtime().storage.media_origins())
 
 
 @cache
-def _public_csp(config) -> str:
+def _public_csp(templates_dir: Path, media_origins: tuple[str, ...]) -> str:
     """No inline script, no third party: our player script and the HLS fallback, both ours
-    to serve, and media from our origin or the configured media origin. Settings are frozen,
-    so this is built once, not on every scan."""
-    _css, style_hash = page_style(config.templates_dir)
-    media = _media_sources(config.media_public_url, config.s3_endpoint_url, config.storage_url)
+    to serve, and media from our origin or the storage's media origins (which it tells).
+    Built once, not on every scan."""
+    _css, style_hash = page_style(templates_dir)
+    media = csp_sources(*media_origins)
     return (
         f"default-src 'none'; style-src {style_hash}; script-src 'self'; "
         f"img-src {media} data:; media-src {media} blob:; connect-src {media}; "

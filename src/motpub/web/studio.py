@@ -25,7 +25,7 @@ from motpub.web.context import db, runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE, SessionUser, limiter
 from motpub.web.forms import ButtonForm, CodeForm, ImportForm, ItemForm, LoginForm
 from motpub.web.paging import page_link, requested_page
-from motpub.web.public import _media_sources, public_csp, render_item_html
+from motpub.web.public import csp_sources, public_csp, render_item_html
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -178,13 +178,9 @@ def _studio_csp(response):
     """The studio's own policy, wider than the app's default only where media lives: the
     browser PUTs upload parts straight to the storage (S3 presigned URLs) and previews
     stream from it. Set first, so the app-wide default (setdefault) leaves it alone."""
-    config = settings()
-    media = _media_sources(config.media_public_url, config.s3_endpoint_url,
-                           config.storage_url)
-    uploads = media
-    if config.storage_url.startswith("s3://") and not config.s3_endpoint_url \
-            and "amazonaws.com" not in media:
-        uploads += " https://*.amazonaws.com"
+    storage = runtime().storage
+    media = csp_sources(*storage.media_origins())
+    uploads = csp_sources(*storage.media_origins(), *storage.upload_origins())
     response.headers.setdefault(
         "Content-Security-Policy",
         f"default-src 'self'; img-src {media} data: blob:; media-src {media} blob:; "
