@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import escape
 
-from motpub.database import time_limit
+from motpub.database import read_connection, time_limit
 from motpub.domain import Item, LanguageSource
 from motpub.services.codes import resolve_code
 from motpub.services.exhibition_pages import load_exhibition
@@ -171,17 +171,8 @@ def read_target(resolve, key: str) -> Target | None:
 
 
 def _query(resolve, key: str) -> Target | None:
-    """Run one read-only lookup on a pooled connection, outside any transaction.
-
-    A page lookup is a single SELECT: on PostgreSQL an autocommit connection spares it the
-    BEGIN and ROLLBACK round trips a session wraps it in. (pysqlite begins no transaction for
-    a SELECT anyway, and switching its isolation level would cost a PRAGMA each way.)
-    """
-    engine = runtime().engine
-    connection = engine.connect()
-    if engine.dialect.name != "sqlite":
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-    with connection:
+    """Run one read-only lookup (a single SELECT) outside any transaction."""
+    with read_connection(runtime().engine) as connection:
         return resolve(connection, key)
 
 
