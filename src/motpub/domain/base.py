@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 # The languages content is written in. The order is the order editors see them in.
@@ -66,5 +66,13 @@ def enum_values(enum_cls: type[enum.Enum]) -> list[str]:
     return [member.value for member in enum_cls]
 
 
+def enum_by_value(enum_cls: type[enum.Enum], *, length: int = 16) -> Enum:
+    """An enum column's type: the value in a VARCHAR, so a new member needs no ALTER TYPE."""
+    return Enum(enum_cls, values_callable=enum_values, native_enum=False, length=length)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every timestamp is timezone-aware UTC and every enum is stored by value, so a column
+    # typed Mapped[dt.datetime] or Mapped[SomeEnum] needs no type of its own.
+    type_annotation_map = {dt.datetime: UTCDateTime(), enum.Enum: enum_by_value(enum.Enum)}

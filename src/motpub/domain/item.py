@@ -4,10 +4,10 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Enum, String
+from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from motpub.domain.base import LANGUAGES, Base, Localized, UTCDateTime, enum_values, utcnow
+from motpub.domain.base import LANGUAGES, Base, Localized, utcnow
 
 if TYPE_CHECKING:
     from motpub.domain.code import Code
@@ -37,11 +37,7 @@ class Item(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(SLUG_MAX_LENGTH), unique=True)
-    status: Mapped[ItemStatus] = mapped_column(
-        Enum(ItemStatus, name="item_status", values_callable=enum_values,
-             native_enum=False, length=16),
-        default=ItemStatus.DRAFT,
-    )
+    status: Mapped[ItemStatus] = mapped_column(default=ItemStatus.DRAFT)
     default_language: Mapped[str] = mapped_column(String(8), default="zh")
     # The trade item number a GS1 Digital Link resolves to this item; unique when set.
     gtin: Mapped[str | None] = mapped_column(String(GTIN_LENGTH), unique=True)
@@ -52,9 +48,9 @@ class Item(Base):
     links: Mapped[list[dict]] = mapped_column(JSON, default=list)
     # Bumped on every change, so cached pages know they are stale.
     revision: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[dt.datetime | None]
 
     codes: Mapped[list[Code]] = relationship(back_populates="item", order_by="Code.id")
     videos: Mapped[list[Video]] = relationship(back_populates="item", order_by="Video.id",

@@ -4,11 +4,11 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (JSON, BigInteger, CheckConstraint, Enum, Float, ForeignKey, String,
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Float, ForeignKey, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from motpub.domain.base import LANGUAGES, Base, UTCDateTime, enum_values, utcnow
+from motpub.domain.base import LANGUAGES, Base, utcnow
 
 if TYPE_CHECKING:
     from motpub.domain.item import Item
@@ -25,10 +25,6 @@ class VideoStatus(enum.StrEnum):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
-
-
-def _enum(cls, name):
-    return Enum(cls, name=name, values_callable=enum_values, native_enum=False, length=16)
 
 
 class Video(Base):
@@ -51,9 +47,9 @@ class Video(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[MediaKind] = mapped_column(_enum(MediaKind, "media_kind"))
+    kind: Mapped[MediaKind]
     language: Mapped[str | None] = mapped_column(String(8))
-    status: Mapped[VideoStatus] = mapped_column(_enum(VideoStatus, "video_status"),
+    status: Mapped[VideoStatus] = mapped_column(
                                                 default=VideoStatus.UPLOADING)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -74,8 +70,8 @@ class Video(Base):
     master_key: Mapped[str | None] = mapped_column(String(500))
     preview_key: Mapped[str | None] = mapped_column(String(500))
     poster_key: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow,
                                                     onupdate=utcnow)
 
     item: Mapped[Item] = relationship(back_populates="videos")
@@ -120,7 +116,7 @@ class Caption(Base):
     language: Mapped[str] = mapped_column(String(8))
     vtt_key: Mapped[str] = mapped_column(String(500))
     playlist_key: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     video: Mapped[Video] = relationship(back_populates="captions")
 
