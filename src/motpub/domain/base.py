@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 # The languages content is written in. The order is the order editors see them in.
@@ -22,13 +23,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[dt.datetime]):
     """Timezone-aware UTC on every backend; SQLite keeps no zone, so it is put back on read."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None,
+                           dialect: Dialect) -> dt.datetime | None:
         if value is not None:
             if value.tzinfo is None:
                 raise ValueError("naive datetime given to a UTC column")
@@ -37,13 +39,14 @@ class UTCDateTime(TypeDecorator):
                 value = value.replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: dt.datetime | None,
+                             dialect: Dialect) -> dt.datetime | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
         return value
 
 
-class Localized(TypeDecorator):
+class Localized(TypeDecorator[dict[str, str]]):
     """Text in several languages, stored as a JSON object {"zh": ..., "en": ...}.
 
     Empty strings are dropped so "missing" has one spelling.
@@ -52,12 +55,13 @@ class Localized(TypeDecorator):
     impl = JSON
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dict[str, str] | None,
+                           dialect: Dialect) -> dict[str, str]:
         if value is None:
             return {}
         return {lang: value[lang] for lang in LANGUAGES if value.get(lang)}
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, str]:
         return dict(value or {})
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,7 +45,7 @@ class Item(Base):
     summary: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
     body: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
     # [{"url": ..., "title": {"zh": ..., "en": ...}}], in display order.
-    links: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Bumped on every change, so cached pages know they are stale.
     revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (JSON, BigInteger, CheckConstraint, Float, ForeignKey, String,
                         Text, UniqueConstraint)
@@ -58,7 +58,7 @@ class Video(Base):
     upload_id: Mapped[str | None] = mapped_column(String(500))
     # While a replacement file is being uploaded: the file in use (source_key, filename,
     # content_type, size_bytes), to go back to when the replacement is cancelled or abandoned.
-    replacing: Mapped[dict | None] = mapped_column(JSON)
+    replacing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     part_size_bytes: Mapped[int] = mapped_column(BigInteger)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     error_en: Mapped[str | None] = mapped_column(Text)
