@@ -14,9 +14,10 @@ import weakref
 from collections.abc import Iterator
 
 from typing import Any
+from typing import cast as cast_type
 
-from sqlalchemy import (BigInteger, Connection, Engine, Integer, Table, cast, create_engine,
-                        event, exc, func, insert, text)
+from sqlalchemy import (BigInteger, Connection, CursorResult, Engine, Integer, Result, Table, cast,
+                        create_engine, event, exc, func, insert, text)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ColumnElement
@@ -69,7 +70,7 @@ def postgres_connect_args(*, connect_timeout_s: float,
     """libpq parameters that bound every wait on the network: the connect timeout, TCP
     keepalives and a user timeout (a dead host or a cut cable is noticed in about 30 s), and
     the server-side statement timeout."""
-    args = {"connect_timeout": max(1, round(connect_timeout_s)),
+    args: dict[str, int | str] = {"connect_timeout": max(1, round(connect_timeout_s)),
             "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
             "keepalives_count": 3, "tcp_user_timeout": 30_000}
     if statement_timeout_s:
@@ -308,6 +309,11 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
                                 for name, convert in zip(columns, converters, strict=True)])
     except psycopg.errors.IntegrityError as error:
         raise exc.IntegrityError(statement, None, error) from error
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched."""
+    return cast_type(CursorResult[Any], result).rowcount
 
 
 def read_connection(engine: Engine) -> Connection:

@@ -76,7 +76,7 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(cause).__name__
 
 
-def run_check(name: str, check: Callable[[], str | tuple[str, str]]) -> Check:
+def run_check(name: str, check: Callable[[], str | tuple[Status, str]]) -> Check:
     """`check()` returns the detail of a passed check (or (WARN, detail)); anything it raises
     is the failure, told in one line."""
     try:
@@ -86,6 +86,14 @@ def run_check(name: str, check: Callable[[], str | tuple[str, str]]) -> Check:
     if isinstance(result, tuple):
         return Check(name, *result)
     return Check(name, OK, result)
+
+
+def storage_check(storage: Storage) -> Callable[[], str]:
+    def check() -> str:
+        storage.check_reachable()
+        return "reachable"
+
+    return check
 
 
 def database_check(engine: Engine, database_url: str, migrations_dir: Path) -> Callable[[], str]:
@@ -156,8 +164,8 @@ def secret_key_check(settings: Settings) -> Callable[[], str]:
     return check
 
 
-def public_url_check(settings: Settings) -> Callable[[], str | tuple[str, str]]:
-    def check() -> str | tuple[str, str]:
+def public_url_check(settings: Settings) -> Callable[[], str | tuple[Status, str]]:
+    def check() -> str | tuple[Status, str]:
         parts = urlsplit(settings.public_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise RuntimeError(f"{settings.public_url} is not an absolute http(s) URL")
@@ -175,7 +183,7 @@ def public_url_check(settings: Settings) -> Callable[[], str | tuple[str, str]]:
 
 
 def doctor_checks(settings: Settings, *, engine: Engine, storage: Storage, queue: Queue,
-                  ratelimit_check: Callable[[], str | tuple[str, str]]) -> list[Check]:
+                  ratelimit_check: Callable[[], str | tuple[Status, str]]) -> list[Check]:
     """Every part the settings name, one check each."""
     return [
         run_check("database", database_check(engine, settings.database_url,
@@ -196,6 +204,6 @@ def readiness_checks(settings: Settings, *, engine: Engine, storage: Storage,
     return [
         run_check("database", database_check(engine, settings.database_url,
                                              settings.migrations_dir)),
-        run_check("storage", lambda: storage.check_reachable() or "reachable"),
+        run_check("storage", storage_check(storage)),
         run_check("queue", queue_check(queue, settings.queue_url)),
     ]

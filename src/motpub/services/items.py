@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AnyHttpUrl,
@@ -101,7 +101,10 @@ class ItemInput(ItemPatch):
     title: Title  # type: ignore[valid-type]
 
 
-def parse(model: type[BaseModel], data: object) -> BaseModel:
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: object) -> M:
     """Validate input, turning pydantic's errors into one Invalid with every problem listed."""
     try:
         return model.model_validate(data)
@@ -203,7 +206,7 @@ MAX_PAGE_SIZE = 500
 MAX_OFFSET = 2**31 - 1
 
 
-def items_query() -> Select:
+def items_query() -> Select[Any]:
     """Every item, newest first, for a paged list."""
     return select(Item).order_by(Item.id.desc())
 

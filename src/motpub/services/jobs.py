@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from motpub.database import rows_changed
 from motpub.domain import JobStatus, LabelJob, TranscodeJob, Video, VideoStatus
 from motpub.domain.base import utcnow
 
@@ -30,7 +31,7 @@ def claim_job(session: Session, job_id: int, worker_id: str, *, lease_s: float) 
                 lease_expires_at=now + dt.timedelta(seconds=lease_s), error=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def renew_lease(session: Session, job_id: int, worker_id: str, *, lease_s: float,
@@ -45,7 +46,7 @@ def renew_lease(session: Session, job_id: int, worker_id: str, *, lease_s: float
                 progress=progress, stage=stage)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         return False
     video_id = session.scalar(select(TranscodeJob.video_id).where(TranscodeJob.id == job_id))
     session.execute(update(Video).where(Video.id == video_id)

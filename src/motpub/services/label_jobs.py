@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from motpub.database import rows_changed
 from motpub.domain import Exhibition, JobStatus, LabelJob
 from motpub.domain.base import utcnow
 from motpub.media.labels import FontMissing, find_cjk_font, label_sheet
@@ -77,7 +78,7 @@ def _claim(session: Session, job_id: int, worker_id: str, *, lease_s: float) -> 
                 heartbeat_at=now, lease_expires_at=now + dt.timedelta(seconds=lease_s),
                 error=None)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def _renew(session: Session, job_id: int, worker_id: str, *, lease_s: float,
@@ -90,7 +91,7 @@ def _renew(session: Session, job_id: int, worker_id: str, *, lease_s: float,
         .values(heartbeat_at=now, lease_expires_at=now + dt.timedelta(seconds=lease_s),
                 progress=progress)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def build_label_sheet(worker: LabelWorker, job_id: int) -> LabelOutcome:
             job = session.get(LabelJob, job_id)
             if job is None:  # its exhibition was deleted meanwhile
                 return LabelOutcome.SKIPPED
-            exhibition = session.get(Exhibition, job.exhibition_id)
+            exhibition = session.get_one(Exhibition, job.exhibition_id)
             labels = exhibition_labels(exhibition, public_url=worker.public_url)
             template = job.template
         pdf = label_sheet(labels, template=template, font_path=find_cjk_font(worker.font_path),

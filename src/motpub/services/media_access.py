@@ -59,7 +59,7 @@ def follow_publication(session_factory: sessionmaker[Session], storage: Storage)
     """After every commit that publishes or unpublishes items, sync their videos' media."""
 
     @event.listens_for(session_factory, "after_flush")
-    def _after_flush(session: Session, _context) -> None:
+    def _after_flush(session: Session, _context: object) -> None:
         for row in session.dirty:
             if isinstance(row, Item) and inspect(row).attrs.status.history.has_changes():
                 session.info.setdefault(_PUBLICATION_CHANGED, set()).add(row.id)

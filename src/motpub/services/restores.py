@@ -12,6 +12,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -37,7 +38,7 @@ class RestoreSummary:
     files: list[str]
 
 
-def read_verified_manifest(source: Path) -> dict:
+def read_verified_manifest(source: Path) -> dict[str, Any]:
     """The backup's manifest, once every file it lists has its size and SHA-256; otherwise
     BackupError listing each problem."""
     try:
@@ -73,7 +74,7 @@ def read_verified_manifest(source: Path) -> dict:
     return manifest
 
 
-def _check(path: Path, entry: dict) -> list[str]:
+def _check(path: Path, entry: dict[str, Any]) -> list[str]:
     label = entry.get("key") or path.name
     if not path.is_file():
         return [f"{label}: missing"]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from motpub.domain import MediaKind, Rendition, Video, VideoStatus
 from motpub.media.errors import FFmpegError, MediaError, ToolMissing
-from motpub.media.hls import CONTENT_TYPES, master_playlist
+from motpub.media.hls import CONTENT_TYPES, Variant, master_playlist
 from motpub.media.audio import transcode_audio
 from motpub.media.ladder import plan_ladder, transcode_ladder
 from motpub.media.poster import make_poster
@@ -73,7 +73,7 @@ class Heartbeat:
         self._thread.start()
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self._stop.set()
         self._thread.join()
 
@@ -115,6 +115,7 @@ def transcode_video(worker: Worker, job_id: int) -> TranscodeOutcome:
         if not claim_job(session, job_id, worker.worker_id, lease_s=worker.lease_s):
             return TranscodeOutcome.LOST
         job = owned_job(session, job_id, worker.worker_id)
+        assert job is not None  # claimed just now, in this transaction
         video_id, source_key = job.video_id, job.video.source_key
         job.video.status = VideoStatus.PROCESSING
     prefix = f"videos/{video_id}/v{secrets.token_hex(6)}/"
@@ -160,7 +161,7 @@ def transcode_video(worker: Worker, job_id: int) -> TranscodeOutcome:
 
 
 def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: str,
-             prefix: str) -> tuple[MediaKind, list, str | None]:
+             prefix: str) -> tuple[MediaKind, list[Variant], str | None]:
     """Probe, transcode and store every object under `prefix`; returns what the file turned
     out to be, the variants and the poster.
 
@@ -174,7 +175,7 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
         info = probe(source)
         check_media(info, max_seconds=worker.max_media_seconds)
         with worker.session_factory() as session, session.begin():
-            video = session.get(Video, video_id)
+            video = session.get_one(Video, video_id)
             video.duration_s, video.width, video.height = info.duration_s, info.width, info.height
         if info.kind == "audio":
             variants = [transcode_audio(source, work, info, stall_timeout_s=worker.stall_timeout_s,
@@ -187,7 +188,7 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
             _upload_tree(worker.storage, work / Path(preview.playlist).parent,
                          prefix + Path(preview.playlist).parent.as_posix() + "/")
             with worker.session_factory() as session, session.begin():
-                session.get(Video, video_id).preview_key = prefix + preview.playlist
+                session.get_one(Video, video_id).preview_key = prefix + preview.playlist
             variants = transcode_ladder(source, work, info, plan_ladder(info),
                                         stall_timeout_s=worker.stall_timeout_s,
                                         on_progress=heartbeat.tracker("ladder", 0.1, 0.9))
@@ -200,7 +201,7 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
             worker.storage.put_file(prefix + poster.name, poster,
                                     content_type=CONTENT_TYPES.get(poster.suffix))
         with worker.session_factory() as session:
-            video = session.get(Video, video_id)
+            video = session.get_one(Video, video_id)
             tracks = subtitle_tracks(video, prefix)
         worker.storage.put_bytes(prefix + "master.m3u8",
                                  master_playlist(variants, tracks).encode(),
@@ -210,7 +211,7 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
                 prefix + poster.name if poster is not None else None)
 
 
-def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants: list,
+def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants: list[Variant],
              poster_key: str | None) -> TranscodeOutcome:
     """Switch the video to the new version in one transaction, then drop the old one."""
     with worker.session_factory() as session, session.begin():
