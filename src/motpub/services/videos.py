@@ -38,7 +38,7 @@ def _safe_filename(filename: str) -> str:
 
 
 def _check_file(filename: object, size_bytes: object, content_type: object,
-                max_bytes: int) -> tuple[MediaKind, str, str]:
+                max_bytes: int) -> tuple[MediaKind, str, str, int]:
     if not isinstance(filename, str) or not filename.strip() or len(filename) > 255:
         raise Invalid("filename must be a non-empty string of at most 255 characters",
                       field="filename")
@@ -51,9 +51,9 @@ def _check_file(filename: object, size_bytes: object, content_type: object,
         raise Invalid("content_type must be a string", field="content_type")
     content_type = content_type.split(";")[0].strip().lower()
     if content_type in VIDEO_TYPES:
-        return MediaKind.VIDEO, content_type, filename.strip()
+        return MediaKind.VIDEO, content_type, filename.strip(), size_bytes
     if content_type in AUDIO_TYPES:
-        return MediaKind.AUDIO, content_type, filename.strip()
+        return MediaKind.AUDIO, content_type, filename.strip(), size_bytes
     raise Invalid(f"unsupported content_type {content_type!r}: upload a video "
                   "(MP4, MOV, MKV, WebM) or audio (MP3, M4A, AAC, WAV)", field="content_type")
 
@@ -117,7 +117,8 @@ def request_upload(
     """Start a resumable upload: the row, the storage's multipart upload, and its part URLs."""
     if language not in (None, *LANGUAGES):
         raise Invalid('language must be "zh", "en" or null', field="language")
-    kind, content_type, filename = _check_file(filename, size_bytes, content_type, max_bytes)
+    kind, content_type, filename, size_bytes = _check_file(filename, size_bytes, content_type,
+                                                           max_bytes)
     video = Video(item=item, kind=kind, language=language, filename=filename,
                   content_type=content_type, size_bytes=size_bytes, source_key="",
                   part_size_bytes=UPLOAD_PART_BYTES, status=VideoStatus.UPLOADING)
@@ -137,7 +138,8 @@ def restart_upload(session: Session, storage: Storage, video: Video, *, filename
             TranscodeJob.video_id == video.id,
             TranscodeJob.status.in_(ACTIVE_JOB_STATUSES))) is not None:
         raise Conflict(f"video {video.id} is being processed; replace it when that ends")
-    kind, content_type, filename = _check_file(filename, size_bytes, content_type, max_bytes)
+    kind, content_type, filename, size_bytes = _check_file(filename, size_bytes, content_type,
+                                                           max_bytes)
     if kind is not video.kind:
         raise Invalid(f"this is a {video.kind.value}; replace it with the same kind of file",
                       field="content_type")
