@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -72,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     storage = make_storage(settings.storage_url, public_url=settings.public_url,
                            media_public_url=settings.media_public_url,
                            s3_endpoint_url=settings.s3_endpoint_url)
-    observers = {}
+    observers: dict[str, Any] = {}
     if settings.metrics_token:
         backend = settings.storage_url.partition(":")[0]
         storage = count_failures(storage, lambda operation: metrics.storage_error(backend,

@@ -117,7 +117,8 @@ class PostgresChangeStamp(ChangeStamp):
                 with psycopg.connect(self.conninfo, autocommit=True,
                                      **self.connect_args) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
-                    self._count = next(self._counter)  # whatever was cached before listening may be stale
+                    # Whatever was cached before listening may be stale.
+                    self._count = next(self._counter)
                     self._listening = True
                     while not self._stopped.is_set():
                         for _notice in connection.notifies(timeout=1.0):

@@ -3,9 +3,18 @@ without their passwords."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
-OK, WARN, FAIL = "ok", "warn", "FAIL"
+class Status(StrEnum):
+    """What a check found; FAIL is loud because it fails `doctor` and /readyz."""
+
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
+
+
+OK, WARN, FAIL = Status.OK, Status.WARN, Status.FAIL
 
 
 def mask_url(url: str) -> str:

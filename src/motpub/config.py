@@ -110,7 +110,8 @@ class Settings:
         s3_endpoint_url = get("MOTPUB_S3_ENDPOINT_URL", "") or None
 
         if urlsplit(public_url).scheme not in ("http", "https") or not urlsplit(public_url).netloc:
-            problems.append(f"MOTPUB_PUBLIC_URL must be an absolute http(s) URL, got {public_url!r}")
+            problems.append(
+                f"MOTPUB_PUBLIC_URL must be an absolute http(s) URL, got {public_url!r}")
         if not database_url.startswith(("sqlite", "postgresql")):
             problems.append("MOTPUB_DATABASE_URL must be a sqlite:/// or postgresql:// URL")
         if not queue_url.startswith(("sqlite://", "redis://", "rediss://")):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable
+from typing import Any
 from pathlib import Path
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -30,7 +31,7 @@ class _Metrics:
             # choose again, or this process's samples would never reach the shared files.
             values.ValueClass = values.get_value_class()
         self.registry = CollectorRegistry()
-        kw = {"registry": self.registry}
+        kw: dict[str, Any] = {"registry": self.registry}
         self.requests = Counter("motpub_http_requests_total",
                                 "HTTP requests answered, by route template and status class",
                                 ["route", "status"], **kw)
@@ -127,8 +128,10 @@ def process_exited(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
-def render(gauges: Callable[[], Iterable[tuple[str, str, list[str],
-                                               dict[tuple[str, ...], float]]]]) -> tuple[bytes, str]:
+Gauge = tuple[str, str, list[str], dict[tuple[str, ...], float]]
+
+
+def render(gauges: Callable[[], Iterable[Gauge]]) -> tuple[bytes, str]:
     """The text exposition of every process's metrics and of `gauges`, read now: each is
     (name, help, label names, {label values: value})."""
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest

@@ -32,7 +32,7 @@ class Page:
         return self.number < self.pages
 
 
-def page_of(session: Session, query: Select, *, number: int, size: int = PAGE_SIZE) -> Page:
+def page_of(session: Session, query: Select[Any], *, number: int, size: int = PAGE_SIZE) -> Page:
     """Rows `size` at a time; a number past the last page shows the last page."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     last = max(1, -(-(total or 0) // size))

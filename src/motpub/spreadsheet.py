@@ -11,12 +11,13 @@ takes exactly one off: export then import gives back the original text.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 FORMULA_STARTS = "=+-@\t\r"
 _NEEDS_QUOTE = re.compile(r"'*[=+\-@\t\r]")
 
 
-def neutralize_cell(value):
+def neutralize_cell(value: Any) -> Any:
     """The cell as written to a CSV: strings that a spreadsheet would evaluate are quoted;
     other values (numbers, None) pass as they are."""
     if isinstance(value, str) and _NEEDS_QUOTE.match(value):

@@ -184,7 +184,6 @@ def cluster(tmp_path_factory, postgres_url, redis_server, s3_server) -> Iterator
         MOTPUB_JOB_LEASE_S=str(LEASE_S), MOTPUB_LOGIN_RATE_LIMIT="10 per minute")
     processes: list[Process] = []
     web: dict[str, Process] = {}
-    engine = None
     try:
         cli(base | {"MOTPUB_DATA_DIR": str(tmp_path / "ops")}, "db", "upgrade")
         for name, port in ports.items():

@@ -281,7 +281,7 @@ def test_ladder_keyframes_fall_every_2_seconds_at_the_same_times_in_every_rung(l
     out_dir, _, _, variants, _ = ladder
     times = [keyframe_times(out_dir / variant.playlist) for variant in variants]
     assert times[0] == times[1] == times[-1]
-    gaps = [later - earlier for earlier, later in zip(times[0], times[0][1:])]
+    gaps = [later - earlier for earlier, later in zip(times[0], times[0][1:], strict=False)]
     assert len(gaps) == 4 and all(gap == pytest.approx(2.0, abs=0.01) for gap in gaps)
 
 
@@ -289,7 +289,7 @@ def test_ladder_encodes_high_profile_h264_and_aac_stereo_48k_at_the_planned_size
     out_dir, _, rungs, variants, _ = ladder
     assert [(rung.name, rung.width, rung.height) for rung in rungs] == [
         ("720p", 540, 960), ("480p", 480, 854), ("360p", 360, 640)]
-    for rung, variant in zip(rungs, variants):
+    for rung, variant in zip(rungs, variants, strict=False):
         found = streams(out_dir / variant.playlist)
         video, audio = found["video"], found["audio"]
         assert (video["codec_name"], video["profile"], video["pix_fmt"]) == (
@@ -333,7 +333,7 @@ def test_master_playlist_lists_each_variant_with_codecs_as_produced(ladder):
     assert lines[:3] == ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     stream_infs = [line for line in lines if line.startswith("#EXT-X-STREAM-INF:")]
     assert len(stream_infs) == len(variants)
-    for line, variant in zip(stream_infs, variants):
+    for line, variant in zip(stream_infs, variants, strict=False):
         attributes = dict(re.findall(r'([A-Z-]+)=("[^"]*"|[^,]*)', line.partition(":")[2]))
         assert attributes["BANDWIDTH"] == str(variant.bandwidth)
         assert attributes["AVERAGE-BANDWIDTH"] == str(variant.average_bandwidth)

@@ -229,6 +229,34 @@ def test_url_with_a_media_public_url_is_that_base_and_the_key(remake):
     assert storage.url(KEY) == f"https://cdn.example.org/motpub/{KEY}"
 
 
+def test_media_origins_start_with_the_media_public_urls_origin(remake):
+    storage = remake(media_public_url="https://cdn.example.org/motpub/")
+    assert storage.media_origins()[0] == "https://cdn.example.org"
+
+
+@only("file")
+def test_the_file_backend_has_no_origin_but_the_apps(storage):
+    assert storage.media_origins() == storage.upload_origins() == ()
+
+
+@only("s3")
+def test_s3_media_and_parts_go_to_its_endpoint(storage, remake, s3_endpoint_url):
+    endpoint = s3_endpoint_url.rstrip("/")
+    assert storage.media_origins() == storage.upload_origins() == (endpoint,)
+    assert remake(media_public_url="https://cdn.example.org").media_origins() == (
+        "https://cdn.example.org", endpoint)
+
+
+def test_s3_without_an_endpoint_is_aws_in_any_region(tmp_path, monkeypatch):
+    use_moto_credentials(monkeypatch, tmp_path)
+    storage = make_storage("s3://media/motpub", public_url=PUBLIC_URL)
+    assert storage.media_origins() == storage.upload_origins() == ("https://*.amazonaws.com",)
+    with_cdn = make_storage("s3://media/motpub", public_url=PUBLIC_URL,
+                            media_public_url="https://cdn.example.org")
+    assert with_cdn.media_origins() == ("https://cdn.example.org",)
+    assert with_cdn.upload_origins() == ("https://*.amazonaws.com",)
+
+
 @only("s3")
 def test_url_on_s3_is_a_presigned_get_even_with_a_media_public_url(storage, remake):
     storage.put_bytes("videos/1/poster.jpg", b"0123456789")

@@ -5,7 +5,8 @@ import io
 
 from tests.factories import Api
 
-HEADER = "slug,status,default_language,title_zh,title_en,summary_zh,summary_en,body_zh,body_en,links"
+HEADER = ("slug,status,default_language,title_zh,title_en,summary_zh,summary_en,body_zh,body_en,"
+          "links")
 
 
 def rows_of(text: str) -> list[dict]:

@@ -91,7 +91,7 @@ def test_captions_join_the_master_playlist_without_a_new_encode(app, api, client
     complete(api, plan)
     run_jobs(app)
     before = api.get(f"/videos/{plan['video_id']}").get_json()
-    srt = "1\r\n00:00:00,500 --> 00:00:02,000\r\nA bronze vessel\r\n".encode()
+    srt = b"1\r\n00:00:00,500 --> 00:00:02,000\r\nA bronze vessel\r\n"
     response = api.post(f"/videos/{plan['video_id']}/captions",
                         data={"language": "en", "file": (__import__("io").BytesIO(srt),
                                                          "en.srt")},

@@ -63,7 +63,8 @@ def test_items_page_in_chinese_after_login(client, api):
     empty = client.get("/studio/", headers=ZH)
     assert empty.status_code == 200
     assert html_lang(empty.text) == "zh"
-    for text in ("<h1 class=\"grow\">展品</h1>", "新建展品", "还没有展品，请创建第一个。", "退出登录"):
+    for text in ("<h1 class=\"grow\">展品</h1>", "新建展品", "还没有展品，请创建第一个。",
+                 "退出登录"):
         assert text in empty.text
     assert ">English</a>" in empty.text  # the switch offers the other language
 

@@ -252,6 +252,21 @@ def test_studio_csp_lets_the_browser_upload_parts_to_the_s3_endpoint(tmp_path, d
     assert "script-src" not in csp and "unsafe-inline" not in csp  # scripts: 'self' only
 
 
+def test_studio_csp_on_aws_with_a_cdn_streams_from_the_cdn_and_uploads_to_aws(tmp_path,
+                                                                               database_url):
+    from motpub.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(tmp_path, database_url, storage_url="s3://media/motpub",
+                                   media_public_url="https://cdn.example.org/motpub"))
+    try:
+        csp = app.test_client().get("/studio/login").headers["Content-Security-Policy"]
+    finally:
+        app.extensions["motpub"].engine.dispose()
+    assert "media-src 'self' https://cdn.example.org blob:;" in csp
+    assert "connect-src 'self' https://cdn.example.org https://*.amazonaws.com;" in csp
+
+
 def test_item_page_lists_its_videos_for_the_upload_script(client, api):
     item = api.create_item()
     login(client, "editor@example.org")

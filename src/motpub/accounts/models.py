@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from motpub.orm import Base, UTCDateTime, enum_values, utcnow
+from motpub.orm import Base, utcnow
 
 
 class Role(enum.StrEnum):
@@ -33,14 +33,12 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="role", values_callable=enum_values, native_enum=False, length=16)
-    )
+    role: Mapped[Role]
     is_active: Mapped[bool] = mapped_column(default=True)
     # Carried by every studio session cookie, which counts only while it matches: a new
     # password, a deactivation or a logout moves it on, and every earlier cookie stops working.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -56,8 +54,8 @@ class ApiToken(Base):
     # The token's first characters, to tell tokens apart in lists and revoke one by them;
     # None for tokens made before prefixes were kept.
     prefix: Mapped[str | None] = mapped_column(String(16), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship(back_populates="tokens")

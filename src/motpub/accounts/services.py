@@ -35,7 +35,8 @@ def create_user(session: Session, *, email: str, password: str, role: Role | str
     try:
         role = Role(role)
     except ValueError:
-        raise Invalid(f"unknown role {role!r}; use admin, editor or analyst", field="role")
+        raise Invalid(f"unknown role {role!r}; use admin, editor or analyst",
+                      field="role") from None
     check_password(password, email=email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with email {email} exists", field="email")
@@ -137,7 +138,8 @@ def set_role(session: Session, user: User, role: Role | str) -> None:
     try:
         role = Role(role)
     except ValueError:
-        raise Invalid(f"unknown role {role!r}; use admin, editor or analyst", field="role")
+        raise Invalid(f"unknown role {role!r}; use admin, editor or analyst",
+                      field="role") from None
     if user.role is Role.ADMIN and role is not Role.ADMIN and user.is_active \
             and not _other_active_admins(session, user):
         raise Conflict("the last active admin keeps the admin role", field="role")

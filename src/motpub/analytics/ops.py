@@ -53,10 +53,10 @@ def _filters() -> tuple[analytics.Filters, str | None]:
         return analytics.parse_filters({}), error.message
 
 
-def _query(filters: analytics.Filters) -> dict:
+def _query(filters: analytics.Filters) -> dict[str, object]:
     """The filters as query parameters, for the form, CSV links and drill-down links."""
     last = (filters.end - dt.timedelta(microseconds=1)).astimezone(filters.zone).date()
-    query = {"from": filters.start.astimezone(filters.zone).date().isoformat(),
+    query: dict[str, object] = {"from": filters.start.astimezone(filters.zone).date().isoformat(),
              "to": last.isoformat()}
     if filters.item_id is not None:
         query["item_id"] = filters.item_id

@@ -11,6 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+# The content type of each kind of file a rendition tree holds: stored with the object, and
+# sent by the app where it serves the storage itself.
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment",
+                 ".mp4": "video/mp4", ".jpg": "image/jpeg", ".webp": "image/webp",
+                 ".vtt": "text/vtt"}
+
 SEGMENT_S = 4
 SUBTITLE_GROUP = "subs"
 # What WebVTT in HLS needs for Apple players: cue times map onto media time 0.
@@ -98,7 +104,7 @@ def _peak_bit_rate(sizes: list[int], durations: list[float], target_s: float) ->
     peak = 0.0
     for start in range(len(sizes)):
         total_bytes, total_s = 0, 0.0
-        for size, duration in zip(sizes[start:], durations[start:]):
+        for size, duration in zip(sizes[start:], durations[start:], strict=False):
             total_bytes, total_s = total_bytes + size, total_s + duration
             if total_s > 1.5 * target_s:
                 break

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from motpub.orm import Base, Localized, UTCDateTime, utcnow
+from motpub.orm import Base, Localized, utcnow
 from motpub.items.models import SLUG_MAX_LENGTH
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ class Exhibition(Base):
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_TIMEZONE)
     starts_on: Mapped[dt.date | None] = mapped_column(Date)
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     entries: Mapped[list[ExhibitionItem]] = relationship(
         back_populates="exhibition", cascade="all, delete-orphan",

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from motpub.orm import Base, enum_values, Localized, UTCDateTime, utcnow
+from motpub.orm import Base, Localized, utcnow
 from motpub.i18n import fallback_language
 
 if TYPE_CHECKING:
@@ -35,11 +34,7 @@ class Item(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(SLUG_MAX_LENGTH), unique=True)
-    status: Mapped[ItemStatus] = mapped_column(
-        Enum(ItemStatus, name="item_status", values_callable=enum_values,
-             native_enum=False, length=16),
-        default=ItemStatus.DRAFT,
-    )
+    status: Mapped[ItemStatus] = mapped_column(default=ItemStatus.DRAFT)
     default_language: Mapped[str] = mapped_column(String(8), default=fallback_language)
     # The trade item number a GS1 Digital Link resolves to this item; unique when set.
     gtin: Mapped[str | None] = mapped_column(String(GTIN_LENGTH), unique=True)
@@ -47,12 +42,12 @@ class Item(Base):
     summary: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
     body: Mapped[dict[str, str]] = mapped_column(Localized(), default=dict)
     # [{"url": ..., "title": {<language>: ...}}], in display order.
-    links: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Bumped on every change, so cached pages know they are stale.
     revision: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[dt.datetime | None]
 
     codes: Mapped[list[Code]] = relationship(back_populates="item", order_by="Code.id")
     videos: Mapped[list[Video]] = relationship(back_populates="item", order_by="Video.id",

@@ -14,7 +14,6 @@ import signal
 import socket
 import threading
 import time
-from dataclasses import dataclass
 
 from flask import Flask
 
@@ -22,29 +21,18 @@ from motpub import metrics
 from motpub.media.models.transcode_job import TranscodeJob
 from motpub.database import unit_of_work
 from motpub.logs import log_json
-from motpub.queue import crontab
+from motpub.queue import crontab, Task, Tasks
 from motpub.media.services.jobs import jobs_to_requeue
-from motpub.codes.services.label_jobs import LabelWorker, build_label_sheet, label_jobs_to_requeue
+from motpub.codes.services.label_jobs import (
+    build_label_sheet, label_jobs_to_requeue, LabelOutcome, LabelWorker)
 from motpub.analytics.services.rollups import roll_up_visits
-from motpub.media.services.transcoding import Worker, transcode_video
+from motpub.media.services.transcoding import transcode_video, TranscodeOutcome, Worker
 from motpub.media.services.videos import abandon_uploads
 from motpub.analytics.services.visitors import delete_old_salts
 
 log = logging.getLogger(__name__)
 # How long a job waits for ffmpeg to be installed before it is tried again.
 MISSING_TOOL_RETRY_S = 300
-
-
-@dataclass
-class Tasks:
-    """What the rest of the app may enqueue."""
-
-    transcode_video: object
-    sweep_jobs: object
-    clean_uploads: object
-    delete_salts: object
-    roll_up_visits: object
-    build_label_sheet: object
 
 
 def register_tasks(app: Flask) -> Tasks:
@@ -59,31 +47,31 @@ def register_tasks(app: Flask) -> Tasks:
             stall_timeout_s=settings.ffmpeg_stall_timeout_s)
 
     @queue.task(name="transcode_video")
-    def transcode_video_task(job_id: int) -> str:
+    def transcode_video_task(job_id: int) -> TranscodeOutcome:
         started = time.monotonic()
         outcome = transcode_video(worker(), job_id)
-        if outcome == "ready" and settings.metrics_token:
+        if outcome is TranscodeOutcome.READY and settings.metrics_token:
             with runtime.session_factory() as session:
                 job = session.get(TranscodeJob, job_id)
                 media_s = job.video.duration_s if job is not None else None
             metrics.transcode_finished(time.monotonic() - started, media_s)
         log.info("transcode job %s: %s", job_id, outcome)
-        if outcome == "retry":
+        if outcome is TranscodeOutcome.RETRY:
             transcode_video_task.schedule((job_id,), delay=settings.job_retry_delay_s)
-        elif outcome == "postponed":  # a tool is missing: give the operator time to install it
+        elif outcome is TranscodeOutcome.POSTPONED:  # give the operator time to install a tool
             transcode_video_task.schedule((job_id,), delay=max(settings.job_retry_delay_s,
                                                                MISSING_TOOL_RETRY_S))
         return outcome
 
     @queue.task(name="build_label_sheet")
-    def build_label_sheet_task(job_id: int) -> str:
+    def build_label_sheet_task(job_id: int) -> LabelOutcome:
         outcome = build_label_sheet(LabelWorker(
             session_factory=runtime.session_factory, storage=runtime.storage,
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
             lease_s=settings.job_lease_s, public_url=settings.public_url,
             font_path=settings.cjk_font_path), job_id)
         log.info("label job %s: %s", job_id, outcome)
-        if outcome == "retry":
+        if outcome is LabelOutcome.RETRY:
             build_label_sheet_task.schedule((job_id,), delay=settings.job_retry_delay_s)
         return outcome
 
@@ -128,7 +116,7 @@ def sweep_interval_s(lease_s: float) -> float:
     return min(60.0, max(1.0, lease_s / 2))
 
 
-def _sweep_forever(sweep_jobs, interval_s: float, stop: threading.Event) -> None:
+def _sweep_forever(sweep_jobs: Task, interval_s: float, stop: threading.Event) -> None:
     while True:  # once at start, then every interval
         try:
             if job_ids := sweep_jobs.call_local():

@@ -28,15 +28,13 @@ from werkzeug.utils import send_file
 
 from motpub.items.models import Item
 from motpub.media.services.access import is_video_public, video_id_of
+from motpub.avtools.hls import CONTENT_TYPES
 from motpub.storage import FileStorage, StorageError
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
 
 bp = public_blueprint("media_public", __name__, url_prefix="/media")
 
-MIMETYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment",
-             ".mp4": "video/mp4", ".jpg": "image/jpeg", ".webp": "image/webp",
-             ".vtt": "text/vtt"}
 # Long enough for an editor to watch a preview through; short enough that a link copied out
 # of the studio stops working within the hour.
 DRAFT_MEDIA_URL_EXPIRES_S = 3300
@@ -100,7 +98,7 @@ def signed_media_object(token: str, key: str):
         response = _send(key)
     elif key.endswith(".m3u8"):  # read here, so its relative URLs come back signed
         try:
-            response = Response(storage.get_bytes(key), mimetype=MIMETYPES[".m3u8"])
+            response = Response(storage.get_bytes(key), mimetype=CONTENT_TYPES[".m3u8"])
         except StorageError:
             abort(404)
     else:
@@ -128,7 +126,7 @@ def _send(key: str):
             if not path.is_file():
                 abort(404)
             return send_file(path, _with_usable_range(path.stat().st_size),
-                             mimetype=MIMETYPES.get(posixpath.splitext(key)[1]),
+                             mimetype=CONTENT_TYPES.get(posixpath.splitext(key)[1]),
                              conditional=True, max_age=31536000,
                              response_class=current_app.response_class)
     except (StorageError, FileNotFoundError, NotImplementedError):

@@ -35,7 +35,7 @@ def make_storage(url: str, *, public_url: str, media_public_url: str | None = No
         if not parts.netloc:
             raise StorageError(f"storage URL must be s3://bucket/prefix, got {url!r}")
         return S3Storage(make_client(s3_endpoint_url), parts.netloc, parts.path.strip("/"),
-                         media_public_url=media_public_url)
+                         media_public_url=media_public_url, endpoint_url=s3_endpoint_url)
     raise StorageError(f"storage URL must be file:///absolute/path or s3://bucket/prefix, "
                        f"got {url!r}")
 

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 # S3 refuses to complete an upload whose parts, all but the last, are smaller than this. The
 # file backend refuses it too, so an upload client tried on the embedded default works on S3.
@@ -113,6 +113,15 @@ class Storage(ABC):
         where every URL is presigned anyway."""
         return None
 
+    @abstractmethod
+    def media_origins(self) -> tuple[str, ...]:
+        """The origins besides the app's own that pages load media from: the sources a
+        Content-Security-Policy allows for images, media and their requests."""
+
+    @abstractmethod
+    def upload_origins(self) -> tuple[str, ...]:
+        """The origins besides the app's own that browsers send upload parts to."""
+
     def allow_origins(self, origins: list[str]) -> list[dict] | None:
         """Let pages at `origins` upload parts straight to the storage and stream media from
         it; returns the rules now in place, or None when the app serves the storage itself
@@ -173,6 +182,11 @@ def check_completion(parts: list[tuple[int, str]], received: list[Part]) -> list
             raise StorageError(f"part {part.number}: {part.size_bytes} bytes is below the "
                                f"{MIN_PART_BYTES} byte minimum for all but the last part")
     return chosen
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def join_url(base: str, key: str) -> str:

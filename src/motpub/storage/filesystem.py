@@ -32,6 +32,7 @@ from motpub.storage.base import (
     check_part_number,
     check_prefix,
     join_url,
+    origin_of,
 )
 
 CHUNK_BYTES = 1024 * 1024
@@ -53,6 +54,13 @@ class FileStorage(Storage):
         self._uploads = root / ".multipart"
         # Without a media server of its own, the app serves the root at /media.
         self._public_base = media_public_url or f"{public_url.rstrip('/')}/media"
+        self._media_origins = (origin_of(media_public_url),) if media_public_url else ()
+
+    def media_origins(self) -> tuple[str, ...]:
+        return self._media_origins
+
+    def upload_origins(self) -> tuple[str, ...]:
+        return ()  # parts are PUT to the app itself
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)

@@ -29,10 +29,12 @@ from motpub.storage.base import (
     check_part_number,
     check_prefix,
     join_url,
+    origin_of,
 )
 
 DEFAULT_URL_EXPIRES_S = 3600
 CORS_RULE_ID = "motpub"
+AWS_ORIGINS = "https://*.amazonaws.com"
 _MISSING_OBJECT = {"404", "NoSuchKey", "NotFound"}
 _DELETE_BATCH = 1000  # the most keys DeleteObjects takes at once
 _ACL_WORKERS = 16
@@ -72,11 +74,22 @@ def _use_content_md5(request: Any, **_: Any) -> None:
 
 class S3Storage(Storage):
     def __init__(self, client: Any, bucket: str, prefix: str = "", *,
-                 media_public_url: str | None = None):
+                 media_public_url: str | None = None, endpoint_url: str | None = None):
         self._client = client
         self.bucket = bucket
         self._root = f"{check_prefix(prefix).strip('/')}/" if prefix.strip("/") else ""
         self._media_public_url = media_public_url
+        # Presigned URLs of AWS itself (no endpoint) name the bucket's own host, any region.
+        endpoint = origin_of(endpoint_url) if endpoint_url else AWS_ORIGINS
+        self._media_origins = tuple(origin_of(url) for url in (media_public_url, endpoint_url)
+                                    if url) or (endpoint,)
+        self._upload_origins = (endpoint,)
+
+    def media_origins(self) -> tuple[str, ...]:
+        return self._media_origins
+
+    def upload_origins(self) -> tuple[str, ...]:
+        return self._upload_origins
 
     def _key(self, key: str) -> str:
         return self._root + check_key(key)

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from motpub.changes import TargetCache
 from motpub.config import Settings
 from motpub.events import Subscribers
+from motpub.queue import Huey, Tasks
+from motpub.storage import Storage
 
 if TYPE_CHECKING:
-    from huey import Huey
-
     from motpub.analytics.services.scans import ScanRecorder
 
 
@@ -29,10 +29,10 @@ class Runtime:
     session_factory: sessionmaker[Session]
     scan_recorder: ScanRecorder
     queue: Huey
-    storage: object
-    # Set by create_app once the queue's tasks are registered (motpub.jobs.Tasks).
-    tasks: object = None
-    page_cache: dict = field(default_factory=dict)
+    storage: Storage
+    # Set by create_app once the queue's tasks are registered (motpub.jobs).
+    tasks: Tasks | None = None
+    page_cache: dict[tuple[int, int, str], str] = field(default_factory=dict)
     target_cache: TargetCache | None = None
     # Who hears of domain events (motpub.events); create_app subscribes them.
     subscribers: Subscribers = field(default_factory=Subscribers)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from motpub.web.context import settings
+from motpub.web.context import runtime
 from motpub.web.extensions import csrf, limiter
-from motpub.web.pages import media_sources
+from motpub.web.pages import csp_sources
 
 
 def public_blueprint(name: str, import_name: str, *, is_limited: bool = True,
@@ -47,13 +47,9 @@ def _studio_csp(response: Response) -> Response:
     """The studio's own policy, wider than the app's default only where media lives: the
     browser PUTs upload parts straight to the storage (S3 presigned URLs) and previews
     stream from it. Set first, so the app-wide default (setdefault) leaves it alone."""
-    config = settings()
-    media = media_sources(config.media_public_url, config.s3_endpoint_url,
-                          config.storage_url)
-    uploads = media
-    if config.storage_url.startswith("s3://") and not config.s3_endpoint_url \
-            and "amazonaws.com" not in media:
-        uploads += " https://*.amazonaws.com"
+    storage = runtime().storage
+    media = csp_sources(*storage.media_origins())
+    uploads = csp_sources(*storage.media_origins(), *storage.upload_origins())
     response.headers.setdefault(
         "Content-Security-Policy",
         f"default-src 'self'; img-src {media} data: blob:; media-src {media} blob:; "

@@ -11,12 +11,11 @@ from functools import cache
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from flask import Response, render_template, request
 from sqlalchemy import Connection
 
-from motpub.database import time_limit
+from motpub.database import read_connection, time_limit
 from motpub.i18n import (N_, content_languages, fallback_language, negotiate_language,
                          normalize_language, render, render_all)
 from motpub.web.context import runtime, settings
@@ -50,31 +49,22 @@ def page_style(templates_dir: Path) -> tuple[str, str]:
     return css, f"'sha256-{digest}'"
 
 
-@cache
-def media_sources(media_public_url: str | None, s3_endpoint_url: str | None,
-                   storage_url: str) -> str:
-    """Where media may come from besides this origin: the CDN, or the S3 endpoint."""
-    origins = ["'self'"]
-    for url in (media_public_url, s3_endpoint_url):
-        if url:
-            parts = urlsplit(url)
-            origins.append(f"{parts.scheme}://{parts.netloc}")
-    if storage_url.startswith("s3://") and not (media_public_url or s3_endpoint_url):
-        origins.append("https://*.amazonaws.com")
-    return " ".join(origins)
+def csp_sources(*origins: str) -> str:
+    """A CSP source list: this origin, then `origins`, each once."""
+    return " ".join(dict.fromkeys(("'self'", *origins)))
 
 
 def public_csp() -> str:
-    return _public_csp(settings())
+    return _public_csp(settings().templates_dir, runtime().storage.media_origins())
 
 
 @cache
-def _public_csp(config) -> str:
+def _public_csp(templates_dir: Path, media_origins: tuple[str, ...]) -> str:
     """No inline script, no third party: our player script and the HLS fallback, both ours
-    to serve, and media from our origin or the configured media origin. Settings are frozen,
-    so this is built once, not on every scan."""
-    _css, style_hash = page_style(config.templates_dir)
-    media = media_sources(config.media_public_url, config.s3_endpoint_url, config.storage_url)
+    to serve, and media from our origin or the storage's media origins (which it tells).
+    Built once, not on every scan."""
+    _css, style_hash = page_style(templates_dir)
+    media = csp_sources(*media_origins)
     return (
         f"default-src 'none'; style-src {style_hash}; script-src 'self'; "
         f"img-src {media} data:; media-src {media} blob:; connect-src {media}; "
@@ -149,17 +139,6 @@ def read_target(resolve: Callable[[Connection, str], Target | None], key: str) -
 
 
 def _query(resolve: Callable[[Connection, str], Target | None], key: str) -> Target | None:
-    """Run one read-only lookup on a pooled connection, outside any transaction.
-
-    A page lookup is a single SELECT: on PostgreSQL an autocommit connection spares it the
-    BEGIN and ROLLBACK round trips a session wraps it in. (pysqlite begins no transaction for
-    a SELECT anyway, and switching its isolation level would cost a PRAGMA each way.)
-    """
-    engine = runtime().engine
-    connection = engine.connect()
-    if engine.dialect.name != "sqlite":
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-    with connection:
+    """Run one read-only lookup (a single SELECT) outside any transaction."""
+    with read_connection(runtime().engine) as connection:
         return resolve(connection, key)
-
-

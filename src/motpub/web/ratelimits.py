@@ -19,7 +19,7 @@ from pathlib import Path
 
 from limits.storage import Storage, storage_from_string
 
-from motpub.checks import WARN, mask_url
+from motpub.checks import WARN, Status, mask_url
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS counter (
     key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL)"""
@@ -97,7 +97,7 @@ class SqliteStorage(Storage):
         self._connection().execute("DELETE FROM counter WHERE key = ?", (key,))
 
 
-def check_ratelimit_storage(url: str) -> str | tuple[str, str]:
+def check_ratelimit_storage(url: str) -> str | tuple[Status, str]:
     """For `motpub doctor`: the counters' storage answers (its password never shown)."""
     if url.startswith("memory://"):
         return WARN, ("memory://: each web worker counts alone, so a limit allows that many "

@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Enum, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motpub.orm import Base, UTCDateTime, enum_values, utcnow
+from motpub.orm import Base, enum_by_value, utcnow
 
 
 class EngagementKind(enum.StrEnum):
@@ -40,9 +40,7 @@ class Engagement(Base):
     # No foreign key: analytics outlive the exhibitions they were recorded in.
     exhibition_id: Mapped[int | None] = mapped_column(Integer)
     page_session: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[EngagementKind] = mapped_column(
-        Enum(EngagementKind, name="engagement_kind", values_callable=enum_values,
-             native_enum=False, length=20))
+    kind: Mapped[EngagementKind] = mapped_column(enum_by_value(EngagementKind, length=20))
     value: Mapped[float | None] = mapped_column(Float)
     language: Mapped[str] = mapped_column(String(8), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motpub.orm import Base, UTCDateTime, utcnow
+from motpub.orm import Base, utcnow
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -231,4 +231,4 @@ class RollupWatermark(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     hour: Mapped[int] = mapped_column(Integer)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

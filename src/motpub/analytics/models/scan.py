@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from motpub.orm import Base, UTCDateTime, enum_values, utcnow
 from motpub.i18n import LanguageSource
+from motpub.orm import Base, enum_by_value, utcnow
 
 
 class DeviceClass(enum.StrEnum):
@@ -24,9 +24,7 @@ class Visit:
     agent; the salt is deleted after two days, so the hash cannot be traced back."""
 
     language: Mapped[str] = mapped_column(String(8))
-    device_class: Mapped[DeviceClass] = mapped_column(
-        Enum(DeviceClass, name="device_class", values_callable=enum_values,
-             native_enum=False, length=16), default=DeviceClass.OTHER)
+    device_class: Mapped[DeviceClass] = mapped_column(default=DeviceClass.OTHER)
     os: Mapped[str] = mapped_column(String(32), default="")
     browser: Mapped[str] = mapped_column(String(32), default="")
     in_app: Mapped[str] = mapped_column(String(32), default="")
@@ -39,8 +37,7 @@ class Visit:
 
     @declared_attr
     def language_source(cls) -> Mapped[LanguageSource]:
-        return mapped_column(Enum(LanguageSource, name="language_source",
-                                  values_callable=enum_values, native_enum=False, length=16))
+        return mapped_column(enum_by_value(LanguageSource))
 
 
 class Scan(Visit, Base):
@@ -57,7 +54,7 @@ class Scan(Visit, Base):
     code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"))
     # None for an exhibition's entrance code, which opens the exhibition's page.
     item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
-    scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    scanned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # The code led nowhere: it is disabled, or its item is not published. Counted apart.
     is_orphan: Mapped[bool] = mapped_column(default=False)
 
@@ -73,7 +70,7 @@ class View(Visit, Base):
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
     )
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
-    viewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    viewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class VisitorSalt(Base):
@@ -83,4 +80,4 @@ class VisitorSalt(Base):
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -16,13 +16,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, case, literal, null, or_, text, type_coerce
+from sqlalchemy import String, and_, case, literal, null, or_, type_coerce
 from sqlalchemy.orm import Session
 
 from motpub.analytics.models.engagement import Engagement
 from motpub.analytics.models.scan import Scan, View
 from motpub.analytics.services.rollups import (
-    DAYS_WATERMARK, epoch_seconds, hour_of, moment_of, watermark)
+    DAYS_WATERMARK, hour_of, moment_of, watermark)
+from motpub.database import epoch_seconds
 
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; Monday is 0
 
@@ -89,18 +90,6 @@ class Plan:
         stretches = offsets(filters.zone, filters.start, filters.end)
         first, last = hour_of(filters.start), hour_of(filters.end)
         whole = all(off % 3600 == 0 and begin % 3600 == 0 for begin, off in stretches)
-        if session.get_bind().dialect.name == "postgresql":
-            # For this transaction only. Distinct visitors are grouped in memory: the 4 MB
-            # default spills a week of a busy venue to disk. The rollups are read from
-            # memory, not a spinning disk: at the default random_page_cost of 4 the planner
-            # reads a week of the visit rollup through its hour index to find the bot scans
-            # (41 ms at 5 M events) instead of the tenth of it the (is_bot, hour) index
-            # holds (5 ms). Parallel workers cost more than they save on these queries
-            # (engagement: 60 ms with them, 30 ms without), and the summary already runs
-            # its two periods at once.
-            session.execute(text("SET LOCAL work_mem = '64MB'"))
-            session.execute(text("SET LOCAL random_page_cost = 1.1"))
-            session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         rolled = min(last, watermark(session) or 0) if whole else first
         tail = max(filters.start, moment_of(rolled)) if rolled > first else filters.start
         return cls(session.get_bind().dialect.name, stretches, first, max(rolled, first),

@@ -15,10 +15,9 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
-from sqlalchemy import Engine, select
+from pydantic import ConfigDict, Field, field_validator, ValidationInfo
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-
 from motpub.codes.models.code import Code
 from motpub.analytics.models.rollup import CodeHourRollup, ItemHourRollup
 from motpub.items.models import Item
@@ -27,6 +26,7 @@ from motpub.analytics.services.sources import engagement, human_figures, human_s
 from motpub.errors import Invalid
 from motpub.inputs import Language, parse_query, QueryId, QueryInput, refusal
 from motpub.i18n import first_present
+from motpub.database import has_shared_connections, tune_for_aggregates
 
 T = TypeVar("T")
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -169,8 +169,13 @@ def _code_id(session: Session, filters: Filters) -> int | None:
     return session.scalar(select(Code.id).where(Code.code == filters.code)) or -1
 
 
+def _plan(session: Session, filters: Filters) -> Plan:
+    tune_for_aggregates(session)
+    return Plan.make(session, filters)
+
+
 def _totals(session: Session, filters: Filters) -> dict:
-    plan, code_id = Plan.make(session, filters), _code_id(session, filters)
+    plan, code_id = _plan(session, filters), _code_id(session, filters)
     scans, views, visitors = human_figures(session, plan, filters, code_id, None,
                                            scans_only=False).get(0, (0, 0, 0))
     bots, orphans = scans_apart(session, plan, filters, code_id)
@@ -207,7 +212,7 @@ def read_together(session: Session, reads: dict[str, Callable[[Session], T]],
     connection, so it reads in turn on `session`. Results keep the order of `reads`.
     """
     bind = session.get_bind()
-    if len(reads) < 2 or not _several_connections(bind):
+    if len(reads) < 2 or not has_shared_connections(bind):
         return {name: read(session) for name, read in reads.items()}
 
     def apart(read: Callable[[Session], T]) -> T:
@@ -217,13 +222,6 @@ def read_together(session: Session, reads: dict[str, Callable[[Session], T]],
     with ThreadPoolExecutor(max_workers=at_once) as pool:
         futures = {name: pool.submit(apart, read) for name, read in reads.items()}
         return {name: future.result() for name, future in futures.items()}
-
-
-def _several_connections(bind) -> bool:
-    """Whether connections of `bind` see the same database."""
-    if not isinstance(bind, Engine):
-        return False
-    return bind.dialect.name != "sqlite" or bind.url.database not in (None, "", ":memory:")
 
 
 def _bucket(moment: dt.datetime, interval: str, zone: ZoneInfo) -> dt.datetime:
@@ -250,7 +248,7 @@ def _figures(session: Session, filters: Filters, key, *, by: str | None = None) 
     """{key: (human scans, distinct human visitors)} for a grouping of scans; `by` names
     the grouping's column, or its kind when it is by the venue hour ("hour" or "day", see
     analytics_sources.TIME_GROUPINGS)."""
-    plan, code_id = Plan.make(session, filters), _code_id(session, filters)
+    plan, code_id = _plan(session, filters), _code_id(session, filters)
     figures = human_figures(session, plan, filters, code_id, key, scans_only=True, by=by)
     return {name: (scans, visitors) for name, (scans, _views, visitors) in figures.items()}
 
@@ -318,7 +316,7 @@ def scans_by(session: Session, filters: Filters, by: str) -> dict[object, int]:
 
 def _scans(session: Session, filters: Filters, keys: list, within=None, *,
            hour_rows) -> dict:
-    plan, code_id = Plan.make(session, filters), _code_id(session, filters)
+    plan, code_id = _plan(session, filters), _code_id(session, filters)
     return human_scans(session, plan, filters, code_id, keys, within=within,
                        hour_rows=hour_rows)
 

@@ -17,10 +17,8 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from sqlalchemy import (BigInteger, Integer, and_, case, cast, delete, false, func, insert,
-                        literal, null, select, true, update)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (Integer, and_, case, cast, delete, false, func, insert, literal, null,
+                        select, true, update)
 from sqlalchemy.orm import Session
 
 from motpub.analytics.models.engagement import Engagement, EngagementKind
@@ -28,7 +26,7 @@ from motpub.analytics.models.rollup import (
     EngagementRollup, RollupWatermark, VisitorRollup, VisitRollup)
 from motpub.analytics.models.scan import Scan, View
 from motpub.analytics.services.day_rollups import days_sharing_sessions, rebuild_days
-from motpub.database import unit_of_work
+from motpub.database import epoch_seconds, unit_of_work, upsert
 
 WATERMARK = "visits"
 DAYS_WATERMARK = "days"
@@ -44,13 +42,6 @@ MAX_DAYS_PER_RUN = 8  # the week of a backlog's run and the day its re-rolled ho
 BACKLOG_PAUSE_S = 0.15
 DIMENSIONS = ("item_id", "exhibition_id", "language", "device_class", "os", "browser",
               "in_app", "country")
-
-
-def epoch_seconds(column, dialect: str):
-    """Whole seconds since 1970 UTC of a UTC datetime column, in SQL."""
-    if dialect == "postgresql":
-        return cast(func.floor(func.extract("epoch", column)), BigInteger)
-    return cast(func.strftime("%s", column), Integer)  # SQLite keeps naive UTC text
 
 
 def hour_of(moment: dt.datetime) -> int:
@@ -95,14 +86,9 @@ def roll_up(session: Session, *, now: dt.datetime) -> int:
 
 
 def _ensure_watermark(session: Session, dialect: str) -> None:
-    session.execute(_upsert(dialect)(RollupWatermark).values(
+    session.execute(upsert(dialect, RollupWatermark).values(
         name=WATERMARK, hour=0, updated_at=dt.datetime.now(dt.UTC))
         .on_conflict_do_nothing(index_elements=["name"]))
-
-
-def _upsert(dialect: str):
-    """The INSERT with ON CONFLICT clauses of the dialect."""
-    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def _roll_days(session: Session, dialect: str, first: int, end: int,
@@ -122,8 +108,8 @@ def _roll_days(session: Session, dialect: str, first: int, end: int,
     if end_day <= first_day:
         return 0
     rebuild_days(session, first_day, end_day)
-    statement = _upsert(dialect)(RollupWatermark).values(name=DAYS_WATERMARK,
-                                                         hour=end_day * 24, updated_at=now)
+    statement = upsert(dialect, RollupWatermark).values(name=DAYS_WATERMARK,
+                                                        hour=end_day * 24, updated_at=now)
     session.execute(statement.on_conflict_do_update(
         index_elements=["name"], set_={"hour": statement.excluded.hour,
                                        "updated_at": statement.excluded.updated_at}))

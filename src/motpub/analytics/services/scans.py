@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -54,8 +55,8 @@ class ScanRecorder:
         self._retry_after_s = retry_after_s
         self._linger_s = linger_s
         self._max_batch = max_batch
-        self._rows: list[dict] = []
-        self._salts: dict = {}
+        self._rows: list[dict[str, Any]] = []
+        self._salts: dict[Any, str] = {}
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -93,7 +94,7 @@ class ScanRecorder:
         self._ensure_thread()
         self._wake.set()
 
-    def _add(self, row: dict, user_agent: str, ip: str, referrer: str | None,
+    def _add(self, row: dict[str, Any], user_agent: str, ip: str, referrer: str | None,
              is_head: bool) -> None:
         # The raw user agent and IP stay in this buffer only until the writer turns them
         # into classes and a salted hash; they are never written anywhere.
@@ -104,7 +105,7 @@ class ScanRecorder:
         self._ensure_thread()
         self._wake.set()
 
-    def _enrich(self, session: Session, row: dict) -> dict:
+    def _enrich(self, session: Session, row: dict[str, Any]) -> dict[str, Any]:
         if "_request" not in row:
             return row
         user_agent, ip, referrer, is_head = row.pop("_request")
@@ -160,11 +161,12 @@ class ScanRecorder:
                     raise
                 written += len(rows)
 
-    def _write(self, rows: list[dict]) -> None:
+    def _write(self, rows: list[dict[str, Any]]) -> None:
         with unit_of_work(self._session_factory) as session:
             # Plain column values, as each database takes them cheapest (COPY on
             # PostgreSQL): the ORM's per-row bookkeeping would cost more than the insert.
-            batches: dict = {Scan.__table__: [], View.__table__: [], Engagement.__table__: []}
+            batches: dict[Any, list[dict[str, Any]]] = {
+                Scan.__table__: [], View.__table__: [], Engagement.__table__: []}
             for row in rows:
                 row = dict(row)
                 batches[row.pop("table")].append(self._enrich(session, row))

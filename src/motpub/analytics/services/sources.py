@@ -5,9 +5,12 @@ aggregated by the database.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (and_, case, exists, false, func, literal, literal_column, select, true,
                         union_all)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select, Subquery
 
 from motpub.analytics.models.rollup import (
     DailyEngagementRollup, DailyVisitorRollup, EngagementRollup, ItemHourRollup, VisitorRollup,
@@ -29,8 +32,10 @@ def _key(key, source: Source):
     return (literal_column("0") if key is None else key(source)).label("key")
 
 
-def _union(parts: list):
-    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+def _union(parts: list[Select[Any]]) -> Subquery:
+    if len(parts) == 1:
+        return parts[0].subquery()
+    return union_all(*parts).subquery()
 
 
 def human_figures(session: Session, plan: Plan, filters, code_id, key, *,

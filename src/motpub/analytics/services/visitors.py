@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import maxminddb
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from ua_parser import parse
 
 from motpub.analytics.models.scan import DeviceClass, VisitorSalt
+from motpub.database import rows_changed
 
 # Apps whose built-in browsers open most scans in China and abroad. Order matters: WeCom's
 # user agent also says MicroMessenger.
@@ -107,17 +109,17 @@ def salt_for(session: Session, day: dt.date) -> str:
             session.add(VisitorSalt(day=day, salt=secrets.token_hex(32)))
     except IntegrityError:
         pass  # another process made it first; use theirs
-    return session.scalar(select(VisitorSalt.salt).where(VisitorSalt.day == day))
+    return session.scalars(select(VisitorSalt.salt).where(VisitorSalt.day == day)).one()
 
 
 def delete_old_salts(session: Session, *, today: dt.date) -> int:
     """Salts older than yesterday go: from then on no hash can be recomputed from an IP."""
     result = session.execute(delete(VisitorSalt).where(
         VisitorSalt.day < today - dt.timedelta(days=1)))
-    return result.rowcount
+    return rows_changed(result)
 
 
-def country_lookup(path) -> Callable[[str], str]:
+def country_lookup(path: str | Path) -> Callable[[str], str]:
     """A function from an IP address to its ISO 3166 alpha-2 country ('' when unknown), read
     from a MaxMind-format database (GeoLite2-Country, DB-IP...). The file is memory-mapped
     once and shared by every thread."""

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from motpub.orm import Base, UTCDateTime, utcnow
+from motpub.orm import Base, utcnow
 
 if TYPE_CHECKING:
     from motpub.exhibitions.models import Exhibition
@@ -35,7 +35,7 @@ class Code(Base):
         ForeignKey("exhibition.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(200), default="")
     is_enabled: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     item: Mapped[Item | None] = relationship(back_populates="codes")
     exhibition: Mapped[Exhibition | None] = relationship(back_populates="codes")
@@ -50,7 +50,7 @@ class CodeChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code_id: Mapped[int] = mapped_column(ForeignKey("code.id", ondelete="CASCADE"), index=True)
-    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # No foreign keys: the history outlives the items it once led to.
     item_id: Mapped[int | None]
     exhibition_id: Mapped[int | None]

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Enum, Float, ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motpub.orm import Base, UTCDateTime, enum_values, utcnow
+from motpub.orm import Base, utcnow
 from motpub.media.models.transcode_job import JobStatus
 
 
@@ -26,19 +26,15 @@ class LabelJob(Base):
     exhibition_id: Mapped[int] = mapped_column(
         ForeignKey("exhibition.id", ondelete="CASCADE"), index=True)
     template: Mapped[str] = mapped_column(String(16))
-    status: Mapped[JobStatus] = mapped_column(
-        Enum(JobStatus, name="job_status", values_callable=enum_values, native_enum=False,
-             length=16),
-        default=JobStatus.QUEUED,
-    )
+    status: Mapped[JobStatus] = mapped_column(default=JobStatus.QUEUED)
     label_count: Mapped[int] = mapped_column(default=0)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     storage_key: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=3)
     worker_id: Mapped[str | None] = mapped_column(String(100))
-    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    lease_expires_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]

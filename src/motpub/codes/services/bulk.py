@@ -79,7 +79,8 @@ def _payload(row: dict[str, str]) -> dict:
             if line.strip():
                 url, *titles = (part.strip() for part in line.split("|"))
                 titles += [""] * (len(content_languages()) - len(titles))
-                payload["links"].append({"url": url, "title": dict(zip(content_languages(), titles))})
+                title = dict(zip(content_languages(), titles, strict=False))
+                payload["links"].append({"url": url, "title": title})
     return payload
 
 

@@ -7,6 +7,7 @@ disabled, or retargeted to another item without reprinting, and every change is 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from pydantic import ConfigDict, Field, StrictBool
 from sqlalchemy import Connection, Select, bindparam, select
@@ -98,7 +99,8 @@ def update_code(session: Session, code: Code, data: CodePatch) -> Code:
     return code
 
 
-def history_titles(session: Session, changes: list[CodeChange]) -> dict[tuple[str, int], dict]:
+def history_titles(session: Session,
+                   changes: list[CodeChange]) -> dict[tuple[str, int], dict[str, Any]]:
     """The titles, as they are now, of the items and exhibitions a code's history names."""
     titles = {}
     for model, kind, ids in (
@@ -112,12 +114,12 @@ def history_titles(session: Session, changes: list[CodeChange]) -> dict[tuple[st
     return titles
 
 
-def codes_query(item_id: int) -> Select:
+def codes_query(item_id: int) -> Select[Any]:
     """An item's codes in the order they were issued, for a paged list."""
     return select(Code).where(Code.item_id == item_id).order_by(Code.id)
 
 
-def history_query(code: Code) -> Select:
+def history_query(code: Code) -> Select[Any]:
     """The code's placements, newest first, for a paged list."""
     return (select(CodeChange).where(CodeChange.code_id == code.id)
             .order_by(CodeChange.changed_at.desc(), CodeChange.id.desc()))

@@ -11,6 +11,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import or_, select, update
@@ -23,11 +24,20 @@ from motpub.orm import utcnow
 from motpub.printing.labels import find_cjk_font, FontMissing, label_sheet
 from motpub.errors import Conflict, NotFound
 from motpub.codes.services.labels import check_template, exhibition_labels
-from motpub.database import after_commit, unit_of_work
+from motpub.database import after_commit, rows_changed, unit_of_work
 from motpub.storage.base import Storage
 
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 2.0
+
+
+class LabelOutcome(StrEnum):
+    """How one attempt of a label job ended."""
+
+    SUCCEEDED = "succeeded"
+    SKIPPED = "skipped"  # another worker holds it, or it is finished or gone
+    RETRY = "retry"  # failed; queue it again after the retry delay
+    FAILED = "failed"  # failed for good
 
 
 def queue_label_job(session: Session, exhibition: Exhibition, *, template: str,
@@ -73,7 +83,7 @@ def _claim(session: Session, job_id: int, worker_id: str, *, lease_s: float) -> 
                 heartbeat_at=now, lease_expires_at=now + dt.timedelta(seconds=lease_s),
                 error=None)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def _renew(session: Session, job_id: int, worker_id: str, *, lease_s: float,
@@ -86,7 +96,7 @@ def _renew(session: Session, job_id: int, worker_id: str, *, lease_s: float,
         .values(heartbeat_at=now, lease_expires_at=now + dt.timedelta(seconds=lease_s),
                 progress=progress)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 @dataclass(frozen=True)
@@ -103,19 +113,18 @@ class _LostLease(Exception):
     pass
 
 
-def build_label_sheet(worker: LabelWorker, job_id: int) -> str:
-    """Draw, store and record one job's sheet: "succeeded", "retry", "failed", or "skipped"
-    when another worker holds it or it is finished."""
+def build_label_sheet(worker: LabelWorker, job_id: int) -> LabelOutcome:
+    """Draw, store and record one job's sheet."""
     factory = worker.session_factory
     with unit_of_work(factory) as session:
         if not _claim(session, job_id, worker.worker_id, lease_s=worker.lease_s):
-            return "skipped"
+            return LabelOutcome.SKIPPED
     try:
         with factory() as session:
             job = session.get(LabelJob, job_id)
             if job is None:  # its exhibition was deleted meanwhile
-                return "skipped"
-            exhibition = session.get(Exhibition, job.exhibition_id)
+                return LabelOutcome.SKIPPED
+            exhibition = session.get_one(Exhibition, job.exhibition_id)
             labels = exhibition_labels(exhibition, public_url=worker.public_url)
             template = job.template
         pdf = label_sheet(labels, template=template, font_path=find_cjk_font(worker.font_path),
@@ -123,7 +132,7 @@ def build_label_sheet(worker: LabelWorker, job_id: int) -> str:
     except FontMissing as error:
         return _fail(worker, job_id, str(error), is_final=True)
     except _LostLease:
-        return "skipped"
+        return LabelOutcome.SKIPPED
     except Exception as error:  # recorded on the row and tried again, as transcodes are
         log.exception("label job %s failed", job_id)
         return _fail(worker, job_id, f"{type(error).__name__}: {error}", is_final=False)
@@ -134,10 +143,10 @@ def build_label_sheet(worker: LabelWorker, job_id: int) -> str:
         if job is None or job.worker_id != worker.worker_id \
                 or job.status is not JobStatus.RUNNING:
             worker.storage.delete(key)
-            return "skipped"
+            return LabelOutcome.SKIPPED
         job.status, job.progress, job.storage_key = JobStatus.SUCCEEDED, 1.0, key
         job.label_count, job.finished_at, job.lease_expires_at = len(labels), utcnow(), None
-    return "succeeded"
+    return LabelOutcome.SUCCEEDED
 
 
 def _heartbeat(worker: LabelWorker, job_id: int, total: int) -> Callable[[int], None]:
@@ -156,17 +165,17 @@ def _heartbeat(worker: LabelWorker, job_id: int, total: int) -> Callable[[int], 
     return on_label
 
 
-def _fail(worker: LabelWorker, job_id: int, error: str, *, is_final: bool) -> str:
+def _fail(worker: LabelWorker, job_id: int, error: str, *, is_final: bool) -> LabelOutcome:
     with unit_of_work(worker.session_factory) as session:
         job = session.get(LabelJob, job_id)
         if job is None or job.worker_id != worker.worker_id:
-            return "skipped"
+            return LabelOutcome.SKIPPED
         job.error, job.lease_expires_at = error[-4000:], None
         if is_final or job.attempts >= job.max_attempts:
             job.status, job.finished_at = JobStatus.FAILED, utcnow()
-            return "failed"
+            return LabelOutcome.FAILED
         job.status, job.heartbeat_at = JobStatus.QUEUED, utcnow()
-        return "retry"
+        return LabelOutcome.RETRY
 
 
 def label_jobs_to_requeue(session: Session, *, stale_queued_s: float) -> list[int]:

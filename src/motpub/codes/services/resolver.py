@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import quote, unquote_plus, urlencode
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ class Link:
     hreflang: tuple[str, ...]
     media_type: str = "text/html"
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"href": self.href, "title": self.title, "type": self.media_type,
                 "hreflang": list(self.hreflang)}
 
@@ -107,9 +108,9 @@ def matching_links(links: list[Link], link_type: str, language: str) -> list[Lin
     return [one for one in in_language if targets[one.href] is one]
 
 
-def linkset(links: list[Link], *, anchor: str, description: str) -> dict:
+def linkset(links: list[Link], *, anchor: str, description: str) -> dict[str, Any]:
     """The RFC 9264 JSON linkset: link types as full vocabulary URIs, in a stable order."""
-    context: dict = {"anchor": anchor, "itemDescription": description}
+    context: dict[str, Any] = {"anchor": anchor, "itemDescription": description}
     for one in links:
         context.setdefault(VOCABULARY + one.link_type, []).append(one.as_json())
     return {"linkset": [context]}
@@ -132,7 +133,7 @@ def redirect_target(href: str, query: str) -> str:
     return f"{base}{separator}{query}{hash_sign}{fragment}"
 
 
-def description(public_url: str) -> dict:
+def description(public_url: str) -> dict[str, Any]:
     """The resolver description file served at /.well-known/gs1resolver."""
     return {
         "name": "motpub GS1 Digital Link resolver",

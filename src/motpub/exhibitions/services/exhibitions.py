@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Annotated
+from typing import Annotated, Any, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, \
     model_validator
@@ -51,7 +51,7 @@ class ExhibitionPatch(Input):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> Self:
         if "title" in self.model_fields_set and (self.title is None or not self.title.as_dict()):
             raise ValueError("title needs at least one language")
         if self.starts_on and self.ends_on and self.starts_on > self.ends_on:
@@ -117,7 +117,7 @@ def get_exhibition(session: Session, exhibition_id: int) -> Exhibition:
     return exhibition
 
 
-def exhibitions_query() -> Select:
+def exhibitions_query() -> Select[Any]:
     """Every exhibition, newest first, for a paged list."""
     return select(Exhibition).order_by(Exhibition.id.desc())
 

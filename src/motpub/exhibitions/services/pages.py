@@ -74,7 +74,7 @@ def build_exhibition_page(exhibition: Exhibition, language: str,
             slug=item.slug,
             title=pick(item.title, language) or Field(item.slug, language, False),
             summary=pick(item.summary, language),
-            poster_url=media_url(video.poster_key) if video else None,
+            poster_url=media_url(video.poster_key) if video and video.poster_key else None,
             poster_width=video.width if video else None,
             poster_height=video.height if video else None,
         ))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AnyHttpUrl,
@@ -219,7 +219,7 @@ class ItemPage(QueryInput):
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
-def items_query() -> Select:
+def items_query() -> Select[Any]:
     """Every item, newest first, for a paged list."""
     return select(Item).order_by(Item.id.desc())
 

@@ -113,8 +113,10 @@ def _choose(videos: list[Video], kind: MediaKind, language: str) -> Video | None
     return ready[0] if ready else None
 
 
-def _player(video: Video | None, language: str, media_url: Callable[[str], str]) -> Player | None:
-    if video is None:
+def _player(video: Video | None, language: str,
+            media_url: Callable[[str], str] | None) -> Player | None:
+    # No media_url: a page without media. A chosen video has its playlist.
+    if video is None or media_url is None or video.master_key is None:
         return None
     # Captions in the visitor's language are switched on when the video speaks another.
     show_captions = video.language is not None and video.language != language

@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from motpub.orm import Base, UTCDateTime, enum_values, utcnow
+from motpub.orm import Base, utcnow
 from motpub.media.models.video import Video
 
 
@@ -39,21 +39,17 @@ class TranscodeJob(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     video_id: Mapped[int] = mapped_column(ForeignKey("video.id", ondelete="CASCADE"))
-    status: Mapped[JobStatus] = mapped_column(
-        Enum(JobStatus, name="job_status", values_callable=enum_values, native_enum=False,
-             length=16),
-        default=JobStatus.QUEUED,
-    )
+    status: Mapped[JobStatus] = mapped_column(default=JobStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=3)
     worker_id: Mapped[str | None] = mapped_column(String(100))
-    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    lease_expires_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     stage: Mapped[str] = mapped_column(String(32), default="")
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
 
     video: Mapped[Video] = relationship()

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (JSON, BigInteger, CheckConstraint, Enum, Float, ForeignKey, String,
-                        UniqueConstraint)
+from sqlalchemy import (
+    BigInteger, CheckConstraint, Float, ForeignKey, JSON, String, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from motpub.orm import Base, enum_values, UTCDateTime, utcnow
+from motpub.orm import Base, utcnow
 
 if TYPE_CHECKING:
     from motpub.items.models import Item
@@ -27,10 +26,6 @@ class VideoStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-def _enum(cls, name):
-    return Enum(cls, name=name, values_callable=enum_values, native_enum=False, length=16)
-
-
 class Video(Base):
     """An uploaded video or audio guide of an item and what it became.
 
@@ -46,9 +41,9 @@ class Video(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[MediaKind] = mapped_column(_enum(MediaKind, "media_kind"))
+    kind: Mapped[MediaKind]
     language: Mapped[str | None] = mapped_column(String(8))
-    status: Mapped[VideoStatus] = mapped_column(_enum(VideoStatus, "video_status"),
+    status: Mapped[VideoStatus] = mapped_column(
                                                 default=VideoStatus.UPLOADING)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -57,7 +52,7 @@ class Video(Base):
     upload_id: Mapped[str | None] = mapped_column(String(500))
     # While a replacement file is being uploaded: the file in use (source_key, filename,
     # content_type, size_bytes), to go back to when the replacement is cancelled or abandoned.
-    replacing: Mapped[dict | None] = mapped_column(JSON)
+    replacing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     part_size_bytes: Mapped[int] = mapped_column(BigInteger)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     # Why the video failed or waits, for the editor: a message id and its arguments, put
@@ -71,8 +66,8 @@ class Video(Base):
     master_key: Mapped[str | None] = mapped_column(String(500))
     preview_key: Mapped[str | None] = mapped_column(String(500))
     poster_key: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow,
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow,
                                                     onupdate=utcnow)
 
     item: Mapped[Item] = relationship(back_populates="videos")
@@ -117,7 +112,7 @@ class Caption(Base):
     language: Mapped[str] = mapped_column(String(8))
     vtt_key: Mapped[str] = mapped_column(String(500))
     playlist_key: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     video: Mapped[Video] = relationship(back_populates="captions")
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import Video
 from motpub.events import CaptionsChanged, ItemPublished, ItemUnpublished, Subscribers, VideoReady
+from motpub.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def is_video_public(session: Session, video_id: int) -> bool:
     return status is ItemStatus.PUBLISHED
 
 
-def sync_visibility(storage, session_factory: Callable[[], Session],
+def sync_visibility(storage: Storage, session_factory: Callable[[], Session],
                     video_ids: Iterable[int]) -> None:
     """Make each video's objects as public as its item is now. Run after the commit that
     changed it; a failure is logged and left for the next change or transcode to repair."""
@@ -55,7 +56,7 @@ def sync_visibility(storage, session_factory: Callable[[], Session],
 
 
 def follow_publication(subscribers: Subscribers, session_factory: Callable[[], Session],
-                       storage) -> None:
+                       storage: Storage) -> None:
     """Keep every video's media as public as its item: on publishing and unpublishing, when
     a transcode switches to new renditions (written private) and when captions change."""
 

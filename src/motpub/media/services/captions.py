@@ -21,6 +21,7 @@ from motpub.media.services.messages import joined_message
 from motpub.inputs import Input, Language, refusal
 from motpub.database import after_commit
 from motpub.events import CaptionsChanged, emit
+from motpub.storage import Storage
 
 MAX_CAPTION_BYTES = 2 * 1024 * 1024
 
@@ -60,7 +61,8 @@ def variants_of(video: Video) -> list[Variant]:
     ]
 
 
-def add_caption(session: Session, storage, video: Video, upload: CaptionUpload) -> Caption:
+def add_caption(session: Session, storage: Storage, video: Video,
+                upload: CaptionUpload) -> Caption:
     """Store a caption file; the files it replaces are deleted once this commits."""
     language, data = upload.language, upload.file
     if video.kind.value != "video":
@@ -93,7 +95,7 @@ def add_caption(session: Session, storage, video: Video, upload: CaptionUpload) 
     return caption
 
 
-def delete_caption(session: Session, storage, video: Video, language: str) -> bool:
+def delete_caption(session: Session, storage: Storage, video: Video, language: str) -> bool:
     """Remove the caption in `language`, if the video has one (its files go once this
     commits); False if it has none."""
     caption = next((c for c in video.captions if c.language == language), None)
@@ -115,7 +117,7 @@ def _after_change(session: Session, storage, video: Video, old_keys: list[str]) 
     emit(session, CaptionsChanged(video.id))
 
 
-def rewrite_master(storage, video: Video) -> list[str]:
+def rewrite_master(storage: Storage, video: Video) -> list[str]:
     """Write the master playlist again, with today's captions, under a new key."""
     if not video.version or not video.renditions:
         return []

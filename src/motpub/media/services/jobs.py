@@ -12,6 +12,7 @@ from motpub.media.models.transcode_job import JobStatus, TranscodeJob
 from motpub.codes.models.label_job import LabelJob
 from motpub.media.models.video import Video, VideoStatus
 from motpub.orm import utcnow
+from motpub.database import rows_changed
 
 
 def claim_job(session: Session, job_id: int, worker_id: str, *, lease_s: float) -> bool:
@@ -32,7 +33,7 @@ def claim_job(session: Session, job_id: int, worker_id: str, *, lease_s: float) 
                 lease_expires_at=now + dt.timedelta(seconds=lease_s), error=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def renew_lease(session: Session, job_id: int, worker_id: str, *, lease_s: float,
@@ -47,7 +48,7 @@ def renew_lease(session: Session, job_id: int, worker_id: str, *, lease_s: float
                 progress=progress, stage=stage)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         return False
     video_id = session.scalar(select(TranscodeJob.video_id).where(TranscodeJob.id == job_id))
     session.execute(update(Video).where(Video.id == video_id)

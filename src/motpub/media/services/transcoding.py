@@ -13,13 +13,14 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from motpub.media.models.video import MediaKind, Rendition, Video, VideoStatus
 from motpub.avtools.errors import FFmpegError, MediaError, ToolMissing
-from motpub.avtools.hls import master_playlist
+from motpub.avtools.hls import CONTENT_TYPES, master_playlist, Variant
 from motpub.avtools.audio import transcode_audio
 from motpub.avtools.ladder import plan_ladder, transcode_ladder
 from motpub.avtools.poster import make_poster
@@ -31,19 +32,25 @@ from motpub.media.services.jobs import (
 from motpub.media.services.messages import log_message
 from motpub.database import after_commit, unit_of_work
 from motpub.events import emit, VideoFailed, VideoReady
-from motpub.storage import StorageError
+from motpub.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
-CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment",
-                 ".mp4": "video/mp4", ".jpg": "image/jpeg", ".webp": "image/webp",
-                 ".vtt": "text/vtt"}
+
+class TranscodeOutcome(StrEnum):
+    """How one attempt of a transcode job ended."""
+
+    READY = "ready"
+    LOST = "lost"  # another worker holds the job
+    RETRY = "retry"  # failed; queue it again after the retry delay
+    FAILED = "failed"  # failed for good
+    POSTPONED = "postponed"  # a tool is missing; the attempt does not count
 
 
 @dataclass(frozen=True)
 class Worker:
     session_factory: Callable[[], Session]
-    storage: object
+    storage: Storage
     worker_id: str
     lease_s: float = 60.0
     max_media_seconds: float = 900.0
@@ -68,7 +75,7 @@ class Heartbeat:
         self._thread.start()
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self._stop.set()
         self._thread.join()
 
@@ -96,20 +103,21 @@ class Heartbeat:
         return on_progress
 
 
-def _upload_tree(storage, directory: Path, prefix: str) -> None:
+def _upload_tree(storage: Storage, directory: Path, prefix: str) -> None:
     for path in sorted(directory.rglob("*")):
         if path.is_file():
             key = prefix + path.relative_to(directory).as_posix()
             storage.put_file(key, path, content_type=CONTENT_TYPES.get(path.suffix))
 
 
-def transcode_video(worker: Worker, job_id: int) -> str:
-    """Run one attempt of a job. Returns "lost", "ready", "retry", "failed", or "postponed"
-    when the server lacks a tool (the attempt does not count; retry after a longer delay)."""
+def transcode_video(worker: Worker, job_id: int) -> TranscodeOutcome:
+    """Run one attempt of a job; POSTPONED when the server lacks a tool (the attempt does
+    not count; retry after a longer delay)."""
     with unit_of_work(worker.session_factory) as session:
         if not claim_job(session, job_id, worker.worker_id, lease_s=worker.lease_s):
-            return "lost"
+            return TranscodeOutcome.LOST
         job = owned_job(session, job_id, worker.worker_id)
+        assert job is not None  # claimed just now, in this transaction
         video_id, source_key = job.video_id, job.video.source_key
         job.video.status = VideoStatus.PROCESSING
     prefix = f"videos/{video_id}/v{secrets.token_hex(6)}/"
@@ -122,7 +130,7 @@ def transcode_video(worker: Worker, job_id: int) -> str:
         return _publish(worker, job_id, prefix, kind, variants, poster_key)
     except JobLost:
         worker.storage.delete_prefix(prefix)
-        return "lost"
+        return TranscodeOutcome.LOST
     except ToolMissing as error:
         log.error("job %s postponed: %s", job_id, error.message)
         worker.storage.delete_prefix(prefix)
@@ -142,7 +150,7 @@ def transcode_video(worker: Worker, job_id: int) -> str:
 
 
 def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: str,
-             prefix: str) -> tuple[MediaKind, list, str | None]:
+             prefix: str) -> tuple[MediaKind, list[Variant], str | None]:
     """Probe, transcode and store every object under `prefix`; returns what the file turned
     out to be, the variants and the poster.
 
@@ -156,7 +164,7 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
         info = probe(source)
         check_media(info, max_seconds=worker.max_media_seconds)
         with unit_of_work(worker.session_factory) as session:
-            video = session.get(Video, video_id)
+            video = session.get_one(Video, video_id)
             video.duration_s, video.width, video.height = info.duration_s, info.width, info.height
         if info.kind == "audio":
             variants = [transcode_audio(source, work, info, stall_timeout_s=worker.stall_timeout_s,
@@ -169,7 +177,7 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
             _upload_tree(worker.storage, work / Path(preview.playlist).parent,
                          prefix + Path(preview.playlist).parent.as_posix() + "/")
             with unit_of_work(worker.session_factory) as session:
-                session.get(Video, video_id).preview_key = prefix + preview.playlist
+                session.get_one(Video, video_id).preview_key = prefix + preview.playlist
             variants = transcode_ladder(source, work, info, plan_ladder(info),
                                         stall_timeout_s=worker.stall_timeout_s,
                                         on_progress=heartbeat.tracker("ladder", 0.1, 0.9))
@@ -182,7 +190,7 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
             worker.storage.put_file(prefix + poster.name, poster,
                                     content_type=CONTENT_TYPES.get(poster.suffix))
         with worker.session_factory() as session:
-            video = session.get(Video, video_id)
+            video = session.get_one(Video, video_id)
             tracks = subtitle_tracks(video, prefix)
         worker.storage.put_bytes(prefix + "master.m3u8",
                                  master_playlist(variants, tracks).encode(),
@@ -192,8 +200,8 @@ def _process(worker: Worker, heartbeat: Heartbeat, video_id: int, source_key: st
                 prefix + poster.name if poster is not None else None)
 
 
-def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants: list,
-             poster_key: str | None) -> str:
+def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants: list[Variant],
+             poster_key: str | None) -> TranscodeOutcome:
     """Switch the video to the new version in one transaction, then drop the old one and
     tell the subscribers (the new objects were written private: media_access makes them
     public if the item is published)."""
@@ -219,10 +227,10 @@ def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants
         finish_job(job)
         after_commit(session, lambda: _delete_other_versions(worker.storage, prefix))
         emit(session, VideoReady(video.id, video.item_id))
-    return "ready"
+    return TranscodeOutcome.READY
 
 
-def _delete_other_versions(storage, current: str) -> None:
+def _delete_other_versions(storage: Storage, current: str) -> None:
     """Drop every version but the current one: the superseded one, and any that a worker
     killed mid-upload left behind (one job per video at a time, so none is in use)."""
     video_prefix = current.rstrip("/").rsplit("/", 1)[0] + "/"
@@ -234,26 +242,26 @@ def _delete_other_versions(storage, current: str) -> None:
             storage.delete_prefix(prefix)
 
 
-def _postpone(worker: Worker, job_id: int, detail: str) -> str:
+def _postpone(worker: Worker, job_id: int, detail: str) -> TranscodeOutcome:
     """Queue the job again without counting the attempt: the file was never tried. The
     editor reads that the server is at fault, until an attempt succeeds."""
     with unit_of_work(worker.session_factory) as session:
         job = owned_job(session, job_id, worker.worker_id)
         if job is None:
-            return "lost"
+            return TranscodeOutcome.LOST
         postpone_job(job, detail)
         video = job.video
         video.status = VideoStatus.QUEUED
         video.error_code, video.error_args = "tool_missing", {}
-    return "postponed"
+    return TranscodeOutcome.POSTPONED
 
 
 def _record_failure(worker: Worker, job_id: int, detail: str, reason: str,
-                    reason_args: dict, *, is_final: bool) -> str:
+                    reason_args: dict[str, object], *, is_final: bool) -> TranscodeOutcome:
     with unit_of_work(worker.session_factory) as session:
         job = owned_job(session, job_id, worker.worker_id)
         if job is None:
-            return "lost"
+            return TranscodeOutcome.LOST
         will_retry = fail_attempt(job, detail, is_final=is_final)
         video = job.video
         if will_retry:
@@ -262,4 +270,4 @@ def _record_failure(worker: Worker, job_id: int, detail: str, reason: str,
             video.status = VideoStatus.FAILED
             video.error_code, video.error_args = reason, reason_args
             emit(session, VideoFailed(video.id, video.item_id))
-    return "retry" if will_retry else "failed"
+    return TranscodeOutcome.RETRY if will_retry else TranscodeOutcome.FAILED

@@ -19,9 +19,10 @@ from motpub.media.models.video import MediaKind, Video, VideoStatus
 from motpub.errors import Conflict, Invalid, NotFound
 from motpub.inputs import Input, Language, refusal
 from motpub.database import after_commit
-from motpub.storage import StorageError, StorageUnavailable
+from motpub.storage import Storage, StorageError, StorageUnavailable
 
-MIN_PART_BYTES = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part but the last
+# The smallest part size the API hands out: above the storage's MIN_PART_BYTES, with room.
+UPLOAD_PART_BYTES = 8 * 1024 * 1024
 MAX_PARTS = 10_000                # S3's limit on parts per upload
 AUDIO_TYPES = {"audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a", "audio/aac",
                "audio/x-aac", "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"}
@@ -104,10 +105,10 @@ def kind_notice(video: Video) -> tuple[str, dict[str, str]] | None:
     return code, {"content_type": video.content_type}
 
 
-def _start_multipart(storage, video: Video, size_bytes: int,
+def _start_multipart(storage: Storage, video: Video, size_bytes: int,
                      app_part_url: Callable[[Video, int], str], url_expires_s: int) -> UploadPlan:
     video.size_bytes = size_bytes
-    video.part_size_bytes = max(MIN_PART_BYTES,
+    video.part_size_bytes = max(UPLOAD_PART_BYTES,
                                 math.ceil(size_bytes / MAX_PARTS / 2**20) * 2**20)
     video.source_key = (f"sources/{video.id}/{secrets.token_urlsafe(8)}/"
                         f"{_safe_filename(video.filename)}")
@@ -124,7 +125,7 @@ def _start_multipart(storage, video: Video, size_bytes: int,
 
 def request_upload(
     session: Session,
-    storage,
+    storage: Storage,
     item: Item,
     data: UploadRequest,
     *,
@@ -136,7 +137,7 @@ def request_upload(
     _check_size(data, max_bytes)
     video = Video(item=item, kind=data.kind, language=data.language, filename=data.filename,
                   content_type=data.content_type, size_bytes=data.size_bytes, source_key="",
-                  part_size_bytes=MIN_PART_BYTES, status=VideoStatus.UPLOADING)
+                  part_size_bytes=UPLOAD_PART_BYTES, status=VideoStatus.UPLOADING)
     session.add(video)
     session.flush()
     plan = _start_multipart(storage, video, data.size_bytes, app_part_url, url_expires_s)
@@ -144,7 +145,7 @@ def request_upload(
     return video, plan
 
 
-def restart_upload(session: Session, storage, video: Video, data: UploadRequest, *,
+def restart_upload(session: Session, storage: Storage, video: Video, data: UploadRequest, *,
                    max_bytes: int, app_part_url: Callable[[Video, int], str],
                    url_expires_s: int = 24 * 3600) -> UploadPlan:
     """Replace a video's file. Its current renditions stay in use until the new ones are."""
@@ -188,7 +189,7 @@ class CompletedUpload(Input):
     parts: list[UploadedPart] = Field(min_length=1, max_length=MAX_PARTS)
 
 
-def complete_upload(session: Session, storage, video: Video, data: CompletedUpload,
+def complete_upload(session: Session, storage: Storage, video: Video, data: CompletedUpload,
                     *, enqueue_transcode: Callable[[int], object]) -> TranscodeJob:
     """Assemble the uploaded parts and queue the transcode (enqueued once this commits)."""
     parts = [(part.number, part.etag) for part in data.parts]
@@ -209,7 +210,7 @@ def complete_upload(session: Session, storage, video: Video, data: CompletedUplo
     return queue_transcode(session, video, enqueue_transcode)
 
 
-def cancel_upload(session: Session, storage, video: Video) -> None:
+def cancel_upload(session: Session, storage: Storage, video: Video) -> None:
     """Stop an upload in progress. A replacement goes back to the file in use, and the
     video to what it was; a first upload leaves a failed video, to upload again or delete."""
     if video.status is not VideoStatus.UPLOADING or video.upload_id is None:
@@ -276,7 +277,7 @@ def delete_video(session: Session, storage, video: Video) -> None:
     after_commit(session, delete_files)
 
 
-def abandon_uploads(session: Session, storage, *, older_than_s: int) -> int:
+def abandon_uploads(session: Session, storage: Storage, *, older_than_s: int) -> int:
     """Abort multipart uploads nobody finished, and mark their videos failed."""
     count = 0
     for key, upload_id in storage.abandoned_uploads(older_than_s):

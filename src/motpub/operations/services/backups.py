@@ -27,6 +27,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
@@ -190,7 +191,7 @@ def _playlist_uris(playlist: str) -> list[str]:
     return [uri.split("?", 1)[0] for uri in uris if "://" not in uri and uri]
 
 
-def _copy_objects(storage: Storage, media_dir: Path) -> tuple[list[dict], list[str]]:
+def _copy_objects(storage: Storage, media_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Copy every object; returns the manifest's entries and the keys that vanished."""
     entries, vanished = [], []
     for key in storage.list_keys(""):
@@ -207,13 +208,13 @@ def _copy_objects(storage: Storage, media_dir: Path) -> tuple[list[dict], list[s
     return entries, vanished
 
 
-def _copy_file(source: Path, target: Path) -> dict:
+def _copy_file(source: Path, target: Path) -> dict[str, Any]:
     # Such files are secrets (the embedded key): the owner's only, as in the data dir.
     target.touch(mode=0o600)
     return {"path": target.name, **_copy_hashed(source, target)}
 
 
-def _copy_hashed(source: Path, target: Path) -> dict:
+def _copy_hashed(source: Path, target: Path) -> dict[str, Any]:
     digest, size = hashlib.sha256(), 0
     with open(source, "rb") as reader, open(target, "wb") as writer:
         while chunk := reader.read(CHUNK_BYTES):
@@ -225,11 +226,11 @@ def _copy_hashed(source: Path, target: Path) -> dict:
     return {"size_bytes": size, "sha256": digest.hexdigest()}
 
 
-def _describe(destination: Path, name: str) -> dict:
+def _describe(destination: Path, name: str) -> dict[str, Any]:
     return {"path": name, **file_digest(destination / name)}
 
 
-def file_digest(path: Path) -> dict:
+def file_digest(path: Path) -> dict[str, Any]:
     digest, size = hashlib.sha256(), 0
     with open(path, "rb") as reader:
         while chunk := reader.read(CHUNK_BYTES):

@@ -12,25 +12,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from motpub.checks import FAIL, OK, WARN, mask_url
+from motpub.checks import FAIL, OK, WARN, Status, mask_url
 from motpub.config import Settings
 from motpub.database import migration_heads, migration_revisions, schema_revision
-from motpub.printing.labels import find_cjk_font, FontMissing
+from motpub.printing.labels import FontMissing, find_cjk_font
 from motpub.avtools.tools import check_tools
+from motpub.storage import Storage
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 # A random key of 32 characters or more has far more different characters than this.
 MIN_DISTINCT_SECRET_CHARACTERS = 10
 
 
+class Queue(Protocol):
+    """What the checks ask of the job queue."""
+
+    def pending_count(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str  # OK, WARN or FAIL
+    status: Status
     detail: str
 
     @property
@@ -45,7 +53,7 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(cause).__name__
 
 
-def run_check(name: str, check: Callable[[], str | tuple[str, str]]) -> Check:
+def run_check(name: str, check: Callable[[], str | tuple[Status, str]]) -> Check:
     """`check()` returns the detail of a passed check (or (WARN, detail)); anything it raises
     is the failure, told in one line."""
     try:
@@ -55,6 +63,14 @@ def run_check(name: str, check: Callable[[], str | tuple[str, str]]) -> Check:
     if isinstance(result, tuple):
         return Check(name, *result)
     return Check(name, OK, result)
+
+
+def storage_check(storage: Storage) -> Callable[[], str]:
+    def check() -> str:
+        storage.check_reachable()
+        return "reachable"
+
+    return check
 
 
 def database_check(engine: Engine, database_url: str, migrations_dir: Path) -> Callable[[], str]:
@@ -74,7 +90,7 @@ def database_check(engine: Engine, database_url: str, migrations_dir: Path) -> C
     return check
 
 
-def storage_round_trip(storage, storage_url: str) -> Callable[[], str]:
+def storage_round_trip(storage: Storage, storage_url: str) -> Callable[[], str]:
     """Write, read back and delete a small object under a scratch key."""
     def check() -> str:
         key = f"doctor/{secrets.token_hex(8)}"
@@ -92,7 +108,7 @@ def storage_round_trip(storage, storage_url: str) -> Callable[[], str]:
     return check
 
 
-def queue_check(queue, queue_url: str) -> Callable[[], str]:
+def queue_check(queue: Queue, queue_url: str) -> Callable[[], str]:
     def check() -> str:
         pending = queue.pending_count()  # a query of the SQLite file, an LLEN on Redis
         return f"{mask_url(queue_url)} answers, {pending} task(s) waiting"
@@ -129,8 +145,8 @@ def secret_key_check(settings: Settings) -> Callable[[], str]:
     return check
 
 
-def public_url_check(settings: Settings) -> Callable[[], str | tuple[str, str]]:
-    def check() -> str | tuple[str, str]:
+def public_url_check(settings: Settings) -> Callable[[], str | tuple[Status, str]]:
+    def check() -> str | tuple[Status, str]:
         parts = urlsplit(settings.public_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise RuntimeError(f"{settings.public_url} is not an absolute http(s) URL")
@@ -147,8 +163,8 @@ def public_url_check(settings: Settings) -> Callable[[], str | tuple[str, str]]:
     return check
 
 
-def doctor_checks(settings: Settings, *, engine: Engine, storage, queue,
-                  ratelimit_check: Callable[[], str | tuple[str, str]]) -> list[Check]:
+def doctor_checks(settings: Settings, *, engine: Engine, storage: Storage, queue: Queue,
+                  ratelimit_check: Callable[[], str | tuple[Status, str]]) -> list[Check]:
     """Every part the settings name, one check each."""
     return [
         run_check("database", database_check(engine, settings.database_url,
@@ -163,11 +179,12 @@ def doctor_checks(settings: Settings, *, engine: Engine, storage, queue,
     ]
 
 
-def readiness_checks(settings: Settings, *, engine: Engine, storage, queue) -> list[Check]:
+def readiness_checks(settings: Settings, *, engine: Engine, storage: Storage,
+                     queue: Queue) -> list[Check]:
     """The checks cheap enough for every readiness probe: nothing written, no subprocess."""
     return [
         run_check("database", database_check(engine, settings.database_url,
                                              settings.migrations_dir)),
-        run_check("storage", lambda: storage.check_reachable() or "reachable"),
+        run_check("storage", storage_check(storage)),
         run_check("queue", queue_check(queue, settings.queue_url)),
     ]

@@ -13,12 +13,13 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from motpub.operations.services.backups import (
-    FORMAT, FORMAT_VERSION, MANIFEST, MEDIA_DIR, BackupError, file_digest)
-from motpub.media.services.transcoding import CONTENT_TYPES
+    BackupError, file_digest, FORMAT, FORMAT_VERSION, MANIFEST, MEDIA_DIR)
+from motpub.avtools.hls import CONTENT_TYPES
 from motpub.snapshots import SNAPSHOT_FILES, SnapshotError, database_is_empty, restore_database
 from motpub.storage import Storage, StorageError
 from motpub.storage.base import check_key
@@ -32,7 +33,7 @@ class RestoreSummary:
     files: list[str]
 
 
-def read_verified_manifest(source: Path) -> dict:
+def read_verified_manifest(source: Path) -> dict[str, Any]:
     """The backup's manifest, once every file it lists has its size and SHA-256; otherwise
     BackupError listing each problem."""
     try:
@@ -68,7 +69,7 @@ def read_verified_manifest(source: Path) -> dict:
     return manifest
 
 
-def _check(path: Path, entry: dict) -> list[str]:
+def _check(path: Path, entry: dict[str, Any]) -> list[str]:
     label = entry.get("key") or path.name
     if not path.is_file():
         return [f"{label}: missing"]
