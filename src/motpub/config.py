@@ -173,7 +173,7 @@ class Settings:
         if cjk_font_path and not cjk_font_path.is_file():
             problems.append(f"MOTPUB_CJK_FONT_PATH must name a font file, got {raw!r}")
         max_direct_labels = _int(env, "MOTPUB_MAX_DIRECT_LABELS", 200, problems)
-        languages = DEFAULT_LANGUAGES
+        languages: tuple[str, ...] = DEFAULT_LANGUAGES
         if raw_languages := get("MOTPUB_LANGUAGES", ""):
             try:
                 languages = parse_languages(raw_languages)

@@ -94,7 +94,7 @@ def renamed_in_catalogs() -> tuple[str, ...]:
     """The languages some catalog names otherwise than CLDR (zh says 英文 for English, CLDR
     英语); written out so that message extraction keeps those entries."""
     source = NullTranslations()
-    return (source.pgettext("language", "en"),)  # NAME_CONTEXT, spelled out for extraction
+    return (str(source.pgettext("language", "en")),)  # NAME_CONTEXT, spelled out for extraction
 
 
 def language_name(tag: str, in_language: str) -> str:
@@ -102,7 +102,7 @@ def language_name(tag: str, in_language: str) -> str:
     the catalog's name when it gives one, else CLDR's."""
     named = translations(in_language).pgettext(NAME_CONTEXT, tag)
     if named != tag:
-        return named
+        return str(named)
     try:
         return _locale(tag).get_display_name(_locale(in_language)) or tag
     except (ValueError, UnknownLocaleError):

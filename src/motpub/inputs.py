@@ -88,7 +88,7 @@ def parse(model: type[Model], data: object) -> Model:
             where = ".".join(str(part) for part in detail["loc"]) or "body"
             message = detail["msg"]
             if detail["type"] == "string_pattern_mismatch":
-                message = PATTERN_HINTS.get(detail.get("ctx", {}).get("pattern"), message)
+                message = PATTERN_HINTS.get(str(detail.get("ctx", {}).get("pattern")), message)
             problems.append(f"{where}: {message}")
         first = error.errors()[0]["loc"]
         raise Invalid("; ".join(problems), field=str(first[0]) if first else None) from None

@@ -40,7 +40,7 @@ __all__ = [
     "CodeChange",
     "Item",
     "ItemStatus",
-    
+
     "Role",
     "Scan",
     "User",

@@ -129,7 +129,8 @@ def test_a_video_failure_reads_in_every_language(app, api, client, session):
     assert cancelled.status_code in (200, 204), cancelled.get_json()
     error = api.get(f"/videos/{video_id}").get_json()["error"]
     assert set(error) == {"zh", "en", "ru"}
-    assert error["zh"] == "上传已取消。" and error["en"] == error["ru"] == "The upload was cancelled."
+    assert error["zh"] == "上传已取消。"
+    assert error["en"] == error["ru"] == "The upload was cancelled."
 
     # A reason with values, stored as a message id: rendered when read, in each language.
     video = session.get(Video, video_id)

@@ -99,7 +99,8 @@ def new_exhibition_code(exhibition_id: int):
         flash(_("New code %(code)s created.", code=code.code), "ok")
     else:
         flash(_("The label is too long."), "error")
-    return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id) + "#codes")
+    return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id)
+                    + "#codes")
 
 
 @bp.post("/exhibitions/<int:exhibition_id>/delete")

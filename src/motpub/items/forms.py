@@ -48,7 +48,8 @@ class ItemForm(LocalizedForm):
             if not line.strip():
                 continue
             url, *titles = (part.strip() for part in line.split("|"))
-            payload["links"].append({"url": url, "title": dict(zip(content_languages(), titles))})
+            title = dict(zip(content_languages(), titles, strict=False))
+            payload["links"].append({"url": url, "title": title})
         return payload
 
     def fill_from(self, item) -> None:
@@ -58,6 +59,7 @@ class ItemForm(LocalizedForm):
             self.fill_texts(name, getattr(item, name))
         self.gtin.data = item.gtin or ""
         self.links.data = "\n".join(
-            " | ".join([link["url"], *(link["title"].get(lang, "") for lang in content_languages())])
+            " | ".join([link["url"],
+                        *(link["title"].get(lang, "") for lang in content_languages())])
             for link in item.links
         )

@@ -14,7 +14,8 @@ from motpub.items.services.pages import Target, build_item_page, resolve_slug
 from motpub.media.public import media_url_for
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
-from motpub.web.pages import (not_found_response, other_languages, page_response, page_style, read_target,
+from motpub.web.pages import (not_found_response, other_languages, page_response, page_style,
+                              read_target,
                               record_visit, visitor_language, visitor_page)
 
 bp = public_blueprint("items_public", __name__, is_limited=False)

@@ -75,7 +75,8 @@ def item(item_id: int):
         "studio/item.html", form=form, item=item, button=ButtonForm(), code_form=CodeForm(),
         stats=item_stats(db(), item.id), public_url=settings().public_url,
         codes=requested_page("codes_page", code_service.codes_query(item.id)),
-        page_link=page_link, code_url=code_service.code_url, videos=[video_json(video) for video in item.videos],
+        page_link=page_link, code_url=code_service.code_url,
+        videos=[video_json(video) for video in item.videos],
         video_urls=_video_url_templates(),
     ), 422 if form.errors or form.form_errors else 200
 
@@ -84,7 +85,8 @@ def _video_url_templates() -> dict[str, str]:
     """URLs with `{id}` where a video's id goes: the upload script fills them in for videos
     it creates, so it never spells out a route itself."""
     return {name: url_for(endpoint, video_id=0).replace("/0", "/{id}", 1)
-            for name, endpoint in (("video", "media_api.get_video"), ("row", "items_studio.video_row"))}
+            for name, endpoint in (("video", "media_api.get_video"),
+                                   ("row", "items_studio.video_row"))}
 
 
 @bp.get("/videos/<int:video_id>/row")

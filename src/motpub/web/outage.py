@@ -16,7 +16,8 @@ from motpub.web.errors import api_error, is_api_request
 from motpub.web.pages import page_style, public_csp, visitor_language
 
 RETRY_AFTER_S = 30
-VISITOR_ENDPOINTS = {"codes_scan.scan", "items_public.item_page", "exhibitions_public.exhibition_page"}
+VISITOR_ENDPOINTS = {"codes_scan.scan", "items_public.item_page",
+                     "exhibitions_public.exhibition_page"}
 
 # What a database that is down, frozen or overloaded raises: no connection (OperationalError,
 # InterfaceError on a connection that broke), or no connection free in the pool in time.

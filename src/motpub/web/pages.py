@@ -10,13 +10,14 @@ import hashlib
 from functools import cache
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Response, render_template, request
 from sqlalchemy import Connection
 
 from motpub.database import read_connection, time_limit
-from motpub.i18n import (N_, content_languages, fallback_language, negotiate_language,
+from motpub.i18n import (N_, LanguageSource, content_languages, fallback_language,
+                         negotiate_language,
                          normalize_language, render, render_all)
 from motpub.web.context import runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE
@@ -72,7 +73,7 @@ def _public_csp(templates_dir: Path, media_origins: tuple[str, ...]) -> str:
     )
 
 
-def visitor_language(default: str) -> tuple[str, object]:
+def visitor_language(default: str) -> tuple[str, LanguageSource]:
     """The page's language: ?lang=, then the cookie, then Accept-Language, then `default`."""
     return negotiate_language(
         param=request.args.get("lang"),
@@ -96,7 +97,7 @@ def page_response(html: str, language: str) -> Response:
     return response
 
 
-def record_visit(target, language: str, source: object) -> None:
+def record_visit(target: Any, language: str, source: LanguageSource) -> None:
     facts = {"item_id": target.item_id, "language": language, "language_source": source,
              "user_agent": request.headers.get("User-Agent", ""),
              "ip": request.remote_addr or "", "referrer": request.referrer,

@@ -1,4 +1,5 @@
-"""What the API answers, as models (each feature has its own `representations` module): handlers build their JSON through these, and the OpenAPI
+"""What the API answers, as models (each feature has its own `representations` module):
+handlers build their JSON through these, and the OpenAPI
 document describes the same classes, so a field added here is served and documented at once.
 
 Timestamps and days stay the strings `isoformat()` writes: pydantic would write UTC as `Z`,

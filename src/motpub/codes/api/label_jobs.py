@@ -26,7 +26,8 @@ def label_job_json(job: LabelJob) -> dict:
         "label_count": job.label_count,
         "error": job.error,
         "status_url": url_for("codes_label_jobs_api.get_label_job", job_id=job.id),
-        "pdf_url": url_for("codes_label_jobs_api.label_job_pdf", job_id=job.id) if is_ready else None,
+        "pdf_url": (url_for("codes_label_jobs_api.label_job_pdf", job_id=job.id)
+                    if is_ready else None),
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }).model_dump()

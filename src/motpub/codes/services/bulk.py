@@ -58,7 +58,8 @@ def export_items_csv(session: Session) -> str:
     for item in session.scalars(select(Item).order_by(Item.id)):
         writer.writerow([neutralize_cell(cell) for cell in (
             item.slug, item.status.value, item.default_language,
-            *(getattr(item, field).get(lang, "") for field in FIELDS for lang in content_languages()),
+            *(getattr(item, field).get(lang, "")
+              for field in FIELDS for lang in content_languages()),
             "\n".join(" | ".join([link["url"], *(link["title"].get(lang, "")
                                                  for lang in content_languages())])
                       for link in item.links),

@@ -58,7 +58,7 @@ class Video(Base):
     # Why the video failed or waits, for the editor: a message id and its arguments, put
     # into the reader's language when shown (motpub.media.services.messages).
     error_code: Mapped[str | None] = mapped_column(String(64))
-    error_args: Mapped[dict | None] = mapped_column(JSON)
+    error_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     duration_s: Mapped[float | None] = mapped_column(Float)
     width: Mapped[int | None]
     height: Mapped[int | None]

@@ -66,7 +66,7 @@ def message(code: str, args: Mapping[str, object] | None, language: str) -> str:
     """The reason `code` in `language`, filled with its values."""
     if code == STORED_TEXT:
         texts = dict(args or {})
-        return texts.get(language) or next((t for t in texts.values() if t), "")
+        return str(texts.get(language) or next((t for t in texts.values() if t), ""))
     return render(MESSAGES.get(code, MESSAGES["processing_failed"]), language, args)
 
 

@@ -11,7 +11,7 @@ import logging
 import secrets
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -257,7 +257,7 @@ def _postpone(worker: Worker, job_id: int, detail: str) -> TranscodeOutcome:
 
 
 def _record_failure(worker: Worker, job_id: int, detail: str, reason: str,
-                    reason_args: dict[str, object], *, is_final: bool) -> TranscodeOutcome:
+                    reason_args: Mapping[str, object], *, is_final: bool) -> TranscodeOutcome:
     with unit_of_work(worker.session_factory) as session:
         job = owned_job(session, job_id, worker.worker_id)
         if job is None:
@@ -268,6 +268,6 @@ def _record_failure(worker: Worker, job_id: int, detail: str, reason: str,
             video.status = VideoStatus.QUEUED
         else:
             video.status = VideoStatus.FAILED
-            video.error_code, video.error_args = reason, reason_args
+            video.error_code, video.error_args = reason, dict(reason_args)
             emit(session, VideoFailed(video.id, video.item_id))
     return TranscodeOutcome.RETRY if will_retry else TranscodeOutcome.FAILED

@@ -260,7 +260,7 @@ def retry_video(session: Session, video: Video, *,
     return queue_transcode(session, video, enqueue_transcode)
 
 
-def delete_video(session: Session, storage, video: Video) -> None:
+def delete_video(session: Session, storage: Storage, video: Video) -> None:
     """Delete the row; once that commits, the upload in progress and the files go too."""
     upload = (video.source_key, video.upload_id) if video.upload_id else None
     prefixes = [f"sources/{video.id}/", f"videos/{video.id}/"]

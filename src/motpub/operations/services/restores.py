@@ -118,7 +118,7 @@ def restore_backup(source: Path, *, engine: Engine, storage: Storage,
                           files=restored_files)
 
 
-def _check_database_fits(database: dict, engine: Engine,
+def _check_database_fits(database: dict[str, Any], engine: Engine,
                          migration_revisions: Collection[str]) -> None:
     if database["dialect"] != engine.dialect.name:
         raise BackupError(f"the backup holds a {database['dialect']} database; the configured "
