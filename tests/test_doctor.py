@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from motpub.app import create_app
 from motpub.config import PROJECT_ROOT
@@ -56,7 +57,7 @@ def migrated_sqlite(tmp_path: Path) -> str:
 
 def test_doctor_passes_on_a_migrated_postgres_setup_and_prints_no_secret(tmp_path, postgres_url,
                                                                         redis_url):
-    url = postgres_url.replace("postgresql://postgres@", f"postgresql://postgres:{DB_PASSWORD}@")
+    url = make_url(postgres_url).set(password=DB_PASSWORD).render_as_string(hide_password=False)
     result = motpub(tmp_path, "doctor", MOTPUB_DATABASE_URL=url, MOTPUB_SECRET_KEY=SECRET,
                     MOTPUB_QUEUE_URL=redis_url, MOTPUB_PUBLIC_URL="https://scan.example.org")
     assert result.returncode == 0, (result.stdout, result.stderr)

@@ -386,7 +386,8 @@ def test_openapi_documents_the_resolver_routes(app, client):
               if operations.get("servers") == [{"url": "/"}]}
     assert {"/01/{gtin}", "/01/{gtin}/10/{lot}", "/01/{gtin}/22/{cpv}/10/{lot}/21/{serial}",
             "/.well-known/gs1resolver"} <= set(rooted)
-    routed = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("gs1.")}
+    routed = {rule.rule for rule in app.url_map.iter_rules()
+              if rule.endpoint.startswith("codes_gs1.")}
     assert routed == {"/01/<path:_rest>", "/.well-known/gs1resolver"}
     for operations in rooted.values():
         assert {"get", "options"} <= set(operations)

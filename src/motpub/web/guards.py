@@ -101,7 +101,7 @@ def _refuse_control_characters():
             message = f"{name!r}: query parameters {CONTROL_MESSAGE}"
             if request.path.startswith("/api/"):
                 raise Invalid(message, field=name)
-            if request.blueprint == "gs1":  # the resolver answers machines: JSON, as its 400s
+            if request.blueprint == "codes_gs1":  # the resolver answers machines: JSON, as its 400s
                 raise ServiceError(message, field=name)
             abort(400)
 
