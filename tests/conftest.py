@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -47,7 +48,7 @@ def postgres_server() -> str:
 def redis_server() -> str:
     """MOTPUB_TEST_REDIS_URL, or the URL of a throwaway redis-server stopped at the end."""
     if url := os.environ.get("MOTPUB_TEST_REDIS_URL"):
-        yield url
+        yield _worker_database(url)
         return
     provision.end_session_on_sigterm()
     service = provision.start_redis()
@@ -55,6 +56,18 @@ def redis_server() -> str:
         yield service.url
     finally:
         service.stop()
+
+
+def _worker_database(redis_url: str) -> str:
+    """Under pytest-xdist, worker N uses the database numbered N after the given one, so
+    workers sharing one server never flush each other's keys."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return redis_url
+    parts = urlsplit(redis_url)
+    number = parts.path.strip("/")
+    first = int(number) if number.isdigit() else 0
+    return urlunsplit(parts._replace(path=f"/{first + 1 + int(worker[2:])}"))
 
 
 @pytest.fixture(scope="session")
