@@ -40,7 +40,10 @@ class App(Flask):
 
     def dispatch_request(self):
         try:
-            response = self.make_response(super().dispatch_request())
+            result = super().dispatch_request()
+            if g.get("db") is None:  # nothing read or written: the scan page, mostly
+                return result
+            response = self.make_response(result)
             if response.status_code < 400:
                 commit_request()
             else:
