@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import TypeDecorator
 
 from motpub.database import make_engine
+import motpub.models  # noqa: F401  (puts every feature's tables on Base.metadata)
 from motpub.orm import Base
 
 config = context.config

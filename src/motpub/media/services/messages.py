@@ -58,15 +58,10 @@ MESSAGES = {
     "sent_as_video_holds_audio": N_("The file was sent as a video (%(content_type)s) but "
                                     "holds sound only: it is published as an audio guide."),
 }
-# A reason written before reasons were stored as codes: its texts, by language, as they were.
-STORED_TEXT = "stored_text"
 
 
 def message(code: str, args: Mapping[str, object] | None, language: str) -> str:
     """The reason `code` in `language`, filled with its values."""
-    if code == STORED_TEXT:
-        texts = dict(args or {})
-        return str(texts.get(language) or next((t for t in texts.values() if t), ""))
     return render(MESSAGES.get(code, MESSAGES["processing_failed"]), language, args)
 
 
