@@ -35,7 +35,7 @@ from motpub.web.context import App
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    i18n.configure(settings.languages)
+    i18n.configure(settings.languages, settings.fallbacks)
     app = App(
         "motpub",
         template_folder=str(settings.templates_dir),

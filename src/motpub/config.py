@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from motpub.i18n import DEFAULT_LANGUAGES, parse_languages
+from motpub.i18n import DEFAULT_LANGUAGES, parse_fallbacks, parse_languages
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIN_SECRET_KEY_LENGTH = 32
@@ -71,6 +71,9 @@ class Settings:
     # The content languages (BCP 47), in the order editors see them; the first is the
     # fallback. Each needs a catalog in translations/ for the interface's own words.
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    # Where a field missing in a language is looked for next (MOTPUB_FALLBACKS, for example
+    # "zh-Hant=zh;pt-BR=pt"); languages not named keep motpub's defaults (i18n.fallback_chain).
+    fallbacks: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -180,6 +183,13 @@ class Settings:
             except ValueError as error:
                 problems.append(f"MOTPUB_LANGUAGES must be comma-separated BCP 47 language "
                                 f"tags such as zh,en: {error}")
+        fallbacks: dict[str, tuple[str, ...]] = {}
+        if raw_fallbacks := get("MOTPUB_FALLBACKS", ""):
+            try:
+                fallbacks = parse_fallbacks(raw_fallbacks)
+            except ValueError as error:
+                problems.append(f"MOTPUB_FALLBACKS must read like zh-Hant=zh,en;pt-BR=pt: "
+                                f"{error}")
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -208,6 +218,7 @@ class Settings:
             cjk_font_path=cjk_font_path,
             max_direct_labels=max_direct_labels,
             languages=languages,
+            fallbacks=fallbacks,
         )
 
     def replace(self, **changes) -> Settings:

@@ -24,9 +24,17 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 # Where a catalog renames a language in its interface (CLDR says 英语, the museum 英文).
 NAME_CONTEXT = "language"
 
+# Where a field missing in a language is looked for next, before English and the item's
+# default language: traditional Chinese readers read simplified before another language.
+# MOTPUB_FALLBACKS adds to or replaces these, language by language.
+DEFAULT_FALLBACKS: dict[str, tuple[str, ...]] = {"zh-Hant": ("zh",), "zh": ("en",)}
+# Scripts written right to left (ISO 15924), for tags that name their script.
+RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm", "Rohg"})
+
 # One list per process: the models' bind processors, input models and workers run outside
 # any request, and a process serves one deployment.
 _languages: tuple[str, ...] = DEFAULT_LANGUAGES
+_fallbacks: dict[str, tuple[str, ...]] = dict(DEFAULT_FALLBACKS)
 
 
 def parse_languages(raw: str) -> tuple[str, ...]:
@@ -51,9 +59,32 @@ def is_known_tag(tag: str) -> bool:
     return tag.isascii() and len(tag) <= 8
 
 
-def configure(languages: Iterable[str]) -> None:
-    global _languages
+def parse_fallbacks(raw: str) -> dict[str, tuple[str, ...]]:
+    """`zh-Hant=zh,en; pt-BR=pt` as {"zh-Hant": ("zh", "en"), "pt-BR": ("pt",)}; ValueError
+    naming what is wrong."""
+    chains: dict[str, tuple[str, ...]] = {}
+    for entry in (part.strip() for part in raw.split(";")):
+        if not entry:
+            continue
+        language, is_pair, targets = entry.partition("=")
+        language = language.strip()
+        chain = tuple(tag.strip() for tag in targets.split(",") if tag.strip())
+        if not is_pair or not language or not chain:
+            raise ValueError(f"{entry!r} is not LANGUAGE=FALLBACK[,FALLBACK...]")
+        unknown = [tag for tag in (language, *chain) if not is_known_tag(tag)]
+        if unknown:
+            raise ValueError(f"not BCP 47 language tags Babel knows: {', '.join(unknown)}")
+        if language in chain:
+            raise ValueError(f"{language} falls back to itself")
+        chains[language] = chain
+    return chains
+
+
+def configure(languages: Iterable[str],
+              fallbacks: Mapping[str, tuple[str, ...]] | None = None) -> None:
+    global _languages, _fallbacks
     _languages = tuple(languages)
+    _fallbacks = {**DEFAULT_FALLBACKS, **(fallbacks or {})}
 
 
 def content_languages() -> tuple[str, ...]:
@@ -68,6 +99,20 @@ def fallback_language() -> str:
 def interface_default() -> str:
     """The interface's language for a visitor who states none."""
     return SOURCE_LANGUAGE if SOURCE_LANGUAGE in _languages else _languages[0]
+
+
+def fallback_chain(language: str, default: str | None = None) -> tuple[str, ...]:
+    """The configured languages to look in for a field wanted in `language`, in order: the
+    language itself, its configured fallbacks (else its parent tags: pt-BR, then pt),
+    English, the item's `default`, then every other content language. A language that is
+    not configured any more is never in it: its content stays stored, unseen by visitors."""
+    parents = tuple("-".join(language.split("-")[:end])
+                    for end in range(language.count("-"), 0, -1))
+    steps = (language, *_fallbacks.get(language, parents), SOURCE_LANGUAGE,
+             *((default,) if default else ()), *_languages)
+    configured = {tag.lower(): tag for tag in _languages}
+    return tuple(dict.fromkeys(configured[tag.lower()] for tag in steps
+                               if tag.lower() in configured))
 
 
 def first_present(text: Mapping[str, str], preferred: str | None = None) -> str:
@@ -88,6 +133,18 @@ def _locale(tag: str) -> Locale:
 def own_name(tag: str) -> str:
     """The language's name in its own script: what a switch offers (中文, English, русский)."""
     return _locale(tag).get_display_name(_locale(tag)) or tag
+
+
+@functools.cache
+def direction(tag: str) -> str:
+    """"rtl" for a language written right to left (ar, he, fa, ur, ...), else "ltr"."""
+    try:
+        locale = _locale(tag)
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+    if locale.script:
+        return "rtl" if locale.script in RTL_SCRIPTS else "ltr"
+    return "rtl" if locale.character_order == "right-to-left" else "ltr"
 
 
 def renamed_in_catalogs() -> tuple[str, ...]:
