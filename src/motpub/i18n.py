@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global, parse_locale
 from babel.support import NullTranslations, Translations
 
 DEFAULT_LANGUAGES = ("zh", "en")
@@ -135,6 +136,14 @@ def own_name(tag: str) -> str:
     return _locale(tag).get_display_name(_locale(tag)) or tag
 
 
+def babel_locale(tag: str) -> str:
+    """The tag as Babel names its locale (zh_Hant, pt_BR): what Flask-Babel parses."""
+    try:
+        return str(_locale(tag))
+    except (ValueError, UnknownLocaleError):
+        return SOURCE_LANGUAGE
+
+
 @functools.cache
 def direction(tag: str) -> str:
     """"rtl" for a language written right to left (ar, he, fa, ur, ...), else "ltr"."""
@@ -149,9 +158,11 @@ def direction(tag: str) -> str:
 
 def renamed_in_catalogs() -> tuple[str, ...]:
     """The languages some catalog names otherwise than CLDR (zh says 英文 for English, CLDR
-    英语); written out so that message extraction keeps those entries."""
+    英语; zh-Hant says 簡體中文 for the zh it falls back to, CLDR 中文); written out so that
+    message extraction keeps those entries."""
     source = NullTranslations()
-    return (str(source.pgettext("language", "en")),)  # NAME_CONTEXT, spelled out for extraction
+    # NAME_CONTEXT, spelled out for extraction
+    return (str(source.pgettext("language", "en")), str(source.pgettext("language", "zh")))
 
 
 def language_name(tag: str, in_language: str) -> str:
@@ -233,8 +244,44 @@ def render_source(message_id: str, args: Mapping[str, object] | None = None) -> 
 
 @functools.cache
 def translations(language: str) -> NullTranslations:
-    """The gettext catalog of a language; without one, the message ids (English) as they are."""
-    return Translations.load(str(TRANSLATIONS_DIR), [language.replace("-", "_")])
+    """The gettext catalog of a language; without one, the message ids (English) as they are.
+    A catalog missing an entry gives that entry's message id, never another catalog's."""
+    name = catalog_name(language)
+    if name is None:
+        return NullTranslations()
+    with (TRANSLATIONS_DIR / name / "LC_MESSAGES" / "messages.mo").open("rb") as file:
+        return Translations(file)
+
+
+@functools.cache
+def catalog_name(language: str) -> str | None:
+    """The catalog in translations/ that speaks for `language`, or None: its own (pt_BR),
+    else its script's (zh_Hant for zh-TW and zh-HK), else its language's in the same script
+    (pt for pt-BR). Never one in another script: zh-Hant without zh_Hant reads English,
+    not simplified Chinese. gettext's own search would take zh for zh_Hant and zh_TW."""
+    try:
+        locale = _locale(language)
+    except (ValueError, UnknownLocaleError):
+        candidates = [language.replace("-", "_")]
+    else:
+        script = _script(locale)
+        candidates = [str(locale), *([f"{locale.language}_{script}"] if script else [])]
+        if _script(Locale(locale.language)) == script:
+            candidates.append(locale.language)
+    return next((name for name in candidates
+                 if (TRANSLATIONS_DIR / name / "LC_MESSAGES" / "messages.mo").is_file()), None)
+
+
+def _script(locale: Locale) -> str | None:
+    """The locale's script, as written in its tag or else CLDR's likely one (zh-TW: Hant,
+    zh and zh-SG: Hans)."""
+    if locale.script:
+        return locale.script
+    likely: Mapping[str, str] = get_global("likely_subtags")
+    for key in (f"{locale.language}_{locale.territory}", locale.language):
+        if key in likely:
+            return parse_locale(likely[key])[2]
+    return None
 
 
 def render(message_id: str, language: str, args: Mapping[str, object] | None = None) -> str:

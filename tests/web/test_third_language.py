@@ -1,6 +1,6 @@
-"""A deployment with a third content language (ru) configured and no ru catalog: every path
-that speaks of languages takes it, and none assumes two. The interface's own words fall
-back to English where the catalog is missing."""
+"""A deployment with a third content language (ru) configured: every path that speaks of
+languages takes it, and none assumes two. The ru catalog has the visitor pages' words only:
+the studio's and the API's fall back to English where it has no entry."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def test_not_found_page_speaks_every_language_once(client):
     page = client.get("/s/NOPE")
     assert page.status_code == 404
     assert "未找到此页面" in page.text and "Page not found" in page.text
-    # ru has no catalog: its words would be the English ones, shown once, as English.
+    assert '<h1 lang="ru">Страница не найдена</h1>' in page.text
     assert page.text.count("Page not found") == 1
     assert '<h1 lang="en">Page not found</h1>' in page.text
 

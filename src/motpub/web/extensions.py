@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from flask import Flask, g, request
-from flask_babel import Babel
+from flask_babel import Babel, Domain
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -12,13 +12,28 @@ from flask_wtf.csrf import CSRFProtect
 
 from motpub.i18n import negotiate_language
 from motpub.i18n import (
-    content_languages, first_present, interface_default, language_name, own_name, TRANSLATIONS_DIR)
+    content_languages, first_present, interface_default, language_name, own_name, TRANSLATIONS_DIR,
+    babel_locale, translations)
 from motpub.web import ratelimits  # noqa: F401  (registers the sqlite:// limits storage)
 from motpub.web.context import close_db, runtime
 
 LANGUAGE_COOKIE = "motpub_lang"
 
-babel = Babel()
+
+class _CatalogDomain(Domain):
+    """Flask-Babel's words from the catalog the i18n kernel picks for the interface's
+    language, the one `render` uses: gettext's own search would give zh-Hant and zh-TW the
+    simplified zh catalog."""
+
+    def get_translations(self):
+        return translations(ui_language())
+
+
+class _Babel(Babel):
+    domain_instance = _CatalogDomain()
+
+
+babel = _Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
@@ -49,7 +64,8 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
     babel.init_app(
         app,
-        locale_selector=ui_language,
+        # Babel's identifiers (zh_Hant, pt_BR): Flask-Babel cannot parse zh-Hant.
+        locale_selector=lambda: babel_locale(ui_language()),
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
     csrf.init_app(app)
