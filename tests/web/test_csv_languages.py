@@ -103,3 +103,17 @@ def test_the_studio_import_names_the_unknown_language_columns(api, client):
     assert answer.status_code == 422
     assert "title_he: not a column of a content language" in answer.text
     assert api.get("/items").get_json()["items"] == []
+
+
+def test_a_link_with_more_titles_than_languages_is_a_row_problem(api):
+    titles = " | ".join(TITLES.values())
+    body = csv_bytes([{"slug": "ding", "title_en": "Ding",
+                       "links": f"https://museum.example/ | {titles}\n"
+                                f"https://museum.example/more | {titles} | extra"}],
+                     ["slug", "title_en", "links"])
+    response = api.post("/items/import", data=body, content_type="text/csv")
+    assert response.status_code == 422
+    [problem] = response.get_json()["error"]["rows"]
+    assert problem["row"] == 2
+    assert problem["message"] == ("links: line 2 has more titles than there are content "
+                                  f"languages ({', '.join(TEN)})")

@@ -123,6 +123,10 @@ def _row_problems(row: dict, number: int, seen: dict[str, int]) -> list[str]:
     status = (row.get("status") or "").strip()
     if status and status not in (ItemStatus.DRAFT, ItemStatus.PUBLISHED):
         reasons.append(f"status must be draft or published, got {status!r}")
+    for line, text in enumerate((row.get("links") or "").splitlines(), start=1):
+        if text.count("|") > len(content_languages()):
+            reasons.append(f"links: line {line} has more titles than there are content "
+                           f"languages ({', '.join(content_languages())})")
     slug = (row.get("slug") or "").strip().lower()
     if slug in seen:
         reasons.append(f"slug {slug!r} is also on row {seen[slug]}")
