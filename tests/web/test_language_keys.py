@@ -110,3 +110,27 @@ def test_the_studio_refuses_a_field_of_an_unknown_language_by_name(api, client, 
         "intro_xx": "?"})
     assert answer.status_code == 422
     assert "intro_xx: not a content language" in answer.text
+
+
+def test_the_openapi_document_names_the_configured_languages_everywhere(client, languages):
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    for schema, field in (("Item", "title"), ("Item", "summary"), ("Item", "body"),
+                          ("ItemLink", "title"), ("Exhibition", "title"),
+                          ("Exhibition", "intro")):
+        # (the document's keys are sorted; the enums keep the deployment's order)
+        assert set(schemas[schema]["properties"][field]["properties"]) == set(languages), (
+            schema, field)
+    for name in ("Title", "Summary", "Body", "LinkTitle"):
+        assert set(schemas[name]["properties"]) == set(languages), name
+        assert schemas[name]["additionalProperties"] is False
+    for name in ("Item", "ItemInput", "ItemPatch"):
+        language = schemas[name]["properties"]["default_language"]
+        assert [value for value in language.get("enum", [])
+                if value is not None] == list(languages), name
+    resolver = document["paths"]["/01/{gtin}"]["get"]
+    linkset = resolver["responses"]["200"]["content"]["application/linkset+json"]["schema"]
+    link = linkset["properties"]["linkset"]["items"]["additionalProperties"]["items"]
+    assert link["properties"]["hreflang"]["items"]["enum"] == list(languages)
+    lang = next(parameter for parameter in resolver["parameters"] if parameter["name"] == "lang")
+    assert lang["schema"]["enum"] == list(languages)
