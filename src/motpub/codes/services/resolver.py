@@ -116,7 +116,8 @@ def matching_links(links: list[Link], link_type: str, language: str,
                    default: str | None = None) -> list[Link]:
     """The links of `link_type` that fit the request best: those in `language` (one per
     target), else, given the item's `default` language, in the first language of the
-    fallback chain that has one, else the first of that type; none when the item has no link of that type.
+    fallback chain that has one, else the first of that type; none when the item has no
+    link of that type.
 
     More than one means the request cannot tell them apart (the item's page and an editor's
     link are both gs1:pip in the same language): the resolver then answers 300 Multiple
