@@ -2,11 +2,12 @@
 import multiprocessing
 import os
 
-from motpub.config import Settings
+from motpub.config import settings_or_exit
 from motpub.web.server import (access_log_format, flush_scans_on_exit, forget_exited_worker,
                                logger_class, prepare_metrics)
 
-_settings = Settings.from_env()
+# A malformed setting stops gunicorn here, in one line (gunicorn lets SystemExit through).
+_settings = settings_or_exit()
 # With MOTPUB_METRICS_TOKEN set: PROMETHEUS_MULTIPROC_DIR (or MOTPUB_DATA_DIR/metrics),
 # emptied now, before the workers fork, so a scrape adds up every worker.
 prepare_metrics(_settings)

@@ -48,7 +48,7 @@ class CommandFailed(click.ClickException):
 def _explain(error: Exception) -> str | None:
     """One line for an error an operator can fix; None for anything else (a bug)."""
     if isinstance(error, ConfigError):
-        return "invalid configuration: " + "; ".join(error.problems)
+        return error.one_line()
     if isinstance(error, exc.DBAPIError):
         reason = str(error.orig or error).strip().splitlines()
         return f"database error: {reason[0] if reason else type(error.orig).__name__}"

@@ -10,6 +10,7 @@ import dataclasses
 import os
 import secrets
 import stat
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +30,10 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
+
+    def one_line(self) -> str:
+        """What an operator reads: `motpub: invalid configuration: ...; ...`."""
+        return "invalid configuration: " + "; ".join(self.problems)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -223,6 +228,17 @@ class Settings:
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def settings_or_exit(exit_status: int = 1) -> Settings:
+    """Settings.from_env() where no `motpub` command reports a malformed setting (gunicorn's
+    config file, wsgi.py): the process ends with `exit_status` and one line on standard
+    error naming every problem, not a traceback."""
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        print(f"motpub: {error.one_line()}", file=sys.stderr, flush=True)
+        raise SystemExit(exit_status) from None
 
 
 _SHORT_SECRET_KEY = (f"MOTPUB_SECRET_KEY must be a random value of at least "

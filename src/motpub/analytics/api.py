@@ -44,10 +44,19 @@ def analytics_breakdown():
     return jsonify({"rows": rows})
 
 
+@bp.get("/analytics/languages")
+@requires(can_read_analytics)
+def analytics_languages():
+    """Pages served per language asked for and language served: where fallbacks happen."""
+    query = parse_query(analytics.AnalyticsQuery, request.args)
+    return jsonify({"rows": analytics.languages(db(), _filters(query))})
+
+
 @bp.get("/analytics/export.csv")
 @requires(can_read_analytics)
 def analytics_export():
-    """Any view as CSV: ?view=summary (default), timeseries (&interval) or breakdown (&by)."""
+    """Any view as CSV: ?view=summary (default), timeseries (&interval), breakdown (&by)
+    or languages."""
     query = parse_query(analytics.ExportQuery, request.args)
     filters, view = _filters(query), query.view
     if view == "summary":
@@ -56,6 +65,8 @@ def analytics_export():
         rows = [{"metric": key, "value": value} for key, value in figures.items()]
     elif view == "timeseries":
         rows = analytics.timeseries(db(), filters, query.interval)
+    elif view == "languages":
+        rows = analytics.languages(db(), filters)
     else:
         rows = analytics.breakdown(db(), filters, query.by)
     buffer = io.StringIO()

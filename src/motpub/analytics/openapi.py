@@ -47,6 +47,20 @@ def paths() -> dict:
                                    "a language, a venue hour, ..."},
             "label": {"type": ["string", "integer"]}, "scans": {"type": "integer"},
             "visitors": {"type": "integer"}}), BreakdownQuery),
+        "/analytics/languages": _analytics(
+            "Pages served per language asked for and language served", _rows({
+                "asked": {"type": ["string", "null"],
+                          "description": "the BCP 47 tag the visitor asked for (?lang=, the "
+                                         "language cookie, else the first tag of "
+                                         "Accept-Language), configured or not; null when "
+                                         "none was asked"},
+                "served": {"type": "string", "description": "the content language served",
+                           "x-content-languages": "enum"},
+                "scans": {"type": "integer"}, "views": {"type": "integer"},
+                "is_fallback": {"type": "boolean",
+                                "description": "another language, or another script of it, "
+                                               "than the one asked for was served"}}),
+            AnalyticsQuery),
         "/analytics/export.csv": {"get": {
             "summary": "Any analytics view as CSV", "description": FRESHNESS,
             "parameters": query_parameters(ExportQuery),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel import UnknownLocaleError
 from babel.dates import get_day_names
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
@@ -121,6 +122,7 @@ def dashboard():
              "heatmap": lambda own: analytics.scans_by(own, filters, "weekday_hour")}
     reads.update({by: (lambda own, by=by: analytics.breakdown(own, filters, by))
                   for by, _label in SPLITS})
+    reads["languages"] = lambda own: analytics.languages(own, filters)
     figures = analytics.read_together(session, reads)
     summary, series, by_hour = figures["summary"], figures["series"], figures["by_hour"]
     top, placements = figures["top"], figures["placements"]
@@ -134,7 +136,22 @@ def dashboard():
         series=[{**row, "label": _tick(row["t"], interval)} for row in series],
         splits=splits, by_hour=[(f"{hour:02d}", by_hour.get(hour, 0)) for hour in range(24)],
         top=top, placements=placements, funnel=funnel, heatmap=_heatmap(figures["heatmap"]),
+        languages=_asked_and_served(figures["languages"]),
         charts=charts, pairs=_pairs, csv=_csv_links(query, interval))
+
+
+def _asked_and_served(rows: list[dict]) -> list[dict]:
+    """The rows of languages asked for and served, each language named in its own words."""
+    return [{**row, "asked_name": _own_name(row["asked"]) if row["asked"] else _("Not stated"),
+             "served_name": _own_name(row["served"])} for row in rows]
+
+
+def _own_name(tag: str) -> str:
+    # A tag asked for may be one Babel has no name for (a visitor's browser says anything).
+    try:
+        return f"{own_name(tag)} ({tag})"
+    except (ValueError, UnknownLocaleError):
+        return tag
 
 
 def _top(session, filters: analytics.Filters, interval: str, by: str) -> list[dict]:
@@ -170,6 +187,7 @@ def _csv_links(query: dict, interval: str) -> dict:
     links = {"summary": link("summary"), "timeseries": link("timeseries", interval=interval),
              "item": link("breakdown", by="item"), "hour": link("breakdown", by="hour"),
              "code": link("breakdown", by="code"),
-             "weekday_hour": link("breakdown", by="weekday_hour")}
+             "weekday_hour": link("breakdown", by="weekday_hour"),
+             "languages": link("languages")}
     links.update({by: link("breakdown", by=by) for by, _label in SPLITS})
     return links

@@ -14,7 +14,7 @@ _PARAMETER_NAMES = {"22": "cpv", "10": "lot", "21": "serial"}
 
 _LINK = {"type": "object", "required": ["href", "title"], "properties": {
     "href": {"type": "string", "format": "uri"}, "title": {"type": "string"},
-    "type": {"type": "string"}, "hreflang": {"type": "array", "items": {"type": "string"}}}}
+    "type": {"type": "string"}, "hreflang": {"type": "array", "items": LANGUAGE}}}
 
 LINKSET = {
     "type": "object", "required": ["linkset"],

@@ -33,6 +33,17 @@ class ItemForm(LocalizedForm):
     gtin = StringField(_l("GTIN of the product's barcode (optional)"),
                        validators=[Length(max=40)])
 
+    def validate(self, extra_validators=None) -> bool:
+        is_valid = super().validate(extra_validators)
+        languages = content_languages()
+        for number, line in enumerate((self.links.data or "").splitlines(), start=1):
+            if line.count("|") > len(languages):
+                self.links.errors = [*self.links.errors, _(
+                    "Line %(line)d has more titles than there are content languages "
+                    "(%(languages)s).", line=number, languages=", ".join(languages))]
+                is_valid = False
+        return is_valid
+
     def to_payload(self) -> dict:
         payload: dict = {
             "title": self.texts("title"),

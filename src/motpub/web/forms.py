@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import ClassVar
 
+from flask import has_request_context, request
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm as _FlaskForm
@@ -43,6 +44,21 @@ class LocalizedForm(FlaskForm):
     @classmethod
     def build(cls, **kwargs) -> LocalizedForm:
         return _with_languages(cls, content_languages())(**kwargs)
+
+    def validate(self, extra_validators=None) -> bool:
+        is_valid = super().validate(extra_validators)
+        # A field of a language that is not configured (title_de, from an old page or a
+        # script) is refused by name, not dropped without a word.
+        sent = request.form if has_request_context() else {}
+        unknown = [key for key in sent if key.partition("_")[0] in self.localized_fields
+                   and key not in self._fields]
+        if unknown:
+            self.form_errors.append(_(
+                "%(fields)s: not a content language. The content languages are "
+                "%(languages)s.", fields=", ".join(unknown),
+                languages=", ".join(content_languages())))
+            is_valid = False
+        return is_valid
 
     def localized(self, name: str) -> list[tuple[str, object]]:
         """The fields of `name`, one a content language, in the editors' order."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import re
 from functools import cache
 from collections.abc import Callable
 from pathlib import Path
@@ -97,8 +98,40 @@ def page_response(html: str, language: str) -> Response:
     return response
 
 
+# A BCP 47 tag's language, script and region subtags; variants and extensions are dropped
+# (a column of 8 characters: zh, de-AT, zh-Hant, es-419).
+_ASKED_TAG = re.compile(r"([a-z]{2,3})(?:[-_]([a-z]{4}))?(?:[-_]([a-z]{2}|[0-9]{3}))?(?![a-z0-9])",
+                        re.IGNORECASE)
+
+
+def asked_tag(value: str | None) -> str | None:
+    """`value` as a BCP 47 tag of at most 8 characters in its canonical case (zh-Hant-TW is
+    zh-Hant, DE-de is de-DE), configured or not; None for anything that is not a tag."""
+    if not value or not (match := _ASKED_TAG.match(value.strip())):
+        return None
+    language, script, region = match.groups()
+    tag = language.lower()
+    for part in (script.title() if script else None, region.upper() if region else None):
+        if part and len(tag) + 1 + len(part) <= 8:
+            tag += "-" + part
+    return tag
+
+
+def asked_language() -> str | None:
+    """The language the visitor asked for, whether or not it is a content language: ?lang=,
+    then the cookie, then the first tag of Accept-Language by q-value; None when none is
+    asked. What analytics keep next to the language served, so ops see the fallbacks."""
+    for value in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if tag := asked_tag(value):
+            return tag
+    # Werkzeug keeps the header's tags sorted by q-value, the first best.
+    return next((tag for value, quality in request.accept_languages
+                 if quality > 0 and (tag := asked_tag(value))), None)
+
+
 def record_visit(target: Any, language: str, source: LanguageSource) -> None:
     facts = {"item_id": target.item_id, "language": language, "language_source": source,
+             "asked_language": asked_language(),
              "user_agent": request.headers.get("User-Agent", ""),
              "ip": request.remote_addr or "", "referrer": request.referrer,
              "is_head": request.method == "HEAD"}

@@ -49,6 +49,9 @@ class VisitRollup(_Dimensions, Base):
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     is_bot: Mapped[bool] = mapped_column()
+    # The language asked for, next to the one served (`language`): where fallbacks happen.
+    # Only here: visitors and the daily rows are not kept per asked language.
+    asked_language: Mapped[str | None] = mapped_column(String(8))
     # Scans of codes that led nowhere (disabled, or the item unpublished): never mixed into
     # the figures of pages served.
     is_orphan: Mapped[bool] = mapped_column(default=False)

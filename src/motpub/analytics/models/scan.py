@@ -24,6 +24,10 @@ class Visit:
     agent; the salt is deleted after two days, so the hash cannot be traced back."""
 
     language: Mapped[str] = mapped_column(String(8))
+    # The language the visitor asked for (?lang=, the cookie, else the first tag of
+    # Accept-Language) as a BCP 47 tag cut to language, script and region, configured or
+    # not; None when none was asked. Never the raw header. `language` is what was served.
+    asked_language: Mapped[str | None] = mapped_column(String(8))
     device_class: Mapped[DeviceClass] = mapped_column(default=DeviceClass.OTHER)
     os: Mapped[str] = mapped_column(String(32), default="")
     browser: Mapped[str] = mapped_column(String(32), default="")

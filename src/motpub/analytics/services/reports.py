@@ -9,12 +9,14 @@ Humans and bots are never mixed: every human figure excludes rows flagged as bot
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.core import get_global
 from pydantic import ConfigDict, Field, field_validator, ValidationInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +24,8 @@ from motpub.codes.models.code import Code
 from motpub.analytics.models.rollup import CodeHourRollup, ItemHourRollup
 from motpub.items.models import Item
 from motpub.analytics.services.plan import EPOCH_WEEKDAY, Plan
-from motpub.analytics.services.sources import engagement, human_figures, human_scans, scans_apart
+from motpub.analytics.services.sources import (
+    engagement, human_figures, human_scans, languages_asked, scans_apart)
 from motpub.errors import Invalid
 from motpub.inputs import Language, parse_query, QueryId, QueryInput, refusal
 from motpub.i18n import first_present
@@ -35,6 +38,7 @@ BREAKDOWNS = {"item": "item_id", "code": "code_id", "language": "language",
               "device": "device_class", "os": "os", "browser": "browser", "in_app": "in_app",
               "country": "country", "hour": None, "weekday_hour": None}
 # The rows of hours of whole days that hold human scans per breakdown, for those that have them.
+EXPORT_VIEWS = ("summary", "timeseries", "breakdown", "languages")
 HOUR_ROWS = {"item": ItemHourRollup, "code": CodeHourRollup, "hour": ItemHourRollup,
              "weekday_hour": ItemHourRollup}
 
@@ -127,7 +131,7 @@ class BreakdownQuery(AnalyticsQuery):
 class ExportQuery(AnalyticsQuery):
     # interval and by are read only by the view that uses them, as they always were.
     view: str = Field(default="summary",
-                      json_schema_extra={"enum": ["summary", "timeseries", "breakdown"]})
+                      json_schema_extra={"enum": list(EXPORT_VIEWS)})
     interval: str = Field(default="day", json_schema_extra={"enum": list(INTERVALS)},
                           description="with view=timeseries")
     by: str = Field(default="item", json_schema_extra={"enum": list(BREAKDOWNS)},
@@ -136,8 +140,9 @@ class ExportQuery(AnalyticsQuery):
     @field_validator("view")
     @classmethod
     def _known_view(cls, value: str) -> str:
-        if value not in ("summary", "timeseries", "breakdown"):
-            raise refusal("view must be summary, timeseries or breakdown")
+        if value not in EXPORT_VIEWS:
+            raise refusal("view must be " + ", ".join(EXPORT_VIEWS[:-1]) + " or "
+                          + EXPORT_VIEWS[-1])
         return value
 
 
@@ -368,3 +373,37 @@ def _printed_codes(session: Session, *, ids: list | None = None,
     return {code_id: code for code_id, code in session.execute(
         select(Code.id, Code.code).where(where))}
 
+
+
+def languages(session: Session, filters: Filters) -> list[dict]:
+    """Pages served (human scans and views) per language asked for and language served,
+    most first: where visitors were served a fallback. `asked` is None for a visitor who
+    asked for no language (the item's default was served)."""
+    plan, code_id = _plan(session, filters), _code_id(session, filters)
+    figures = languages_asked(session, plan, filters, code_id)
+    return [{"asked": asked, "served": served, "scans": scans, "views": views,
+             "is_fallback": is_fallback(asked, served)}
+            for (asked, served), (scans, views) in sorted(
+                figures.items(), key=lambda kv: (-sum(kv[1]), kv[0][0] or "", kv[0][1]))]
+
+
+def is_fallback(asked: str | None, served: str) -> bool:
+    """Whether a visitor who asked for `asked` was served another language: a different
+    language, or the same one in another script (zh-TW is read in traditional characters,
+    zh in simplified; en-GB reads en)."""
+    return asked is not None and _reads_as(asked) != _reads_as(served)
+
+
+@functools.cache
+def _reads_as(tag: str) -> tuple[str, str]:
+    """A tag's language and script, the script from CLDR's likely subtags when it names
+    none: zh-TW is ("zh", "Hant"), zh-CN and zh ("zh", "Hans"), pt-BR ("pt", "Latn")."""
+    language, *rest = tag.replace("-", "_").split("_")
+    language = language.lower()
+    script = next((part.title() for part in rest if len(part) == 4), "")
+    if not script:
+        region = next((part.upper() for part in rest if len(part) in (2, 3)), "")
+        likely: Mapping[str, str] = get_global("likely_subtags")
+        full = likely.get(f"{language}_{region}") or likely.get(language) or ""
+        script = next((part for part in full.split("_")[1:] if len(part) == 4), "")
+    return language, script

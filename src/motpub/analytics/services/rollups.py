@@ -143,12 +143,13 @@ def _rebuild(session: Session, dialect: str, first: int, end: int) -> None:
         is_orphan = model.is_orphan if is_scan else false()
         served = [model.is_orphan.is_(False)] if is_scan else []
         session.execute(insert(VisitRollup).from_select(
-            ["hour", "code_id", *DIMENSIONS, "is_bot", "is_orphan", "scans", "views"],
-            select(hour, code_id, *dims, model.is_bot, is_orphan,
+            ["hour", "code_id", *DIMENSIONS, "asked_language", "is_bot", "is_orphan", "scans",
+             "views"],
+            select(hour, code_id, *dims, model.asked_language, model.is_bot, is_orphan,
                    count if is_scan else literal(0), literal(0) if is_scan else count)
             .where(in_range).group_by(
                 hour, *(dims if not is_scan else [model.code_id, *dims, model.is_orphan]),
-                model.is_bot)))
+                model.asked_language, model.is_bot)))
         session.execute(insert(VisitorRollup).from_select(
             ["hour", "is_scan", "code_id", *DIMENSIONS, "visitor_hash", "visits"],
             select(hour, true() if is_scan else false(), code_id, *dims, model.visitor_hash,

@@ -67,17 +67,20 @@ class ScanRecorder:
     def record_scan(self, *, code_id: int, item_id: int | None, language: str,
                     language_source: LanguageSource, user_agent: str = "", ip: str = "",
                     referrer: str | None = None, is_head: bool = False,
-                    exhibition_id: int | None = None, is_orphan: bool = False) -> None:
+                    exhibition_id: int | None = None, is_orphan: bool = False,
+                    asked_language: str | None = None) -> None:
         self._add({"table": Scan.__table__, "code_id": code_id, "item_id": item_id,
                    "language": language, "language_source": language_source,
+                   "asked_language": asked_language,
                    "exhibition_id": exhibition_id, "is_orphan": is_orphan,
                    "scanned_at": utcnow()}, user_agent, ip, referrer, is_head)
 
     def record_view(self, *, item_id: int, language: str, language_source: LanguageSource,
                     user_agent: str = "", ip: str = "", referrer: str | None = None,
-                    is_head: bool = False) -> None:
+                    is_head: bool = False, asked_language: str | None = None) -> None:
         self._add({"table": View.__table__, "item_id": item_id, "language": language,
-                   "language_source": language_source, "viewed_at": utcnow()},
+                   "language_source": language_source, "asked_language": asked_language,
+                   "viewed_at": utcnow()},
                   user_agent, ip, referrer, is_head)
 
     def record_engagement(self, *, item_id: int, video_id: int | None, page_session: str,

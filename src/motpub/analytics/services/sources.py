@@ -166,6 +166,32 @@ def human_scans(session: Session, plan: Plan, filters, code_id, keys: list,
     return {tuple(row[:-1]): int(row[-1]) for row in result}
 
 
+def languages_asked(session: Session, plan: Plan, filters, code_id
+                    ) -> dict[tuple[str | None, str], tuple[int, int]]:
+    """{(language asked for, language served): (human scans, human views)} of pages served,
+    from the hourly visit rollup (the daily rows keep no asked language) and the raw tail."""
+    parts = []
+    rollup = plan.rollup(VisitRollup, filters, code_id)
+    if rollup:
+        model = VisitRollup
+        parts.append(select(model.asked_language, model.language, model.scans, model.views)
+                     .where(*rollup.where, model.is_bot == false(), model.is_orphan == false()))
+    for model, moment in ((Scan, Scan.scanned_at), (View, View.viewed_at)):
+        source = plan.raw(model, moment, filters, code_id)
+        if source is None:
+            continue
+        served = [Scan.is_orphan == false()] if model is Scan else []
+        parts.append(select(model.asked_language, model.language,
+                            literal(1 if model is Scan else 0), literal(0 if model is Scan else 1))
+                     .where(*source.where, model.is_bot == false(), *served))
+    if not parts:
+        return {}
+    asked, language, scans, views = _union(parts).c
+    result = session.execute(select(asked, language, func.sum(scans), func.sum(views))
+                             .group_by(asked, language))
+    return {(row[0], row[1]): (int(row[2] or 0), int(row[3] or 0)) for row in result}
+
+
 def scans_apart(session: Session, plan: Plan, filters, code_id) -> tuple[int, int]:
     """Scans by bots, and scans of codes that led nowhere: few. Whole UTC days come from
     the daily rows, the other rolled-up hours through the (is_bot, hour) and (is_orphan,

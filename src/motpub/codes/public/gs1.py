@@ -18,8 +18,8 @@ from motpub.codes.services.gs1 import link_type_name, parse_digital_link
 from motpub.i18n import negotiate_language
 from motpub.items.services.pages import pick
 from motpub.codes.services.resolver import (
-    description, find_published_item, forwarded_query, item_links, linkset, LINKSET_CONTEXT,
-    LINKSET_WORDS, matching_links, redirect_target)
+    description, find_published_item, forwarded_query, item_links, language_link_header,
+    linkset, LINKSET_CONTEXT, LINKSET_WORDS, matching_links, redirect_target)
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, settings
 from motpub.web.pages import page_style, public_csp
@@ -98,12 +98,28 @@ def resolve(_rest: str):
                                                         default="text/html")
     if (requested or "").strip() in LINKSET_WORDS or (not requested
                                                       and wanted_format in LINKSET_TYPES):
-        return _linkset_response(links, anchor, item, wanted_format)
+        return _with_languages(_linkset_response(links, anchor, item, wanted_format), links)
+    return _with_languages(_resolved(links, requested, anchor, item, wanted_format), links)
+
+
+def _with_languages(response: Response, links) -> Response:
+    """A second Link field: the item's page in each language it has, with hreflang and its
+    title in that language. The first keeps the linkset (and its context) alone, as the
+    field's first value has always been; a client reading every Link field gets both."""
+    if value := language_link_header(links):
+        response.headers.add("Link", value)
+    return response
+
+
+def _resolved(links, requested: str | None, anchor: str, item,
+              wanted_format: str | None) -> Response:
+    """The redirect to the link a request selects, or the choices it cannot tell apart."""
     link_type = link_type_name(requested) if requested else "defaultLinkMulti"
     language, _source = negotiate_language(
         param=request.args.get("lang"), cookie=None,
         accept_languages=request.accept_languages, default=item.default_language)
-    choices = matching_links(links, link_type, language) if link_type else []
+    choices = matching_links(links, link_type, language, item.default_language) \
+        if link_type else []
     if not choices:
         raise NotFound(f"this item has no link of type {requested!r}")
     query = forwarded_query(request.query_string.decode("utf-8", "replace"))

@@ -88,6 +88,7 @@ def _payload(row: dict[str, str]) -> dict:
 def _read_rows(text: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     header = [name.strip() for name in reader.fieldnames or []]
+    _refuse_unknown_languages(header)
     unknown = [name for name in header if name not in columns()]
     if not header or unknown or not any(name.startswith("title_") for name in header):
         raise ServiceError(
@@ -102,6 +103,18 @@ def _read_rows(text: str) -> list[dict[str, str]]:
     return rows
 
 
+def _refuse_unknown_languages(header: list[str]) -> None:
+    """A column of a localized field in a language that is not a content language
+    (title_de where de is not configured) is refused by name, with the columns it could be."""
+    wrong = [name for name in header if name.partition("_")[0] in FIELDS and name.partition("_")[2]
+             and name not in columns()]
+    if wrong:
+        raise Invalid(
+            f"{', '.join(wrong)}: not a column of a content language; the content languages "
+            f"are {', '.join(content_languages())} (columns such as "
+            f"{', '.join(f'title_{lang}' for lang in content_languages())})", field="file")
+
+
 def _row_problems(row: dict, number: int, seen: dict[str, int]) -> list[str]:
     """What is wrong with a row beyond what the item's own validation says."""
     if None in row:
@@ -110,6 +123,10 @@ def _row_problems(row: dict, number: int, seen: dict[str, int]) -> list[str]:
     status = (row.get("status") or "").strip()
     if status and status not in (ItemStatus.DRAFT, ItemStatus.PUBLISHED):
         reasons.append(f"status must be draft or published, got {status!r}")
+    for line, text in enumerate((row.get("links") or "").splitlines(), start=1):
+        if text.count("|") > len(content_languages()):
+            reasons.append(f"links: line {line} has more titles than there are content "
+                           f"languages ({', '.join(content_languages())})")
     slug = (row.get("slug") or "").strip().lower()
     if slug in seen:
         reasons.append(f"slug {slug!r} is also on row {seen[slug]}")

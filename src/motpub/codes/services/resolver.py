@@ -14,7 +14,7 @@ from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import MediaKind
 from motpub.codes.services.gs1 import DigitalLink, VOCABULARY
 from motpub.items.services.pages import pick
-from motpub.i18n import content_languages, N_, render
+from motpub.i18n import content_languages, fallback_chain, N_, render
 
 LINKSET_CONTEXT = "https://ref.gs1.org/standards/resolver/linkset-context"
 # Query parameters the resolver itself reads to choose a link; every other one travels on.
@@ -58,17 +58,23 @@ def _title(texts: dict[str, str], language: str, fallback: str) -> str:
     return field.text if field else fallback
 
 
+def item_languages(item: Item) -> tuple[str, ...]:
+    """The content languages the item has a title in, in the deployment's order: those its
+    links are offered in, each titled in its own language."""
+    return tuple(lang for lang in content_languages() if item.title.get(lang))
+
+
 def item_links(item: Item, link: DigitalLink, *, public_url: str) -> list[Link]:
     """Every link the resolver offers for `item`, most important first.
 
     The default link is the item page in the item's default language; the same page in each
-    language is the product information page (gs1:pip) and, since the resolver picks among them
-    by the visitor's language, a gs1:defaultLinkMulti link too.
+    language the item has is the product information page (gs1:pip) and, since the resolver
+    picks among them by the visitor's language, a gs1:defaultLinkMulti link too.
     """
-    languages = content_languages()
-    pages = {lang: _page_url(public_url, item, link, lang) for lang in languages}
-    titles = {lang: _title(item.title, lang, item.slug) for lang in languages}
     default = item.default_language
+    languages = item_languages(item) or (default,)
+    pages = {lang: _page_url(public_url, item, link, lang) for lang in (*languages, default)}
+    titles = {lang: _title(item.title, lang, item.slug) for lang in (*languages, default)}
     links = [Link("defaultLink", pages[default], titles[default], (default,))]
     links += [Link("defaultLinkMulti", pages[lang], titles[lang], (lang,)) for lang in languages]
     links += [Link("pip", pages[lang], titles[lang], (lang,)) for lang in languages]
@@ -87,13 +93,31 @@ def item_links(item: Item, link: DigitalLink, *, public_url: str) -> list[Link]:
         # Further reading about the object is more product information; each language the
         # editor titled the link in is offered as that language.
         links += [Link("pip", external["url"], text, (lang,))
-                  for lang in languages if (text := external["title"].get(lang))]
+                  for lang in content_languages() if (text := external["title"].get(lang))]
     return links
 
 
-def matching_links(links: list[Link], link_type: str, language: str) -> list[Link]:
+def language_link_header(links: list[Link]) -> str:
+    """An RFC 8288 Link field value of the item's page in each language it has (its gs1:pip
+    links to our pages): hreflang, and the title in that language (RFC 8187 title* when it
+    is not ASCII, as header values are)."""
+    values = []
+    for one in links:
+        if one.link_type != "pip" or "/i/" not in one.href or "#" in one.href:
+            continue
+        title = (f'title="{one.title}"' if one.title.isascii() and '"' not in one.title
+                 else f"title*=UTF-8''{quote(one.title, safe='')}")
+        values.append(f'<{one.href}>; rel="{VOCABULARY}pip"; type="{one.media_type}"; '
+                      f'hreflang="{one.hreflang[0]}"; {title}')
+    return ", ".join(values)
+
+
+def matching_links(links: list[Link], link_type: str, language: str,
+                   default: str | None = None) -> list[Link]:
     """The links of `link_type` that fit the request best: those in `language` (one per
-    target), else the first of that type; none when the item has no link of that type.
+    target), else, given the item's `default` language, in the first language of the
+    fallback chain that has one, else the first of that type; none when the item has no
+    link of that type.
 
     More than one means the request cannot tell them apart (the item's page and an editor's
     link are both gs1:pip in the same language): the resolver then answers 300 Multiple
@@ -101,7 +125,11 @@ def matching_links(links: list[Link], link_type: str, language: str) -> list[Lin
     cannot determine which of several links of the requested type is the best match.
     """
     candidates = [one for one in links if one.link_type == link_type]
-    in_language = [one for one in candidates if language in one.hreflang]
+    in_language = []
+    chain = fallback_chain(language, default) if default else ()
+    for wanted in (language, *chain):
+        if in_language := [one for one in candidates if wanted in one.hreflang]:
+            break
     if not in_language:
         return candidates[:1]
     targets = {one.href: one for one in reversed(in_language)}  # the first of each target

@@ -23,7 +23,7 @@ from motpub.inputs import SLUG_PATTERN
 from motpub.items.models import Item, ItemStatus, SLUG_MAX_LENGTH
 from motpub.errors import Conflict, NotFound
 from motpub.codes.services.gs1 import normalize_gtin
-from motpub.inputs import CONTROL_MESSAGE, has_control_character, Input, QueryInput
+from motpub.inputs import CONTROL_MESSAGE, has_control_character, Input, Language, QueryInput
 from motpub.i18n import content_languages, SOURCE_LANGUAGE
 from motpub.events import emit, ItemPublished, ItemUnpublished
 
@@ -93,7 +93,7 @@ class ItemPatch(Input):
     summary: Summary | None = None  # type: ignore[valid-type]
     body: Body | None = None  # type: ignore[valid-type]
     links: list[LinkInput] | None = Field(default=None, max_length=30)
-    default_language: str | None = None
+    default_language: Language | None = None
     gtin: str | None = Field(
         default=None, max_length=40,
         description="GTIN-8, -12, -13 or -14 with a valid check digit; stored as 14 digits. "
@@ -103,13 +103,6 @@ class ItemPatch(Input):
     @classmethod
     def _gtin(cls, value: str | None) -> str | None:
         return normalize_gtin(value) if value and value.strip() else None
-
-    @field_validator("default_language")
-    @classmethod
-    def _content_language(cls, value: str | None) -> str | None:
-        if value is not None and value not in content_languages():
-            raise ValueError(f"must be one of {', '.join(content_languages())}")
-        return value
 
     @model_validator(mode="after")
     def _title_not_empty(self):
