@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -64,9 +66,9 @@ def _confirm(thing) -> str | None:
     return result.message if isinstance(result, ServiceError) else None
 
 
-def _back(endpoint: str, **values) -> str:
-    picker = {name: request.form[name] for name in ("edit", "source")
-              if request.form.get(name) in content_languages()}
+def _back(endpoint: str, **values: Any) -> str:
+    picker: dict[str, Any] = {name: request.form[name] for name in ("edit", "source")
+                              if request.form.get(name) in content_languages()}
     return url_for(endpoint, **values, **picker) + "#content"
 
 

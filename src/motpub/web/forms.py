@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -92,7 +92,7 @@ class LanguagePicker:
         return self.source != self.edit
 
 
-def picker_args(picker: LanguagePicker | None) -> dict[str, str]:
+def picker_args(picker: LanguagePicker | None) -> dict[str, Any]:
     """The query arguments that keep the picker where it was, for a redirect."""
     return {"edit": picker.edit, "source": picker.source} if picker else {}
 
