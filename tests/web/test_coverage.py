@@ -5,7 +5,9 @@ exhibition lacks in each language. Editors see it; visitors never do."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete
 
+from motpub.coverage.models import TranslationBasis
 from motpub.media.models.video import Caption, MediaKind, Video, VideoStatus
 from tests.support import csrf_token, login, make_settings
 
@@ -221,3 +223,16 @@ def test_studio_coverage_view_filters_by_language_and_exhibition(api, client):
     items = client.get("/studio/")
     assert f'href="/studio/items/{other["id"]}?edit=ru" lang="ru"' in items.text
     assert 'class="lang-tag partial"' in items.text and 'class="lang-tag missing"' in items.text
+
+
+def test_a_translation_from_before_bases_were_kept_goes_stale_when_its_source_changes(
+        api, session):
+    item = api.create_item(title={"zh": "鼎", "en": "Ding"}, summary={"zh": "礼器",
+                                                                       "en": "A vessel"})
+    # Texts written before this release have no basis.
+    session.execute(delete(TranslationBasis))
+    session.commit()
+    assert status(api, item["id"])["title"]["en"] == "current"
+    api.patch(f"/items/{item['id']}", json={"title": {"zh": "青铜鼎", "en": "Ding"}})
+    after = status(api, item["id"])
+    assert after["title"]["en"] == "stale" and after["summary"]["en"] == "current"

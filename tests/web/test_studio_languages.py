@@ -200,3 +200,21 @@ def test_a_language_removed_from_the_configuration_keeps_its_texts(tmp_path, dat
     finally:
         app.extensions["motpub"].target_cache.close()
         app.extensions["motpub"].engine.dispose()
+
+
+def test_the_picker_marks_languages_with_stale_or_missing_texts(tmp_path, database_url):
+    app = create_app(make_settings(tmp_path, database_url, languages=TEN))
+    try:
+        client = app.test_client()
+        api = Api(client, add_user(app, "editor@example.org", "editor"))
+        item = api.create_item(title={"zh": "鼎", "ru": "Котёл"}, default_language="zh")
+        api.patch(f"/items/{item['id']}", json={"title": {"zh": "青铜鼎", "ru": "Котёл"}})
+        login(client, "editor@example.org")
+        page = client.get(f"/studio/items/{item['id']}?edit=zh&source=zh").text
+        assert re.search(r'<a class="lang-choice stale" title="stale" href="[^"]*edit=ru', page)
+        assert re.search(r'<a class="lang-choice missing" title="missing" href="[^"]*edit=ko',
+                         page)
+        assert re.search(r'<a class="lang-choice current" href="[^"]*edit=zh&', page)
+    finally:
+        app.extensions["motpub"].target_cache.close()
+        app.extensions["motpub"].engine.dispose()

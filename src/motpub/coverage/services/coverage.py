@@ -71,8 +71,8 @@ class CoveragePage:
     total: int
 
 
-def _coverage(thing: Translated, status: dict[str, dict[str, str]],
-              media: dict[str, list[str]], language: str) -> LanguageCoverage:
+def _coverage(status: dict[str, dict[str, str]], media: dict[str, list[str]],
+              language: str) -> LanguageCoverage:
     missing = [name for name, by_language in status.items()
                if by_language[language] == Status.MISSING]
     stale = [name for name, by_language in status.items()
@@ -96,7 +96,7 @@ def coverage_of(session: Session, things: Sequence[Translated],
     for thing in things:
         status = translation_status(thing, bases.get((subject_of(thing), thing.id), {}))
         media = missing_media(thing) if isinstance(thing, Item) else {}
-        entries.append(Entry(thing, {lang: _coverage(thing, status, media, lang)
+        entries.append(Entry(thing, {lang: _coverage(status, media, lang)
                                      for lang in languages}))
     return entries
 

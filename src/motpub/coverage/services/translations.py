@@ -121,17 +121,23 @@ def record_translations(session: Session, thing: Translated, before: Mapping[str
     after = texts_of(thing)
     subject = subject_of(thing)
     known = _bases(session, subject, [thing.id]).get(thing.id, {})
+    default = source_language_of(thing)
     for field in fields_of(thing):
-        texts = after[field]
-        source = next((lang for lang in (source_language, source_language_of(thing))
+        texts, earlier = after[field], before.get(field, {})
+        source = next((lang for lang in (source_language, default)
                        if lang and texts.get(lang)), None)
         for lang in content_languages():
-            text, was = texts.get(lang, ""), before.get(field, {}).get(lang, "")
+            text, was = texts.get(lang, ""), earlier.get(lang, "")
             basis = known.get((field, lang))
             if not text and basis is not None:
                 session.delete(basis)
             elif text and text != was and source and source != lang:
                 _keep_basis(session, thing, field, lang, source, texts[source], basis)
+            elif (text and text == was and basis is None and lang != default
+                  and earlier.get(default) and earlier[default] != texts.get(default)):
+                # A translation from before bases were kept, left as it was while its source
+                # changed: it was made from the source as it was, so it is stale now.
+                _keep_basis(session, thing, field, lang, default, earlier[default], None)
     session.flush()
 
 
