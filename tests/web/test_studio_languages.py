@@ -82,6 +82,8 @@ class TestTenLanguages:
             assert f'edit={lang}&amp;source=zh' in page.text
         assert 'aria-current="page">русский</a>' in page.text
         assert "style=" not in page.text  # the studio's CSP allows no inline style
+        previews = re.findall(rf'/studio/items/{item["id"]}/preview\?lang=([\w-]+)', page.text)
+        assert previews == ["ru", "zh"]
 
         # Without arguments: the default language, edited alone.
         alone = client.get(f"/studio/items/{item['id']}")
