@@ -219,6 +219,7 @@ def test_studio_coverage_view_filters_by_language_and_exhibition(api, client):
     assert "璧" not in filtered.text and "鼎" in filtered.text
     assert filtered.text.count('data-language="ru"') == 2
     assert 'data-gap="summary"' in filtered.text
+    assert f'href="/studio/items/{item["id"]}?edit=ru"' in filtered.text
     assert client.get("/studio/coverage?language=xx").status_code == 422
     items = client.get("/studio/")
     assert f'href="/studio/items/{other["id"]}?edit=ru" lang="ru"' in items.text
