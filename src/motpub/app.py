@@ -14,6 +14,7 @@ from motpub.codes.api import (
     bulk as codes_bulk_api, codes as codes_api, label_jobs as codes_label_jobs_api)
 from motpub.codes.public import gs1 as codes_gs1, scan as codes_scan
 from motpub.codes.studio import bulk as codes_bulk_studio, codes as codes_studio
+from motpub.coverage import api as coverage_api, studio as coverage_studio
 from motpub.exhibitions import (
     api as exhibitions_api, public as exhibitions_public, studio as exhibitions_studio)
 from motpub.items import api as items_api, public as items_public, studio as items_studio
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         codes_scan.bp, codes_gs1.bp, codes_studio.bp, codes_bulk_studio.bp, codes_api.bp,
         codes_bulk_api.bp, codes_label_jobs_api.bp,
         exhibitions_public.bp, exhibitions_studio.bp, exhibitions_api.bp,
+        coverage_studio.bp, coverage_api.bp,
         analytics_public.bp, analytics_ops.bp, analytics_api.bp,
         accounts_studio.bp,
         operations_public.bp,

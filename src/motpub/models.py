@@ -6,6 +6,7 @@ from motpub.analytics.models.engagement import Engagement, EngagementKind
 from motpub.exhibitions.models import Exhibition, ExhibitionItem
 from motpub.items.models import Item, ItemStatus
 from motpub.codes.models.label_job import LabelJob
+from motpub.coverage.models import Subject, TranslationBasis
 from motpub.analytics.models.rollup import (
     CodeHourRollup, DailyEngagementRollup, DailyVisitorRollup, EngagementRollup, ItemHourRollup,
     RollupWatermark, VisitorRollup, VisitRollup)
@@ -48,5 +49,7 @@ __all__ = [
     "VisitRollup",
     "VisitorRollup",
     "RollupWatermark",
+    "Subject",
+    "TranslationBasis",
     "VisitorSalt",
 ]

@@ -13,6 +13,7 @@ from motpub.items.services.items import ItemInput, ItemPage, ItemPatch
 from motpub.codes.services.print_options import QrQuery
 from motpub.analytics import openapi as openapi_analytics
 from motpub.exhibitions import openapi as openapi_exhibitions
+from motpub.coverage import openapi as openapi_coverage
 from motpub.codes import openapi as openapi_gs1
 from motpub.media import openapi as openapi_media
 from motpub.codes import representations as codes_out
@@ -114,6 +115,7 @@ def build_document() -> dict:
                          codes_out.Placement)
     schemas.update(openapi_media.schemas())
     schemas.update(openapi_exhibitions.schemas())
+    schemas.update(openapi_coverage.schemas())
     schemas["Error"] = _ERROR
     paths = {
         **_item_paths(),
@@ -123,6 +125,7 @@ def build_document() -> dict:
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": ok("OpenAPI 3 document", {"type": "object"})}},
         **openapi_exhibitions.paths(),
+        **openapi_coverage.paths(),
     }
     _document_body_limit(paths)
     paths.update(openapi_gs1.paths())

@@ -49,7 +49,9 @@ class Localized(TypeDecorator[dict[str, str]]):
     """Text in several languages, stored as a JSON object keyed by content language
     ({"zh": ..., "en": ...}).
 
-    Empty strings are dropped so "missing" has one spelling.
+    Empty strings are dropped so "missing" has one spelling. Text in a language that is no
+    longer configured is kept, after the content languages: visitors never see it, editors
+    see it as orphaned, and no save deletes it.
     """
 
     impl = JSON
@@ -59,7 +61,8 @@ class Localized(TypeDecorator[dict[str, str]]):
                            dialect: Dialect) -> dict[str, str]:
         if value is None:
             return {}
-        return {lang: value[lang] for lang in content_languages() if value.get(lang)}
+        ordered = [*content_languages(), *sorted(set(value) - set(content_languages()))]
+        return {lang: value[lang] for lang in ordered if value.get(lang)}
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, str]:
         return dict(value or {})

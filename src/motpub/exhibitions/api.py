@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
+from motpub.coverage.models import Subject
+from motpub.coverage.services import translations
 from motpub.exhibitions.models import Exhibition
 from motpub.exhibitions.services import exhibitions as exhibition_service
 
@@ -18,7 +20,10 @@ from motpub.web.context import db, settings
 bp = api_blueprint("exhibitions_api", __name__)
 
 
-def exhibition_json(exhibition: Exhibition) -> dict:
+def exhibition_json(exhibition: Exhibition, bases: dict | None = None) -> dict:
+    """`bases`: its translations' bases, when loaded with others' (translations.bases_of)."""
+    status = (translations.translation_status(exhibition, bases) if bases is not None
+              else translations.status_for(db(), exhibition))
     return out.Exhibition(**{
         "id": exhibition.id,
         "slug": exhibition.slug,
@@ -33,6 +38,8 @@ def exhibition_json(exhibition: Exhibition) -> dict:
         "page_url": f"{settings().public_url}/x/{exhibition.slug}",
         "created_at": exhibition.created_at.isoformat(),
         "updated_at": exhibition.updated_at.isoformat(),
+        "translation_status": status,
+        "orphaned_languages": translations.orphaned_languages(exhibition),
     }).model_dump()
 
 
@@ -48,8 +55,10 @@ def create_exhibition():
 @requires(can_see_stats)
 def list_exhibitions():
     found = exhibition_service.list_exhibitions(db())
-    return jsonify(out.ExhibitionList(
-        exhibitions=[exhibition_json(exhibition) for exhibition in found]).model_dump())
+    bases = translations.bases_of(db(), found)
+    return jsonify(out.ExhibitionList(exhibitions=[
+        exhibition_json(exhibition, bases.get((Subject.EXHIBITION, exhibition.id), {}))
+        for exhibition in found]).model_dump())
 
 
 @bp.get("/exhibitions/<int:exhibition_id>")

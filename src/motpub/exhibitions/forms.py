@@ -23,11 +23,13 @@ class ExhibitionForm(LocalizedForm):
     items = TextAreaField(_l("Items in order: one slug a line"),
                           validators=[Length(max=50_000)])
 
-    def to_payload(self) -> dict:
+    def to_payload(self, exhibition=None) -> dict:
+        """The form as the exhibition service takes it; with a language picker, the texts of
+        the languages not on the form are sent as stored."""
         payload: dict = {
             "slug": (self.slug.data or "").strip(),
-            "title": self.texts("title"),
-            "intro": self.texts("intro"),
+            "title": self.merged_texts("title", exhibition and exhibition.title),
+            "intro": self.merged_texts("intro", exhibition and exhibition.intro),
             "venue": self.venue.data or "",
             "starts_on": (self.starts_on.data or "").strip() or None,
             "ends_on": (self.ends_on.data or "").strip() or None,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 
+from pydantic import Field
+
 from motpub.codes.representations import Code
+from motpub.coverage.representations import TranslationStatus
 from motpub.web.representations import Day, Localized, Representation, Timestamp, Url
 
 
@@ -21,6 +24,9 @@ class Exhibition(Representation):
     page_url: Url
     created_at: Timestamp
     updated_at: Timestamp
+    translation_status: TranslationStatus
+    orphaned_languages: list[str] = Field(
+        description="languages no longer configured that the exhibition still has text in")
 
 
 class ExhibitionList(Representation):

@@ -17,13 +17,16 @@ from motpub.codes.services.labels import printable_labels
 from motpub.codes.api.label_jobs import start_label_job
 from motpub.web.audiences import studio_blueprint
 from motpub.web.context import attempt, db, settings
-from motpub.web.forms import ButtonForm
+from motpub.web.forms import ButtonForm, LanguagePicker, pick_languages, picker_args
+from motpub.coverage.services import translations
+from motpub.i18n import direction, fallback_language
 from motpub.codes.forms import CodeForm
 from motpub.exhibitions.forms import ExhibitionForm
 from motpub.web.paging import page_link, requested_page
 from motpub.accounts.access import editor_required
 
 bp = studio_blueprint("exhibitions_studio", __name__)
+bp.context_processor(lambda: {"direction": direction})
 
 
 @bp.get("/exhibitions")
@@ -34,19 +37,22 @@ def exhibitions():
                            page_link=page_link)
 
 
-def _save(form: ExhibitionForm, exhibition=None):
+def _save(form: ExhibitionForm, exhibition=None, picker: LanguagePicker | None = None):
     """Fields and order of items in one transaction; on error, shown on the form."""
+    source = picker.source if picker else None
 
     def change():
-        payload = form.to_payload()
+        payload = form.to_payload(exhibition)
         item_ids = exhibition_service.item_ids_for_slugs(db(), form.item_slugs())
         saved = exhibition
         if saved is None:
             saved = exhibition_service.create_exhibition(
-                db(), parse(exhibition_service.ExhibitionInput, payload))
+                db(), parse(exhibition_service.ExhibitionInput, payload),
+                source_language=source)
         else:
             exhibition_service.update_exhibition(
-                db(), saved, parse(exhibition_service.ExhibitionPatch, payload))
+                db(), saved, parse(exhibition_service.ExhibitionPatch, payload),
+                source_language=source)
         exhibition_service.set_exhibition_items(db(), saved, item_ids)
         return saved
 
@@ -56,36 +62,43 @@ def _save(form: ExhibitionForm, exhibition=None):
     return result
 
 
-def _render(form: ExhibitionForm, exhibition):
+def _render(form: ExhibitionForm, exhibition, picker: LanguagePicker | None):
     return render_template(
         "studio/exhibition.html", form=form, exhibition=exhibition,
         all_items=item_service.list_items(db(), limit=1000), button=ButtonForm(),
         code_form=CodeForm(), templates=list(TEMPLATES), public_url=settings().public_url,
-        code_url=code_url,
+        code_url=code_url, picker=picker,
+        status=translations.status_for(db(), exhibition) if exhibition else {},
+        orphans=translations.orphaned_texts(exhibition) if exhibition else [],
     ), 422 if form.errors or form.form_errors else 200
 
 
 @bp.route("/exhibitions/new", methods=["GET", "POST"])
 @editor_required
 def new_exhibition():
-    form = ExhibitionForm.build()
-    if form.validate_on_submit() and (exhibition := _save(form)) is not None:
+    picker = pick_languages(request.args, source=fallback_language())
+    form = ExhibitionForm.build(picker=picker)
+    if form.validate_on_submit() and (exhibition := _save(form, picker=picker)) is not None:
         flash(_("Exhibition created."), "ok")
-        return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id))
-    return _render(form, None)
+        return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id,
+                                **picker_args(picker)))
+    return _render(form, None, picker)
 
 
 @bp.route("/exhibitions/<int:exhibition_id>", methods=["GET", "POST"])
 @editor_required
 def exhibition(exhibition_id: int):
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
-    form = ExhibitionForm.build()
+    picker = pick_languages(request.args,
+                            source=translations.source_language_of(exhibition))
+    form = ExhibitionForm.build(picker=picker)
     if request.method == "GET":
         form.fill_from(exhibition)
-    elif form.validate_on_submit() and _save(form, exhibition) is not None:
+    elif form.validate_on_submit() and _save(form, exhibition, picker) is not None:
         flash(_("Saved."), "ok")
-        return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id))
-    return _render(form, exhibition)
+        return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id,
+                                **picker_args(picker)))
+    return _render(form, exhibition, picker)
 
 
 @bp.post("/exhibitions/<int:exhibition_id>/codes")

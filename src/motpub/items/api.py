@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from motpub.coverage.models import Subject
+from motpub.coverage.services import translations
 from motpub.items.models import Item
 from motpub.items.services import items as item_service
 from motpub.codes.services.gs1 import digital_link_uri
@@ -16,7 +18,11 @@ from motpub.web.context import db, runtime, settings
 bp = api_blueprint("items_api", __name__)
 
 
-def item_json(item: Item) -> dict:
+def item_json(item: Item, bases: dict | None = None) -> dict:
+    """The item as the API answers it; `bases`, its translations' bases when they were
+    loaded with those of other items (translations.bases_of), else they are read here."""
+    status = (translations.translation_status(item, bases) if bases is not None
+              else translations.status_for(db(), item))
     return out.Item(**{
         "id": item.id,
         "slug": item.slug,
@@ -33,6 +39,8 @@ def item_json(item: Item) -> dict:
         "created_at": item.created_at.isoformat(),
         "updated_at": item.updated_at.isoformat(),
         "published_at": item.published_at.isoformat() if item.published_at else None,
+        "translation_status": status,
+        "orphaned_languages": translations.orphaned_languages(item),
     }).model_dump()
 
 
@@ -49,7 +57,9 @@ def create_item():
 def list_items():
     page = parse_query(item_service.ItemPage, request.args)
     found = item_service.list_items(db(), limit=page.limit, offset=page.offset)
-    return jsonify(out.ItemList(items=[item_json(item) for item in found],
+    bases = translations.bases_of(db(), found)
+    return jsonify(out.ItemList(items=[item_json(item, bases.get((Subject.ITEM, item.id), {}))
+                                       for item in found],
                                 total=item_service.count_items(db())).model_dump())
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
@@ -13,11 +12,10 @@ from motpub.web.extensions import ui_language
 from motpub.web.forms import LocalizedForm
 
 
-def _links_label() -> str:
+def _links_label(languages) -> str:
     titles = " | ".join(_("%(language)s title", language=language_name(lang, ui_language()))
-                        for lang in content_languages())
+                        for lang in languages)
     return _("Links: one a line, as URL | %(titles)s", titles=titles)
-
 
 
 class ItemForm(LocalizedForm):
@@ -29,13 +27,13 @@ class ItemForm(LocalizedForm):
     slug = StringField(_l("Slug (web address)"), validators=[Length(max=80)])
     default_language = SelectField(_l("Default language"), choices=lambda: [
         SelectChoice(lang, own_name(lang)) for lang in content_languages()])
-    links = TextAreaField(LazyString(_links_label), validators=[Length(max=20_000)])
+    links = TextAreaField(_l("Links"), validators=[Length(max=20_000)])
     gtin = StringField(_l("GTIN of the product's barcode (optional)"),
                        validators=[Length(max=40)])
 
     def validate(self, extra_validators=None) -> bool:
         is_valid = super().validate(extra_validators)
-        languages = content_languages()
+        languages = self.languages
         for number, line in enumerate((self.links.data or "").splitlines(), start=1):
             if line.count("|") > len(languages):
                 self.links.errors = [*self.links.errors, _(
@@ -44,22 +42,31 @@ class ItemForm(LocalizedForm):
                 is_valid = False
         return is_valid
 
-    def to_payload(self) -> dict:
+    def links_label(self) -> str:
+        return _links_label(self.languages)
+
+    def to_payload(self, item=None) -> dict:
+        """The form as the item service takes it. Editing `item` with a language picker, the
+        texts of the languages not on the form are sent as stored, so they stay."""
         payload: dict = {
-            "title": self.texts("title"),
-            "summary": self.texts("summary"),
-            "body": self.texts("body"),
+            "title": self.merged_texts("title", item and item.title),
+            "summary": self.merged_texts("summary", item and item.summary),
+            "body": self.merged_texts("body", item and item.body),
             "default_language": self.default_language.data,
             "links": [],
             "gtin": (self.gtin.data or "").strip() or None,
         }
         if self.slug.data and self.slug.data.strip():
             payload["slug"] = self.slug.data
+        # A link keeps its titles in the languages not on the form, found by its URL.
+        stored = {link["url"]: link["title"] for link in reversed(item.links)} if item else {}
         for line in (self.links.data or "").splitlines():
             if not line.strip():
                 continue
             url, *titles = (part.strip() for part in line.split("|"))
-            title = dict(zip(content_languages(), titles, strict=False))
+            title = {**{lang: text for lang, text in stored.get(url, {}).items()
+                        if lang in content_languages() and lang not in self.languages},
+                     **dict(zip(self.languages, titles, strict=False))}
             payload["links"].append({"url": url, "title": title})
         return payload
 
@@ -71,6 +78,6 @@ class ItemForm(LocalizedForm):
         self.gtin.data = item.gtin or ""
         self.links.data = "\n".join(
             " | ".join([link["url"],
-                        *(link["title"].get(lang, "") for lang in content_languages())])
+                        *(link["title"].get(lang, "") for lang in self.languages)])
             for link in item.links
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from motpub.items.models import ItemStatus
+from motpub.coverage.representations import TranslationStatus
 from motpub.web.representations import (LANGUAGE_FIELD, Localized, Representation, Timestamp,
                                         Url, one_of)
 
@@ -30,6 +31,10 @@ class Item(Representation):
     created_at: Timestamp
     updated_at: Timestamp
     published_at: Timestamp | None
+    translation_status: TranslationStatus
+    orphaned_languages: list[str] = Field(
+        description="languages no longer configured that the item still has text in: kept, "
+                    "shown to editors, never to visitors")
 
 
 class ItemList(Representation):

@@ -10,12 +10,13 @@ from motpub.codes.services import codes as code_service
 from motpub.items.services import items as item_service
 from motpub.media.services import videos as video_service
 from motpub.errors import ServiceError
-from motpub.i18n import normalize_language
+from motpub.i18n import direction, fallback_language, normalize_language
+from motpub.coverage.services import coverage as coverage_service, translations
 from motpub.analytics.services.scans import item_stats
 from motpub.media.api import video_json
 from motpub.inputs import parse
 from motpub.web.context import attempt, db, runtime, settings
-from motpub.web.forms import ButtonForm
+from motpub.web.forms import ButtonForm, LanguagePicker, pick_languages, picker_args
 from motpub.codes.forms import CodeForm, ImportForm
 from motpub.items.forms import ItemForm
 from motpub.web.paging import page_link, requested_page
@@ -24,6 +25,8 @@ from motpub.web.audiences import studio_blueprint
 from motpub.web.pages import public_csp
 
 bp = studio_blueprint("items_studio", __name__)
+# Fields of right-to-left languages say so (dir="rtl"), whatever the interface's direction.
+bp.context_processor(lambda: {"direction": direction})
 
 
 @bp.get("/")
@@ -31,17 +34,21 @@ bp = studio_blueprint("items_studio", __name__)
 def items():
     page = requested_page("page", item_service.items_query())
     return render_template("studio/items.html", items=page.rows, page=page,
-                           page_link=page_link, button=ButtonForm(), import_form=ImportForm())
+                           page_link=page_link, button=ButtonForm(), import_form=ImportForm(),
+                           coverage=coverage_service.glance(db(), page.rows))
 
 
-def _save(form: ItemForm, item=None):
+def _save(form: ItemForm, item=None, picker: LanguagePicker | None = None):
     """Validate through the item service; on error, show it on the form and return None."""
+    source = picker.source if picker else None
 
     def change():
-        payload = form.to_payload()
+        payload = form.to_payload(item)
         if item is None:
-            return item_service.create_item(db(), parse(item_service.ItemInput, payload))
-        return item_service.update_item(db(), item, parse(item_service.ItemPatch, payload))
+            return item_service.create_item(db(), parse(item_service.ItemInput, payload),
+                                            source_language=source)
+        return item_service.update_item(db(), item, parse(item_service.ItemPatch, payload),
+                                        source_language=source)
 
     if isinstance(result := attempt(change), ServiceError):
         form.form_errors.append(result.message)
@@ -52,24 +59,27 @@ def _save(form: ItemForm, item=None):
 @bp.route("/items/new", methods=["GET", "POST"])
 @editor_required
 def new_item():
-    form = ItemForm.build()
-    if form.validate_on_submit() and (item := _save(form)) is not None:
+    picker = pick_languages(request.args, source=fallback_language())
+    form = ItemForm.build(picker=picker)
+    if form.validate_on_submit() and (item := _save(form, picker=picker)) is not None:
         flash(_("Item created."), "ok")
-        return redirect(url_for("items_studio.item", item_id=item.id))
+        return redirect(url_for("items_studio.item", item_id=item.id, **picker_args(picker)))
     status = 422 if request.method == "POST" else 200
-    return render_template("studio/item_form.html", form=form, item=None), status
+    return render_template("studio/item_form.html", form=form, item=None, picker=picker,
+                           status={}), status
 
 
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])
 @editor_required
 def item(item_id: int):
     item = item_service.get_item(db(), item_id)
-    form = ItemForm.build()
+    picker = pick_languages(request.args, source=item.default_language)
+    form = ItemForm.build(picker=picker)
     if request.method == "GET":
         form.fill_from(item)
-    elif form.validate_on_submit() and _save(form, item) is not None:
+    elif form.validate_on_submit() and _save(form, item, picker) is not None:
         flash(_("Saved."), "ok")
-        return redirect(url_for("items_studio.item", item_id=item.id))
+        return redirect(url_for("items_studio.item", item_id=item.id, **picker_args(picker)))
     runtime().scan_recorder.flush()
     return render_template(
         "studio/item.html", form=form, item=item, button=ButtonForm(), code_form=CodeForm(),
@@ -77,7 +87,9 @@ def item(item_id: int):
         codes=requested_page("codes_page", code_service.codes_query(item.id)),
         page_link=page_link, code_url=code_service.code_url,
         videos=[video_json(video) for video in item.videos],
-        video_urls=_video_url_templates(),
+        video_urls=_video_url_templates(), picker=picker,
+        status=translations.status_for(db(), item),
+        orphans=translations.orphaned_texts(item),
     ), 422 if form.errors or form.form_errors else 200
 
 

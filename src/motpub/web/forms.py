@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
-from typing import ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from flask import has_request_context, request
 from flask_babel import LazyString
@@ -40,10 +42,20 @@ class LocalizedForm(FlaskForm):
 
     # name: (field class, label with a %(language)s placeholder, longest text)
     localized_fields: ClassVar[dict[str, tuple[type, str, int]]] = {}
+    # The languages whose fields are on the form: every content language, or with a language
+    # picker the one being edited (the others are kept as stored when the form is saved).
+    on_form: tuple[str, ...] = ()
 
     @classmethod
-    def build(cls, **kwargs) -> LocalizedForm:
-        return _with_languages(cls, content_languages())(**kwargs)
+    def build(cls, *, picker: LanguagePicker | None = None, **kwargs) -> LocalizedForm:
+        form = _with_languages(cls, content_languages())(**kwargs)
+        form.on_form = (picker.edit,) if picker else content_languages()
+        return form
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages on the form, in the editors' order."""
+        return self.on_form or content_languages()
 
     def validate(self, extra_validators=None) -> bool:
         is_valid = super().validate(extra_validators)
@@ -61,15 +73,59 @@ class LocalizedForm(FlaskForm):
         return is_valid
 
     def localized(self, name: str) -> list[tuple[str, object]]:
-        """The fields of `name`, one a content language, in the editors' order."""
-        return [(lang, self[f"{name}_{lang}"]) for lang in content_languages()]
+        """The fields of `name` on the form, one a language, in the editors' order."""
+        return [(lang, self[f"{name}_{lang}"]) for lang in self.languages]
 
     def texts(self, name: str) -> dict[str, str]:
         return {lang: field.data or "" for lang, field in self.localized(name)}
 
+    def merged_texts(self, name: str, stored: dict[str, str] | None) -> dict[str, str]:
+        """The texts of `name` on the form, and the stored ones of the content languages
+        that are not on it: a save never clears a language the editor did not see."""
+        kept = {lang: text for lang, text in (stored or {}).items()
+                if lang in content_languages() and lang not in self.languages}
+        return {**kept, **self.texts(name)}
+
     def fill_texts(self, name: str, texts: dict[str, str]) -> None:
         for lang, field in self.localized(name):
             field.data = texts.get(lang, "")
+
+
+# Up to this many content languages, forms show a column for each; with more, a picker.
+MAX_LANGUAGE_COLUMNS = 3
+
+
+@dataclass(frozen=True)
+class LanguagePicker:
+    """With many content languages, a form edits one (`edit`), with the text in `source`
+    shown read-only beside it."""
+
+    edit: str
+    source: str
+
+    @property
+    def shows_source(self) -> bool:
+        return self.source != self.edit
+
+
+def picker_args(picker: LanguagePicker | None) -> dict[str, Any]:
+    """The query arguments that keep the picker where it was, for a redirect."""
+    return {"edit": picker.edit, "source": picker.source} if picker else {}
+
+
+def pick_languages(args: Mapping[str, str], *, source: str) -> LanguagePicker | None:
+    """The picker asked for by `?edit=ru&source=zh`, None while every language has a column.
+    A language not configured is ignored: the default source (the item's default language)
+    is shown and edited instead."""
+    languages = content_languages()
+    if len(languages) <= MAX_LANGUAGE_COLUMNS:
+        return None
+    source = source if source in languages else languages[0]
+    chosen_source = args.get("source", "")
+    chosen_edit = args.get("edit", "")
+    return LanguagePicker(
+        edit=chosen_edit if chosen_edit in languages else source,
+        source=chosen_source if chosen_source in languages else source)
 
 
 def _label(message_id: str, language: str) -> str:

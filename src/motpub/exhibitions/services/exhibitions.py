@@ -18,7 +18,8 @@ from motpub.exhibitions.models import DEFAULT_TIMEZONE
 from motpub.codes.services.codes import issue_code
 from motpub.errors import Invalid, NotFound
 from motpub.inputs import Id, Input
-from motpub.items.services.items import Slug, Summary, Title, ensure_free
+from motpub.items.services.items import Slug, Summary, Title, ensure_free, orphaned
+from motpub.coverage.services import translations
 
 MAX_EXHIBITION_ITEMS = 500
 Venue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -89,7 +90,8 @@ def _apply(exhibition: Exhibition, data: ExhibitionPatch) -> None:
     for name in ("title", "intro"):
         if name in fields:
             value = getattr(data, name)
-            setattr(exhibition, name, value.as_dict() if value is not None else {})
+            setattr(exhibition, name, {**orphaned(getattr(exhibition, name) or {}),
+                                       **(value.as_dict() if value is not None else {})})
     if "venue" in fields:
         exhibition.venue = data.venue or ""
     if "timezone" in fields:
@@ -101,12 +103,14 @@ def _apply(exhibition: Exhibition, data: ExhibitionPatch) -> None:
         raise Invalid("ends_on is before starts_on", field="ends_on")
 
 
-def create_exhibition(session: Session, data: ExhibitionInput) -> Exhibition:
+def create_exhibition(session: Session, data: ExhibitionInput, *,
+                      source_language: str | None = None) -> Exhibition:
     _check_slug_free(session, data.slug)
     exhibition = Exhibition(slug=data.slug, timezone=DEFAULT_TIMEZONE, venue="")
     _apply(exhibition, data)
     session.add(exhibition)
     session.flush()
+    translations.record_translations(session, exhibition, {}, source_language=source_language)
     return exhibition
 
 
@@ -126,18 +130,24 @@ def list_exhibitions(session: Session) -> list[Exhibition]:
     return list(session.scalars(select(Exhibition).order_by(Exhibition.id.desc())))
 
 
-def update_exhibition(session: Session, exhibition: Exhibition,
-                      data: ExhibitionPatch) -> Exhibition:
+def update_exhibition(session: Session, exhibition: Exhibition, data: ExhibitionPatch, *,
+                      source_language: str | None = None) -> Exhibition:
+    """Change the fields `data` names; changed translations are recorded as based on their
+    source text as it is now (coverage.services.translations)."""
     if data.slug and data.slug != exhibition.slug:
         _check_slug_free(session, data.slug, exhibition.id)
+    before = translations.texts_of(exhibition)
     _apply(exhibition, data)
     exhibition.touch()
     session.flush()
+    translations.record_translations(session, exhibition, before,
+                                     source_language=source_language)
     return exhibition
 
 
 def delete_exhibition(session: Session, exhibition: Exhibition) -> None:
-    """Its place list and entrance codes go with it; the items stay."""
+    """Its place list, entrance codes and translation bases go with it; the items stay."""
+    translations.forget_translations(session, exhibition)
     session.delete(exhibition)
     session.flush()
 

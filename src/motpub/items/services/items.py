@@ -23,6 +23,7 @@ from motpub.inputs import SLUG_PATTERN
 from motpub.items.models import Item, ItemStatus, SLUG_MAX_LENGTH
 from motpub.errors import Conflict, NotFound
 from motpub.codes.services.gs1 import normalize_gtin
+from motpub.coverage.services import translations
 from motpub.inputs import CONTROL_MESSAGE, has_control_character, Input, Language, QueryInput
 from motpub.i18n import content_languages, SOURCE_LANGUAGE
 from motpub.events import emit, ItemPublished, ItemUnpublished
@@ -154,6 +155,11 @@ def _check_gtin_free(session: Session, gtin: str, item_id: int | None = None) ->
                 message=f"the GTIN {gtin} belongs to another item", field="gtin")
 
 
+def orphaned(texts: dict[str, str]) -> dict[str, str]:
+    """The texts of languages no longer configured: no save deletes them."""
+    return {lang: text for lang, text in texts.items() if lang not in content_languages()}
+
+
 def _apply(item: Item, data: ItemPatch) -> None:
     fields = data.model_fields_set
     if "gtin" in fields:
@@ -163,16 +169,22 @@ def _apply(item: Item, data: ItemPatch) -> None:
     for name in ("title", "summary", "body"):
         if name in fields:
             value = getattr(data, name)
-            setattr(item, name, value.as_dict() if value is not None else {})
+            setattr(item, name, {**orphaned(getattr(item, name) or {}),
+                                 **(value.as_dict() if value is not None else {})})
     if "links" in fields:
+        kept = {link["url"]: orphaned(link.get("title", {})) for link in reversed(item.links)}
         item.links = [
-            {"url": str(link.url), "title": link.title.as_dict()} for link in data.links or []
+            {"url": str(link.url), "title": {**kept.get(str(link.url), {}),
+                                             **link.title.as_dict()}}
+            for link in data.links or []
         ]
     if "default_language" in fields and data.default_language:
         item.default_language = data.default_language
 
 
-def create_item(session: Session, data: ItemInput) -> Item:
+def create_item(session: Session, data: ItemInput, *, source_language: str | None = None) -> Item:
+    """A draft item. `source_language` is the language its translations were made from, when
+    the editor had one beside the form (else the item's default language)."""
     if data.slug:
         _check_slug_free(session, data.slug)
         slug = data.slug
@@ -182,7 +194,7 @@ def create_item(session: Session, data: ItemInput) -> Item:
         slug = _free_slug(session, _slugify(source_title) or "item")
     if data.gtin:
         _check_gtin_free(session, data.gtin)
-    item = Item(slug=slug, status=ItemStatus.DRAFT)
+    item = Item(slug=slug, status=ItemStatus.DRAFT, links=[])
     _apply(item, data)
     if "default_language" not in data.model_fields_set:
         # Default to the language the editor wrote the title in, in the editors' order.
@@ -190,6 +202,7 @@ def create_item(session: Session, data: ItemInput) -> Item:
                                      if item.title.get(lang))
     session.add(item)
     session.flush()
+    translations.record_translations(session, item, {}, source_language=source_language)
     return item
 
 
@@ -225,14 +238,19 @@ def count_items(session: Session) -> int:
     return session.scalar(select(func.count(Item.id))) or 0
 
 
-def update_item(session: Session, item: Item, data: ItemPatch) -> Item:
+def update_item(session: Session, item: Item, data: ItemPatch, *,
+                source_language: str | None = None) -> Item:
+    """Change the fields `data` names. Each translation whose text changed is recorded as
+    based on its source text as it is now (`source_language`, else the default language)."""
     if data.slug and data.slug != item.slug:
         _check_slug_free(session, data.slug, item.id)
     if data.gtin and data.gtin != item.gtin:
         _check_gtin_free(session, data.gtin, item.id)
+    before = translations.texts_of(item)
     _apply(item, data)
     item.touch()
     session.flush()
+    translations.record_translations(session, item, before, source_language=source_language)
     return item
 
 
