@@ -279,7 +279,8 @@ def negotiate_language(
         lang = _best_of(accept_languages)
     if lang:
         return lang, LanguageSource.HEADER
-    return default, LanguageSource.DEFAULT
+    # An item's default language may have been removed from the configuration since.
+    return normalize_language(default) or fallback_language(), LanguageSource.DEFAULT
 
 
 # --- messages -----------------------------------------------------------------------------

@@ -50,7 +50,8 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)
     babel.init_app(
         app,
-        locale_selector=ui_language,
+        # Babel spells zh-Hant zh_Hant.
+        locale_selector=lambda: ui_language().replace("-", "_"),
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
     csrf.init_app(app)
