@@ -291,3 +291,21 @@ def test_gs1_chooser_page_runs_right_to_left(api, client):
     assert html_tag(page.text) == '<html lang="ar" dir="rtl">'
     assert '<h1><span lang="ar">قدر برونزي</span></h1>' in page.text
     assert "<bdi>المزيد</bdi>" in page.text
+
+
+def test_outage_page_in_arabic_runs_right_to_left(app):
+    from motpub.web import outage
+
+    with app.test_request_context("/s/abc", headers={"Accept-Language": "ar"}):
+        page = outage._visitor_page()
+    assert page.status_code == 503 and page.headers["Content-Language"] == "ar"
+    assert html_tag(page.get_data(as_text=True)) == '<html lang="ar" dir="rtl">'
+
+
+def test_studio_error_page_in_arabic_runs_right_to_left(client):
+    page = client.get("/studio/nope", headers={"Accept-Language": "ar"})
+    assert page.status_code == 404
+    assert html_tag(page.text) == '<html lang="zh">'  # the visitors' 404, in two languages
+    forbidden = client.post("/studio/login", headers={"Accept-Language": "ar"})
+    assert forbidden.status_code == 400
+    assert html_tag(forbidden.text) == '<html lang="ar" dir="rtl">'
