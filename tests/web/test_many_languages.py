@@ -14,6 +14,8 @@ import pytest
 from motpub import i18n
 from motpub.app import create_app
 from motpub.i18n import LanguageSource, negotiate_language
+from motpub.items.models import Item
+from motpub.media.models.video import MediaKind, Video, VideoStatus
 from motpub.web.extensions import limiter
 from tests.factories import Api, add_user
 from tests.support import make_settings
@@ -214,8 +216,22 @@ def test_menu_offers_only_the_languages_the_item_has_each_in_its_own_name(api, c
     # A visitor in a language the item lacks is served a fallback, and the menu says which
     # language the page is in.
     ja = client.get(f"/s/{code}?lang=ja").text
-    assert menu(ja)[-1] == "ja*" and "Shown in" in i18n.render("Shown in %(language)s", "en")
-    # A ready video or audio guide in a language counts too: tested with the media.
+    assert menu(ja)[-1] == "ja*"
+
+
+def test_menu_counts_a_ready_audio_guide_in_a_language_without_texts(app, api, client):
+    item, code = api.published_item_with_code(title={"zh": "青铜鼎", "en": "Bronze ding"})
+    with app.extensions["motpub"].session_factory() as session:
+        for language, master_key in (("fr", "videos/1/master.m3u8"), ("ja", None)):
+            session.add(Video(item_id=item["id"], kind=MediaKind.AUDIO, language=language,
+                              status=VideoStatus.READY if master_key else VideoStatus.QUEUED,
+                              filename="guide.m4a", content_type="audio/mp4", size_bytes=1,
+                              source_key="s", part_size_bytes=1, progress=1.0,
+                              master_key=master_key))
+        session.get(Item, item["id"]).touch()
+        session.commit()
+    # French: a ready audio guide. Japanese: still processing, so not offered.
+    assert menu(client.get(f"/s/{code}?lang=zh").text) == ["zh*", "en", "fr"]
 
 
 def test_menu_of_a_two_language_item_is_two_buttons_beside_the_brand(api, client):
