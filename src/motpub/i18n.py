@@ -17,6 +17,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global, parse_locale
 from babel.support import NullTranslations, Translations
+from langcodes import Language, LanguageTagError, closest_match
 
 DEFAULT_LANGUAGES = ("zh", "en")
 # The language message ids are written in: what the interface falls back to.
@@ -189,44 +190,108 @@ class LanguageSource(enum.StrEnum):
     DEFAULT = "default"
 
 
+# How far (CLDR's language distance, as langcodes measures it) a visitor's tag may be from
+# a configured language and still mean it: en-GB is 5 from en, zh-HK 5 from zh-Hant, pt-BR 0
+# from pt; another language is 80 or more.
+MATCH_DISTANCE = 25
+# Longer tags and headers are no phone's: not worth a cache entry.
+_MAX_TAG = 35
+_MAX_HEADER = 500
+
+
 def normalize_language(tag: str | None) -> str | None:
     """Map a BCP 47 tag to a content language, or None.
 
-    The tag itself if it is one, else by its primary subtag: every Chinese tag (zh-CN,
-    zh-Hans, also zh-TW) means zh, since a reader of Traditional Chinese is better served by
-    Simplified text than by another language.
+    The closest configured language by CLDR's matching (zh-TW, zh-HK, zh-MO and zh-Hant mean
+    zh-Hant, zh-CN, zh-SG and zh-Hans mean zh, pt-BR means pt, en-GB en); failing that, one
+    of the same language in another script (zh-TW means zh when zh-Hant is not configured):
+    a reader of Traditional Chinese is better served by Simplified text than by another
+    language. A language not configured is None.
     """
-    if not tag:
+    if not tag or len(tag) > _MAX_TAG:
         return None
-    wanted = tag.strip().replace("_", "-").lower()
-    primary = wanted.split("-", 1)[0]
-    by_tag = {lang.lower(): lang for lang in _languages}
-    if wanted in by_tag:
-        return by_tag[wanted]
-    return next((lang for lang in _languages if lang.lower().split("-", 1)[0] == primary), None)
+    return _closest(tag.strip().replace("_", "-"), _languages)
+
+
+@functools.lru_cache(maxsize=1024)
+def _closest(tag: str, languages: tuple[str, ...]) -> str | None:
+    try:
+        wanted = Language.get(tag)
+    except (LanguageTagError, ValueError):
+        return None
+    if not wanted.language or wanted.language == "und":
+        return None
+    match, distance = closest_match(tag, languages, max_distance=MATCH_DISTANCE)
+    if distance <= MATCH_DISTANCE:
+        return match
+    primary = wanted.maximize().language
+    return next((lang for lang in languages if Language.get(lang).maximize().language == primary),
+                None)
+
+
+def parse_accept_language(header: str) -> list[tuple[str, float]]:
+    """An Accept-Language header's tags with their q-values, as sent; a malformed q drops
+    its tag."""
+    ranges = []
+    for part in header.split(","):
+        tag, _sep, params = part.partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, is_pair, value = param.strip().partition("=")
+            if is_pair and name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = -1.0
+        if (tag := tag.strip()) and tag != "*" and 0 < quality <= 1:
+            ranges.append((tag, quality))
+    return ranges
+
+
+def _best_of(accept_languages: Iterable[tuple[str, float]]) -> str | None:
+    ranked = sorted(
+        ((q, -index, tag) for index, (tag, q) in enumerate(accept_languages) if q > 0),
+        reverse=True,
+    )
+    return next((lang for _q, _index, tag in ranked if (lang := normalize_language(tag))), None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_language(header: str, languages: tuple[str, ...]) -> str | None:
+    # `languages` keys the cache: a process that configures other languages asks again.
+    return _best_of(parse_accept_language(header))
+
+
+def header_language(header: str | None) -> str | None:
+    """The content language an Accept-Language header asks for, or None; every phone of a
+    kind sends the same few headers, so each is worked out once per process."""
+    if not header:
+        return None
+    return _header_language(header[:_MAX_HEADER], _languages)
 
 
 def negotiate_language(
     *,
     param: str | None,
     cookie: str | None,
-    accept_languages: Iterable[tuple[str, float]],
+    accept_languages: str | Iterable[tuple[str, float]],
     default: str,
 ) -> tuple[str, LanguageSource]:
     """Which language a visitor is served, and what decided it: ?lang= beats the cookie,
-    which beats Accept-Language, which beats the item's default language."""
+    which beats Accept-Language (the raw header, or its parsed tags and q-values), which
+    beats the item's default language. A tag of a language not configured is passed over."""
     if lang := normalize_language(param):
         return lang, LanguageSource.PARAM
     if lang := normalize_language(cookie):
         return lang, LanguageSource.COOKIE
-    ranked = sorted(
-        ((q, -index, tag) for index, (tag, q) in enumerate(accept_languages) if q > 0),
-        reverse=True,
-    )
-    for _q, _index, tag in ranked:
-        if lang := normalize_language(tag):
-            return lang, LanguageSource.HEADER
-    return default, LanguageSource.DEFAULT
+    if isinstance(accept_languages, str):
+        lang = header_language(accept_languages)
+    else:
+        lang = _best_of(accept_languages)
+    if lang:
+        return lang, LanguageSource.HEADER
+    # An item's default language may have been removed from the configuration since.
+    return normalize_language(default) or fallback_language(), LanguageSource.DEFAULT
 
 
 # --- messages -----------------------------------------------------------------------------

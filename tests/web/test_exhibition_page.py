@@ -40,7 +40,7 @@ def test_page_lists_published_items_in_order_with_posters(client, api, session):
     assert "/media/videos/1/v1/poster.jpg" in html
     assert "A cooking vessel" in html
     # Jade has no English title: the Chinese one shows, marked as such.
-    assert "玉琮" in html and "Chinese only" in html
+    assert "玉琮" in html and "Shown in Chinese" in html
 
 
 def test_page_speaks_the_visitors_language_and_switches(client, api, session):

@@ -166,14 +166,14 @@ def test_public_page_interface_strings_follow_the_page_language(client, bilingua
     zh = client.get(f"/s/{code}?lang=zh")
     assert html_lang(zh.text) == "zh"
     assert "<h2>相关链接</h2>" in zh.text
-    assert '<span class="fallback" lang="zh">仅提供英文</span>' in zh.text
-    assert "Links" not in zh.text and "English only" not in zh.text
+    assert '<span class="fallback" lang="zh">以英文显示</span>' in zh.text
+    assert "Links" not in zh.text and "Shown in English" not in zh.text
 
     en = client.get(f"/s/{code}?lang=en")
     assert html_lang(en.text) == "en"
     assert "<h2>Links</h2>" in en.text
-    assert '<span class="fallback" lang="en">Chinese only</span>' in en.text
-    assert "相关链接" not in en.text and "仅提供" not in en.text
+    assert '<span class="fallback" lang="en">Shown in Chinese</span>' in en.text
+    assert "相关链接" not in en.text and "显示" not in en.text
 
 
 def test_page_cache_keeps_each_languages_interface_strings(client, bilingual_gaps):

@@ -65,7 +65,7 @@ def test_missing_translation_falls_back_field_by_field_with_a_visible_marker(api
     page = client.get(f"/s/{code}?lang=en").text
     assert "Bronze ding" in page
     assert '<span lang="zh">商代晚期的礼器</span>' in page
-    assert 'class="fallback"' in page and "Chinese only" in page
+    assert 'class="fallback"' in page and "Shown in Chinese" in page
 
 
 def test_item_page_is_a_view_and_records_no_scan(app, api, client):

@@ -10,7 +10,7 @@ from motpub.exhibitions.services.pages import (
     build_exhibition_page, default_language, load_exhibition)
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
-from motpub.web.pages import (not_found_response, other_languages, page_response, page_style,
+from motpub.web.pages import (not_found_response, language_menu, page_response, page_style,
                               visitor_language, visitor_page)
 
 bp = public_blueprint("exhibitions_public", __name__, is_limited=False)
@@ -22,11 +22,11 @@ def exhibition_response(exhibition: Exhibition) -> tuple[Response, str, Language
     language, source = visitor_language(default_language(exhibition))
     g.language = language  # the interface strings follow the page's language
     css, _hash = page_style(settings().templates_dir)
+    page = build_exhibition_page(exhibition, language, media_url=runtime().storage.url)
     html = render_template(
-        "public/exhibition.html",
-        page=build_exhibition_page(exhibition, language, media_url=runtime().storage.url),
-        page_css=css,
-        switches=other_languages(language, lambda other: f"/x/{exhibition.slug}?lang={other}"))
+        "public/exhibition.html", page=page, page_css=css,
+        menu=language_menu(language, page.languages,
+                           lambda other: f"/x/{exhibition.slug}?lang={other}"))
     return page_response(html, language), language, source
 
 

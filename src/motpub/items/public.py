@@ -14,7 +14,7 @@ from motpub.items.services.pages import Target, build_item_page, resolve_slug
 from motpub.media.public import media_url_for
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
-from motpub.web.pages import (not_found_response, other_languages, page_response, page_style,
+from motpub.web.pages import (not_found_response, language_menu, page_response, page_style,
                               read_target,
                               record_visit, visitor_language, visitor_page)
 
@@ -31,11 +31,12 @@ def render_item_html(item: Item, language: str, *,
     """The visitor page; the language switch leads to the canonical page unless told otherwise."""
     g.language = language  # the interface strings follow the page's language
     css, _hash = page_style(settings().templates_dir)
+    page = build_item_page(item, language, media_url=media_url_for(item))
     return render_template(
         "public/item.html",
-        page=build_item_page(item, language, media_url=media_url_for(item)),
+        page=page,
         page_css=css,
-        switches=other_languages(language, switch_url or (
+        menu=language_menu(language, page.languages, switch_url or (
             lambda other: f"/i/{item.slug}?lang={other}")),
         is_preview=is_preview,
     )

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from motpub.errors import Conflict, ServiceError, storage_failure
 from motpub.storage import StorageFull, StorageUnavailable
+from motpub.web.pages import not_found_response
 
 _CODES = {
     400: "bad_request",
@@ -46,10 +47,12 @@ def _http_error(error: HTTPException):
     status = error.code or 500
     if is_api_request():
         response = make_response(api_error(status, error.description or error.name))
+    elif status == 404:  # the visitors' page, in their language
+        response = not_found_response()
     else:
-        template = "errors/not_found.html" if status == 404 else "errors/error.html"
         response = make_response(
-            render_template(template, status=status, message=error.description), status)
+            render_template("errors/error.html", status=status, message=error.description),
+            status)
     # The exception's own headers say what to do next: Allow on 405, Content-Range on 416,
     # Retry-After on 429, WWW-Authenticate on 401. Only the body is ours.
     headers = [(name, value) for name, value in error.get_headers()

@@ -12,8 +12,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from motpub.i18n import negotiate_language
 from motpub.i18n import (
-    content_languages, first_present, interface_default, language_name, own_name, TRANSLATIONS_DIR,
-    babel_locale, translations)
+    content_languages, direction, first_present, interface_default, language_name, own_name,
+    TRANSLATIONS_DIR, babel_locale, translations)
 from motpub.web import ratelimits  # noqa: F401  (registers the sqlite:// limits storage)
 from motpub.web.context import close_db, runtime
 
@@ -46,7 +46,7 @@ def ui_language() -> str:
     language, _source = negotiate_language(
         param=request.args.get("lang"),
         cookie=request.cookies.get(LANGUAGE_COOKIE),
-        accept_languages=request.accept_languages,
+        accept_languages=request.headers.get("Accept-Language", ""),
         default=interface_default(),
     )
     return language
@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
         readers_languages=readers_languages,
         content_languages=content_languages,
         own_name=own_name,
+        direction=direction,  # "rtl" or "ltr", for dir attributes
         # A language's name in the interface's language: "Title (%(language)s)".
         language_name=lambda tag: language_name(tag, ui_language()),
         # A localized text in the interface's language, else the first language that has it.

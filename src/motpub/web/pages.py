@@ -9,7 +9,7 @@ import functools
 import hashlib
 import re
 from functools import cache
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,9 +17,8 @@ from flask import Response, render_template, request
 from sqlalchemy import Connection
 
 from motpub.database import read_connection, time_limit
-from motpub.i18n import (N_, LanguageSource, content_languages, fallback_language,
-                         negotiate_language,
-                         normalize_language, render, render_all)
+from motpub.i18n import (N_, LanguageSource, fallback_language, interface_default,
+                         negotiate_language, normalize_language, render)
 from motpub.web.context import runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE
 
@@ -79,7 +78,8 @@ def visitor_language(default: str) -> tuple[str, LanguageSource]:
     return negotiate_language(
         param=request.args.get("lang"),
         cookie=request.cookies.get(LANGUAGE_COOKIE),
-        accept_languages=request.accept_languages,
+        # The raw header: its answer is cached per header value (i18n.header_language).
+        accept_languages=request.headers.get("Accept-Language", ""),
         default=default,
     )
 
@@ -143,23 +143,32 @@ def record_visit(target: Any, language: str, source: LanguageSource) -> None:
         runtime().scan_recorder.record_view(**facts)
 
 
-def other_languages(language: str, url: Callable[[str], str]) -> list[tuple[str, str]]:
-    """The language switch: every other content language and the URL of the page in it."""
-    return [(other, url(other)) for other in content_languages() if other != language]
+def language_menu(language: str, languages: Iterable[str],
+                  url: Callable[[str], str]) -> list[tuple[str, str | None]]:
+    """The language menu: the languages a page has content in, in the editors' order, each
+    with the URL of the page in it; the page's own language (always there) has None."""
+    offered = dict.fromkeys(languages)
+    return [(lang, None if lang == language else url(lang))
+            for lang in (offered if language in offered else {**offered, language: None})]
 
 
 def not_found_response() -> Response:
+    """The page of a code or link that leads nowhere: in the visitor's language, and in the
+    deployment's first language when that differs (staff and most visitors read it)."""
     css, _hash = page_style(settings().templates_dir)
+    visitor, _source = visitor_language(interface_default())
+    first = fallback_language()
     # Once per language that words it its own way (one without a catalog reads as English).
     notices: dict[str, tuple[str, str]] = {}
-    for lang in content_languages():
+    for lang in dict.fromkeys((first, visitor)):
         notices.setdefault(render(_NOT_FOUND_TEXT, lang), (lang, render(_PAGE_NOT_FOUND, lang)))
     response = Response(render_template(
-        "errors/not_found.html", page_css=css, page_language=fallback_language(),
-        titles=dict.fromkeys(render_all(_NOT_FOUND).values()),
+        "errors/not_found.html", page_css=css, page_language=first,
+        titles=dict.fromkeys(render(_NOT_FOUND, lang) for lang in (first, visitor)),
         notices=[(lang, heading, text) for text, (lang, heading) in notices.items()]), 404,
         mimetype="text/html")
     response.headers["Content-Security-Policy"] = public_csp()
+    response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Cache-Control"] = "no-store"
     return response
 

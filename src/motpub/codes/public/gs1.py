@@ -16,7 +16,7 @@ from flask import Response, g, render_template, request
 from motpub.errors import NotFound, ServiceError
 from motpub.codes.services.gs1 import link_type_name, parse_digital_link
 from motpub.i18n import negotiate_language
-from motpub.items.services.pages import pick
+from motpub.items.services.pages import Field, pick
 from motpub.codes.services.resolver import (
     description, find_published_item, forwarded_query, item_links, language_link_header,
     linkset, LINKSET_CONTEXT, LINKSET_WORDS, matching_links, redirect_target)
@@ -117,7 +117,8 @@ def _resolved(links, requested: str | None, anchor: str, item,
     link_type = link_type_name(requested) if requested else "defaultLinkMulti"
     language, _source = negotiate_language(
         param=request.args.get("lang"), cookie=None,
-        accept_languages=request.accept_languages, default=item.default_language)
+        accept_languages=request.headers.get("Accept-Language", ""),
+        default=item.default_language)
     choices = matching_links(links, link_type, language, item.default_language) \
         if link_type else []
     if not choices:
@@ -145,9 +146,9 @@ def _choices_response(choices, query: str, anchor: str, item, language: str,
         return response
     g.language = language  # the page's few words follow the visitor's language
     css, _hash = page_style(settings().templates_dir)
-    title = pick(item.title, language)
+    title = pick(item.title, language, item.default_language) or Field(item.slug, language, False)
     html = render_template("public/gs1_choices.html", choices=choices, page_css=css,
-                           page_language=language, title=title.text if title else item.slug)
+                           page_language=language, title=title)
     response = Response(html, 300, mimetype="text/html")
     response.headers["Content-Security-Policy"] = public_csp()
     response.headers["Content-Language"] = language

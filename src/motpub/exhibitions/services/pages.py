@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from motpub.exhibitions.models import Exhibition, ExhibitionItem
 from motpub.items.models import Item
 from motpub.media.models.video import MediaKind, Video
-from motpub.items.services.pages import Field, pick
+from motpub.items.services.pages import Field, languages_with_content, pick
 from motpub.i18n import content_languages, fallback_language
 
 
@@ -37,6 +37,9 @@ class ExhibitionPage:
     starts_on: dt.date | None
     ends_on: dt.date | None
     entries: list[Entry]
+    # Those the exhibition's title or introduction, or one of its items' title or summary, is
+    # in: what the language menu offers.
+    languages: tuple[str, ...] = ()
 
 
 def default_language(exhibition: Exhibition) -> str:
@@ -66,20 +69,26 @@ def poster(videos: list[Video], language: str) -> Video | None:
 def build_exhibition_page(exhibition: Exhibition, language: str,
                           media_url: Callable[[str], str]) -> ExhibitionPage:
     entries = []
+    default = default_language(exhibition)
+    texts = [exhibition.title, exhibition.intro]
     for item in exhibition.items:
         if not item.is_published:
             continue
+        texts += [item.title, item.summary]
         video = poster(list(item.videos), language)
         entries.append(Entry(
             slug=item.slug,
-            title=pick(item.title, language) or Field(item.slug, language, False),
-            summary=pick(item.summary, language),
+            title=pick(item.title, language, item.default_language) or Field(
+                item.slug, language, False),
+            summary=pick(item.summary, language, item.default_language),
             poster_url=media_url(video.poster_key) if video and video.poster_key else None,
             poster_width=video.width if video else None,
             poster_height=video.height if video else None,
         ))
     return ExhibitionPage(
         exhibition_id=exhibition.id, slug=exhibition.slug, language=language,
-        title=pick(exhibition.title, language) or Field(exhibition.slug, language, False),
-        intro=pick(exhibition.intro, language), venue=exhibition.venue,
-        starts_on=exhibition.starts_on, ends_on=exhibition.ends_on, entries=entries)
+        title=pick(exhibition.title, language, default) or Field(
+            exhibition.slug, language, False),
+        intro=pick(exhibition.intro, language, default), venue=exhibition.venue,
+        starts_on=exhibition.starts_on, ends_on=exhibition.ends_on, entries=entries,
+        languages=languages_with_content(texts, []))

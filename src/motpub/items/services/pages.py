@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import MediaKind, Video
 from motpub.markdown import render_markdown
-from motpub.i18n import content_languages, own_name
+from motpub.i18n import content_languages, fallback_chain, own_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +87,9 @@ class ItemPage:
     links: list[Link]
     video: Player | None = None
     audio: Player | None = None
+    # The languages the item has something in (a text or a ready video or audio guide), in
+    # the editors' order: what the language menu offers.
+    languages: tuple[str, ...] = ()
 
     @property
     def has_fallback(self) -> bool:
@@ -94,13 +97,21 @@ class ItemPage:
         return any(field.is_fallback for field in fields if field)
 
 
-def pick(texts: dict[str, str], language: str) -> Field | None:
-    if texts.get(language):
-        return Field(texts[language], language, False)
-    for other in content_languages():
+def pick(texts: dict[str, str], language: str, default: str | None = None) -> Field | None:
+    """The text in `language`, else in the first language of its fallback chain that has it
+    (i18n.fallback_chain: configured languages only, so a text in a language removed from
+    the configuration is kept but never shown)."""
+    for other in fallback_chain(language, default):
         if texts.get(other):
-            return Field(texts[other], other, True)
+            return Field(texts[other], other, other != language)
     return None
+
+
+def languages_with_content(texts: list[dict[str, str]], videos: list[Video]) -> tuple[str, ...]:
+    """The content languages in which one of `texts` is written or one of `videos` is ready."""
+    ready = {video.language for video in videos if video.master_key}
+    return tuple(lang for lang in content_languages()
+                 if lang in ready or any(text.get(lang) for text in texts))
 
 
 def _choose(videos: list[Video], kind: MediaKind, language: str) -> Video | None:
@@ -134,20 +145,22 @@ def _player(video: Video | None, language: str,
 
 def build_item_page(item: Item, language: str,
                     media_url: Callable[[str], str] | None = None) -> ItemPage:
-    body = pick(item.body, language)
+    default = item.default_language
+    body = pick(item.body, language, default)
     videos = list(item.videos) if media_url else []
     return ItemPage(
         item_id=item.id,
         language=language,
         slug=item.slug,
-        title=pick(item.title, language) or Field(item.slug, language, False),
-        summary=pick(item.summary, language),
+        title=pick(item.title, language, default) or Field(item.slug, language, False),
+        summary=pick(item.summary, language, default),
         body_html=body and Field(render_markdown(body.text), body.language, body.is_fallback),
         links=[
-            Link(url=link["url"], title=pick(link["title"], language) or Field(
+            Link(url=link["url"], title=pick(link["title"], language, default) or Field(
                 link["url"], language, False))
             for link in item.links
         ],
         video=_player(_choose(videos, MediaKind.VIDEO, language), language, media_url),
         audio=_player(_choose(videos, MediaKind.AUDIO, language), language, media_url),
+        languages=languages_with_content([item.title, item.summary, item.body], videos),
     )
