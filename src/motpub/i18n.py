@@ -337,6 +337,12 @@ def catalog_name(language: str) -> str | None:
                  if (TRANSLATIONS_DIR / name / "LC_MESSAGES" / "messages.mo").is_file()), None)
 
 
+def words_language(language: str) -> str:
+    """The language the interface's words for `language` are in: itself when a catalog
+    speaks for it, else English, the message ids' language (for the lang attribute)."""
+    return language if catalog_name(language) else SOURCE_LANGUAGE
+
+
 def _script(locale: Locale) -> str | None:
     """The locale's script, as written in its tag or else CLDR's likely one (zh-TW: Hant,
     zh and zh-SG: Hans)."""

@@ -96,8 +96,10 @@ def test_the_studio_refuses_a_field_of_an_unknown_language_by_name(api, client, 
     del form["title_de"], form["summary_pt-BR"]
     answer = client.post(f"/studio/items/{item['id']}", data=form, headers=english)
     assert answer.status_code == 422
+    # With a language picker (more than three languages) the form edits the default one.
+    on_form = languages if len(languages) <= 3 else ("en",)
     assert (f"Line 2 has more titles than there are content languages "
-            f"({', '.join(languages)}).") in answer.text
+            f"({', '.join(on_form)}).") in answer.text
     assert api.get(f"/items/{item['id']}").get_json()["links"] == []
 
     chinese = client.post(f"/studio/items/{item['id']}", data={**form, "links": too_many},

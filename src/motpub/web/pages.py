@@ -18,7 +18,8 @@ from sqlalchemy import Connection
 
 from motpub.database import read_connection, time_limit
 from motpub.i18n import (N_, LanguageSource, fallback_language, interface_default,
-                         negotiate_language, normalize_language, render)
+                         negotiate_language, normalize_language, render,
+                         words_language)
 from motpub.web.context import runtime, settings
 from motpub.web.extensions import LANGUAGE_COOKIE
 
@@ -161,7 +162,8 @@ def not_found_response() -> Response:
     # Once per language that words it its own way (one without a catalog reads as English).
     notices: dict[str, tuple[str, str]] = {}
     for lang in dict.fromkeys((first, visitor)):
-        notices.setdefault(render(_NOT_FOUND_TEXT, lang), (lang, render(_PAGE_NOT_FOUND, lang)))
+        notices.setdefault(render(_NOT_FOUND_TEXT, lang),
+                           (words_language(lang), render(_PAGE_NOT_FOUND, lang)))
     response = Response(render_template(
         "errors/not_found.html", page_css=css, page_language=first,
         titles=dict.fromkeys(render(_NOT_FOUND, lang) for lang in (first, visitor)),
