@@ -37,6 +37,11 @@ MESSAGES = {
                                     "read; save it as UTF-8 and upload it again"),
     "captions_encoding_unclear": N_("the encoding of the captions file is unclear (probably "
                                     "%(likely)s); save it as UTF-8 and upload it again"),
+    # A dub (motpub.media.services.audio_tracks).
+    "dub_has_picture": N_("this file holds a picture: a dub is sound only (MP3, M4A, AAC or "
+                          "WAV). Export the sound alone and upload it again"),
+    "dub_length": N_("the dub lasts %(dub)s but the video lasts %(video)s; a dub must be as "
+                     "long as its video, give or take %(tolerance)s"),
     # The work on it (motpub.media.services.transcoding, jobs, videos).
     "storage_failed": N_("The server's storage failed on every attempt (it may be full). "
                          "Retry later; if it fails again, ask the operator to check the "
