@@ -23,6 +23,7 @@ from motpub.avtools.probe import MediaInfo, probe
 from motpub.database import after_commit
 from motpub.errors import Conflict, Invalid
 from motpub.events import AudioTracksChanged, emit
+from motpub.i18n import own_name
 from motpub.inputs import Input, Language
 from motpub.media.models.transcode_job import ACTIVE_JOB_STATUSES, TranscodeJob
 from motpub.media.models.video import AudioTrack, MediaKind, Video, VideoStatus
@@ -64,12 +65,11 @@ def length_text(seconds: float) -> str:
 
 def _check_video(video: Video) -> None:
     if video.kind is not MediaKind.VIDEO:
-        raise Conflict("dubs belong to videos; add an audio guide in that language instead")
+        raise Conflict(joined_message("dub_needs_video"))
     if video.language is None:
-        raise Conflict("this video is marked as having no speech, so it plays as it is in "
-                       "every language; add an audio guide for a spoken text instead")
+        raise Conflict(joined_message("dub_needs_speech"))
     if not video.is_ready or not video.version or not video.duration_s:
-        raise Conflict(f"video {video.id} is not ready; add dubs once it has been processed")
+        raise Conflict(joined_message("dub_video_not_ready"))
 
 
 def check_audio(info: MediaInfo, video: Video) -> None:
@@ -97,14 +97,14 @@ def add_audio_track(session: Session, storage: Storage, video: Video, language: 
     the new one is encoded."""
     _check_video(video)
     if language == video.language:
-        raise Invalid(f"the video itself speaks {language}; a dub is in another language",
+        raise Invalid(joined_message("dub_own_language", {"language": own_name(language)}),
                       field="language")
     size_bytes = path.stat().st_size
     if not 0 < size_bytes <= MAX_AUDIO_TRACK_BYTES:
-        raise Invalid(f"the file must hold 1 to {MAX_AUDIO_TRACK_BYTES} bytes", field="file")
+        raise Invalid(joined_message("dub_size", {"limit": MAX_AUDIO_TRACK_BYTES}), field="file")
     track = next((t for t in video.audio_tracks if t.language == language), None)
     if track is not None and _active_job(session, track) is not None:
-        raise Conflict(f"the {language} dub is being processed; replace it when that ends")
+        raise Conflict(joined_message("dub_busy", {"language": own_name(language)}))
     try:
         info = probe(path)
     except MediaError as error:
