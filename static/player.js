@@ -72,6 +72,13 @@
     else selectNativeSound(media, language);
   }
 
+  // Native HLS, unless the video has dubs and the browser cannot switch between them
+  // (Chromium's native HLS has no audioTracks): hls.js can.
+  function playsNatively(media) {
+    if (!media.canPlayType("application/vnd.apple.mpegurl")) return false;
+    return !media.hasAttribute("data-audio-language") || "audioTracks" in media;
+  }
+
   function attach(media) {
     if (media.motpubAttached) return;
     media.motpubAttached = true;
@@ -106,7 +113,7 @@
         });
       }
     }
-    if (media.canPlayType("application/vnd.apple.mpegurl") || !fallback) return;
+    if (playsNatively(media) || !fallback) return;
     media.addEventListener("pointerdown", function () { attach(media); }, { once: true });
     if ("IntersectionObserver" in window) {
       var observer = new IntersectionObserver(function (entries) {
