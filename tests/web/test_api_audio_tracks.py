@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import posixpath
 import re
 import subprocess
 from pathlib import Path
@@ -179,3 +180,23 @@ def test_captions_take_any_configured_language_and_refuse_others(api, ready_vide
     assert refused.get_json()["error"]["field"] == "language"
     assert "zh, en" in refused.get_json()["error"]["message"]
     assert post("en").status_code == 201
+
+
+def test_a_new_transcode_of_the_video_keeps_its_dubs(app, api, client, tmp_path, ready_video):
+    _item, code, video = ready_video
+    assert post_dub(api, video["id"], make_tone(tmp_path / "en.m4a",
+                                                seconds=SECONDS)).status_code == 202
+    assert run_jobs(app) == ["ready"]
+    assert api.post(f"/videos/{video['id']}/retry").status_code == 202
+    assert run_jobs(app) == ["ready"]
+    after = api.get(f"/videos/{video['id']}").get_json()
+    assert after["hls_url"].endswith("/master.m3u8") and after["hls_url"] != video["hls_url"]
+    [_own, english] = audio_lines(text_of(client, after["hls_url"]))
+    dub_playlist = english.split('URI="')[1].rstrip('"')
+    master_path = urlsplit(after["hls_url"]).path.rsplit("/", 1)[0]
+    # As a player resolves it: relative to the master.
+    assert "#EXT-X-MAP" in text_of(client, posixpath.normpath(f"{master_path}/{dub_playlist}"))
+    page = client.get(f"/s/{code}?lang=en").text
+    hls_url = re.search(r'<video id="player"[^>]* data-hls="([^"]+)"', page).group(1)
+    assert urlsplit(hls_url).path.startswith(master_path + "/master-en-")
+    assert audio_lines(text_of(client, hls_url))[1].split(",")[4] == "DEFAULT=YES"
