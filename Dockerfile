@@ -18,7 +18,7 @@ COPY src ./src
 RUN pip install --no-cache-dir -e .
 COPY templates ./templates
 COPY static ./static
-COPY --from=assets /build/node_modules/hls.js/dist/hls.light.min.js ./static/vendor/
+COPY --from=assets /build/node_modules/hls.js/dist/hls.light.min.js /build/node_modules/hls.js/dist/hls.min.js ./static/vendor/
 COPY migrations ./migrations
 
 # On SQLite the first start writes a random secret key to /data/secret_key (mode 0600);

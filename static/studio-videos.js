@@ -1,5 +1,5 @@
 // The item page's list of videos and audio guides: live status while they are processed,
-// previews, retry, delete and captions. Needs studio-media.js. A delete is announced to
+// previews, retry, delete, captions and dubs. Needs studio-media.js. A delete is announced to
 // studio-upload.js by a "motpub:video-deleted" event on the section, a replace request by
 // "motpub:replace".
 (function () {
@@ -63,19 +63,30 @@
 
   function isActive(status) { return status === "queued" || status === "processing"; }
 
+  // A row is watched while its video or one of its dubs is being processed.
+  function isBusy(row) {
+    return isActive(row.getAttribute("data-status"))
+      || (row.getAttribute("data-dubs") || "").split(",").some(isActive);
+  }
+
+  function dubStatuses(video) {
+    return (video.audio_tracks || []).map(function (dub) { return dub.status; }).join(",");
+  }
+
   function watch(row) {
     var id = row.getAttribute("data-video-id");
-    if (isActive(row.getAttribute("data-status")) && !polling[id]) {
+    if (isBusy(row) && !polling[id]) {
       polling[id] = setTimeout(function () { poll(id); }, POLL_MS);
     }
   }
 
   function poll(id) {
     var row = rowOf(id);
-    if (!row || !isActive(row.getAttribute("data-status"))) { delete polling[id]; return; }
+    if (!row || !isBusy(row)) { delete polling[id]; return; }
     request("GET", videoUrl(id)).then(function (video) {
       var hasStream = !!(video.hls_url || video.preview_url);
       if (video.status !== row.getAttribute("data-status")
+          || dubStatuses(video) !== row.getAttribute("data-dubs")
           || hasStream !== (row.getAttribute("data-has-player") === "true")) {
         return refreshRow(id);
       }
@@ -112,6 +123,9 @@
       });
     } else if (action === "retry") {
       done = request("POST", videoUrl(id, "/retry")).then(function () { return refreshRow(id); });
+    } else if (action === "delete-dub") {
+      done = request("DELETE", videoUrl(id, "/audio-tracks/" + button.getAttribute("data-language")))
+        .then(function () { return refreshRow(id); });
     } else if (action === "delete-caption") {
       done = request("DELETE", videoUrl(id, "/captions/" + button.getAttribute("data-language")))
         .then(function () { return refreshRow(id); });
@@ -125,16 +139,18 @@
     });
   });
 
+  // Captions and dubs: each form posts to the API and the row is drawn again.
   list.addEventListener("submit", function (event) {
-    var captionForm = event.target.closest(".caption-form");
-    if (!captionForm) return;
+    var form = event.target.closest(".caption-form, .dub-form");
+    if (!form) return;
     event.preventDefault();
-    var row = captionForm.closest(".video");
+    var row = form.closest(".video");
     var id = row.getAttribute("data-video-id");
-    var button = captionForm.querySelector("button[type=submit]");
+    var button = form.querySelector("button[type=submit]");
+    var path = form.classList.contains("dub-form") ? "/audio-tracks" : "/captions";
     button.disabled = true;
     rowMessage(row, "");
-    request("POST", videoUrl(id, "/captions"), new FormData(captionForm))
+    request("POST", videoUrl(id, path), new FormData(form))
       .then(function () { return refreshRow(id); })
       .catch(function (error) {
         button.disabled = false;

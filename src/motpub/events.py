@@ -54,6 +54,13 @@ class CaptionsChanged:
 
 
 @dataclass(frozen=True)
+class AudioTracksChanged:
+    """A dub of the video was encoded or removed: its master playlists changed."""
+
+    video_id: int
+
+
+@dataclass(frozen=True)
 class CodeRetargeted:
     """A printed code now leads to another item."""
 
@@ -64,7 +71,7 @@ class CodeRetargeted:
 
 
 Event = (ItemPublished | ItemUnpublished | VideoReady | VideoFailed | CaptionsChanged
-         | CodeRetargeted)
+         | AudioTracksChanged | CodeRetargeted)
 
 
 class Subscribers:

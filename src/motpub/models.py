@@ -13,7 +13,8 @@ from motpub.analytics.models.rollup import (
 from motpub.analytics.models.scan import DeviceClass, Scan, View, VisitorSalt
 from motpub.media.models.transcode_job import ACTIVE_JOB_STATUSES, JobStatus, TranscodeJob
 from motpub.accounts.models import ApiToken, Role, User
-from motpub.media.models.video import Caption, MediaKind, Rendition, Video, VideoStatus
+from motpub.media.models.video import (
+    AudioTrack, Caption, MediaKind, Rendition, Video, VideoStatus)
 
 __all__ = [
     "CodeHourRollup",
@@ -21,6 +22,7 @@ __all__ = [
     "DailyVisitorRollup",
     "ACTIVE_JOB_STATUSES",
     "ApiToken",
+    "AudioTrack",
     "Caption",
     "DeviceClass",
     "Engagement",

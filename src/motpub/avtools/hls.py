@@ -19,6 +19,9 @@ CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.se
 
 SEGMENT_S = 4
 SUBTITLE_GROUP = "subs"
+AUDIO_GROUP = "audio"
+# Every sound we publish is AAC-LC stereo: the video's own (muxed) and each dub.
+AUDIO_CODEC = "mp4a.40.2"
 # What WebVTT in HLS needs for Apple players: cue times map onto media time 0.
 TIMESTAMP_MAP = "X-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000"
 # Phones stamp the shooting place into the file; none of it goes public.
@@ -43,6 +46,17 @@ class SubtitleTrack:
     language: str  # a content language: "zh", "en", ...
     name: str  # "中文", "English"
     uri: str  # its media playlist, relative to the master playlist or absolute
+
+
+@dataclass(frozen=True)
+class AudioRendition:
+    """One language of a video's sound: its own, muxed into the variants (no `uri`), or a
+    dub in a media playlist of its own."""
+
+    language: str
+    name: str  # in its own language: "中文", "English"
+    uri: str | None
+    is_default: bool
 
 
 def hls_options(directory: Path) -> dict[str, object]:
@@ -128,11 +142,23 @@ def _codecs(init: bytes) -> str:
     return ",".join(codecs)
 
 
-def master_playlist(variants: list[Variant], subtitles: Sequence[SubtitleTrack] = ()) -> str:
-    """The multivariant playlist: subtitle renditions, then variants from the highest."""
+def master_playlist(variants: list[Variant], subtitles: Sequence[SubtitleTrack] = (),
+                    audio: Sequence[AudioRendition] = ()) -> str:
+    """The multivariant playlist: audio and subtitle renditions, then variants from the
+    highest. With `audio`, every variant refers to the audio group and names AAC among its
+    codecs; the rendition without a URI is the sound the variants carry themselves."""
     if not variants:
         raise ValueError("a master playlist needs at least one variant")
+    if sum(track.is_default for track in audio) > 1:
+        raise ValueError("at most one audio rendition is the default")
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for rendition in audio:
+        default = "YES" if rendition.is_default else "NO"
+        uri = f',URI="{_quoted(_line(rendition.uri))}"' if rendition.uri is not None else ""
+        lines.append(
+            f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",'
+            f'NAME="{_quoted(rendition.name)}",LANGUAGE="{_quoted(rendition.language)}",'
+            f'DEFAULT={default},AUTOSELECT=YES,CHANNELS="2"{uri}')
     for track in subtitles:
         lines.append(
             f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{SUBTITLE_GROUP}",'
@@ -145,9 +171,14 @@ def master_playlist(variants: list[Variant], subtitles: Sequence[SubtitleTrack] 
                       f"AVERAGE-BANDWIDTH={variant.average_bandwidth}"]
         if not variant.is_audio_only:
             attributes.append(f"RESOLUTION={variant.width}x{variant.height}")
-        attributes.append(f'CODECS="{_quoted(variant.codecs)}"')
+        codecs = variant.codecs
+        if audio and AUDIO_CODEC not in codecs.split(","):  # a silent video's dubs
+            codecs = ",".join(filter(None, (codecs, AUDIO_CODEC)))
+        attributes.append(f'CODECS="{_quoted(codecs)}"')
         if variant.frame_rate and not variant.is_audio_only:
             attributes.append(f"FRAME-RATE={variant.frame_rate:.3f}")
+        if audio:
+            attributes.append(f'AUDIO="{AUDIO_GROUP}"')
         if subtitles:
             attributes.append(f'SUBTITLES="{SUBTITLE_GROUP}"')
         lines += ["#EXT-X-STREAM-INF:" + ",".join(attributes), variant.playlist]

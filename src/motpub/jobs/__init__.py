@@ -26,7 +26,8 @@ from motpub.media.services.jobs import jobs_to_requeue
 from motpub.codes.services.label_jobs import (
     build_label_sheet, label_jobs_to_requeue, LabelOutcome, LabelWorker)
 from motpub.analytics.services.rollups import roll_up_visits
-from motpub.media.services.transcoding import transcode_video, TranscodeOutcome, Worker
+from motpub.media.services.dubbing import run_transcode_job
+from motpub.media.services.transcoding import TranscodeOutcome, Worker
 from motpub.media.services.videos import abandon_uploads
 from motpub.analytics.services.visitors import delete_old_salts
 
@@ -49,7 +50,7 @@ def register_tasks(app: Flask) -> Tasks:
     @queue.task(name="transcode_video")
     def transcode_video_task(job_id: int) -> TranscodeOutcome:
         started = time.monotonic()
-        outcome = transcode_video(worker(), job_id)
+        outcome = run_transcode_job(worker(), job_id)  # a video's, or one of its dubs
         if outcome is TranscodeOutcome.READY and settings.metrics_token:
             with runtime.session_factory() as session:
                 job = session.get(TranscodeJob, job_id)

@@ -2,15 +2,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import tempfile
 import time
+from pathlib import Path
 
 from flask import Response, jsonify, request, url_for
 
-from motpub.media.models.video import Video
-from motpub.media.services import captions as caption_service, videos as video_service
+from motpub.media.models.video import AudioTrack, Video
+from motpub.media.services import (
+    audio_tracks as audio_track_service, captions as caption_service, videos as video_service)
 from motpub.errors import Invalid, NotFound, Unauthorized
 from motpub.items.services.items import get_item
 from motpub.media.services.messages import messages
+from motpub.i18n import own_name
 from motpub.storage import StorageError, StorageUnavailable
 from motpub.accounts.access import can_edit, requires
 from motpub.media import representations as out
@@ -51,7 +55,16 @@ def video_json(video: Video) -> dict:
         "poster_url": url(video.poster_key) if video.poster_key else None,
         "captions": [{"language": c.language, "url": url(c.vtt_key)}
                      for c in video.captions],
+        "audio_tracks": [audio_track_json(track) for track in video.audio_tracks],
     }).model_dump()
+
+
+def audio_track_json(track: AudioTrack) -> dict:
+    return out.AudioTrack(
+        language=track.language, name=own_name(track.language), status=track.status.value,
+        duration_s=track.duration_s,
+        error=messages(track.error_code, track.error_args) if track.error_code else None,
+    ).model_dump()
 
 
 def _signature(video: Video, number: int, expires: int) -> str:
@@ -216,4 +229,41 @@ def delete_caption(video_id: int, language: str):
     video = video_service.get_video(db(), video_id)
     if not caption_service.delete_caption(db(), runtime().storage, video, language):
         raise NotFound(f"video {video_id} has no {language} caption")
+    return Response(status=204)
+
+
+@bp.get("/videos/<int:video_id>/audio-tracks")
+@requires(can_edit)
+def list_audio_tracks(video_id: int):
+    video = video_service.get_video(db(), video_id)
+    return jsonify(out.AudioTrackList(audio_tracks=[
+        audio_track_json(track) for track in video.audio_tracks]).model_dump())
+
+
+@bp.post("/videos/<int:video_id>/audio-tracks")
+@requires(can_edit)
+def add_audio_track(video_id: int):
+    """Add or replace the dub in one language: checked now, encoded by a worker."""
+    video = video_service.get_video(db(), video_id)
+    request.max_content_length = audio_track_service.MAX_AUDIO_TRACK_BYTES + 64 * 1024
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("send a multipart form with the fields language and file", field="file")
+    form = parse(audio_track_service.AudioTrackLanguage,
+                 {"language": request.form.get("language")})
+    with tempfile.TemporaryDirectory(prefix="motpub-dub-") as folder:
+        path = Path(folder) / "dub"
+        upload.save(path)
+        track = audio_track_service.add_audio_track(
+            db(), runtime().storage, video, form.language, path, upload.filename or "dub",
+            enqueue_transcode=runtime().tasks.transcode_video)
+    return jsonify(audio_track_json(track)), 202
+
+
+@bp.delete("/videos/<int:video_id>/audio-tracks/<language>")
+@requires(can_edit)
+def delete_audio_track(video_id: int, language: str):
+    video = video_service.get_video(db(), video_id)
+    if not audio_track_service.delete_audio_track(db(), runtime().storage, video, language):
+        raise NotFound(f"video {video_id} has no {language} dub")
     return Response(status=204)

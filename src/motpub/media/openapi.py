@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from motpub.web.openapi_languages import LANGUAGE
+from motpub.media.services.audio_tracks import AudioTrackUpload
 from motpub.media.services.captions import CaptionUpload
 from motpub.media.services.videos import CompletedUpload, UploadRequest
 from motpub.media import representations as out
@@ -15,7 +16,7 @@ _VIDEO_ID = path_parameter("video_id")
 
 def schemas() -> dict:
     return schemas_of(UploadRequest, out.Upload, out.Video, out.VideoList, out.PartList,
-                      out.CaptionLink)
+                      out.CaptionLink, out.AudioTrack, out.AudioTrackList)
 
 
 def paths() -> dict:
@@ -96,6 +97,28 @@ def paths() -> dict:
         },
         "/videos/{video_id}/captions/{language}": {
             "delete": {"summary": "Remove the captions in one language",
+                       "parameters": [_VIDEO_ID, {"name": "language", "in": "path",
+                                                  "required": True,
+                                                  "schema": LANGUAGE}],
+                       "responses": {"204": {"description": "deleted"},
+                                     **errors(401, 403, 404)}},
+        },
+        "/videos/{video_id}/audio-tracks": {
+            "get": {"summary": "The video's dubs: its sound in other languages",
+                    "parameters": [_VIDEO_ID],
+                    "responses": {**ok("dubs", ref("AudioTrackList")),
+                                  **errors(401, 403, 404)}},
+            "post": {"summary": "Add or replace the dub in one language (an audio file as long "
+                                "as the video); a worker encodes it, the video is not encoded "
+                                "again",
+                     "parameters": [_VIDEO_ID],
+                     "requestBody": {"required": True, "content": {"multipart/form-data": {
+                         "schema": inline_schema(AudioTrackUpload)}}},
+                     "responses": {**ok("queued", ref("AudioTrack"), "202"),
+                                   **errors(400, 401, 403, 404, 409, 413, 422, 503, 507)}},
+        },
+        "/videos/{video_id}/audio-tracks/{language}": {
+            "delete": {"summary": "Remove the dub in one language",
                        "parameters": [_VIDEO_ID, {"name": "language", "in": "path",
                                                   "required": True,
                                                   "schema": LANGUAGE}],

@@ -22,6 +22,22 @@ class CaptionLink(Representation):
     url: str
 
 
+class AudioTrack(Representation):
+    """A dub: the video's sound in another language."""
+
+    language: str
+    name: str = Field(description="the language's name in that language")
+    status: str = one_of(*(status.value for status in VideoStatus if status.value != "uploading"))
+    duration_s: float | None
+    error: Localized | None = Field(default=None, description=(
+        "why the dub failed, in every content language; while a new file of a dub is "
+        "processed the one before it plays on"))
+
+
+class AudioTrackList(Representation):
+    audio_tracks: list[AudioTrack]
+
+
 class Video(Representation):
     id: int
     video_id: int
@@ -45,6 +61,8 @@ class Video(Representation):
     preview_url: str | None
     poster_url: str | None
     captions: list[CaptionLink]
+    audio_tracks: list[AudioTrack] = Field(default_factory=list, description=(
+        "dubs: the video's sound in other content languages, offered by its master playlists"))
 
 
 class VideoList(Representation):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
@@ -63,6 +63,14 @@ class Track:
 
 
 @dataclass(frozen=True, slots=True)
+class Sound:
+    """A language the video's sound can be heard in: its own, or a dub's."""
+
+    language: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class Player:
     """A ready video or audio guide as the page plays it."""
 
@@ -74,6 +82,8 @@ class Player:
     height: int | None
     language: str | None
     tracks: list[Track]
+    audio_language: str | None = None  # what plays first: the video's own, or a dub's
+    sounds: list[Sound] = dataclass_field(default_factory=list)  # with dubs, every language
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,38 +118,70 @@ def pick(texts: dict[str, str], language: str, default: str | None = None) -> Fi
 
 
 def languages_with_content(texts: list[dict[str, str]], videos: list[Video]) -> tuple[str, ...]:
-    """The content languages in which one of `texts` is written or one of `videos` is ready."""
+    """The content languages in which one of `texts` is written or one of `videos` is ready,
+    spoken or dubbed."""
     ready = {video.language for video in videos if video.master_key}
+    ready.update(lang for video in videos if video.master_key for lang in _dub_languages(video))
     return tuple(lang for lang in content_languages()
                  if lang in ready or any(text.get(lang) for text in texts))
 
 
-def _choose(videos: list[Video], kind: MediaKind, language: str) -> Video | None:
-    """The visitor's language first, then a language-neutral one, then any other."""
+def _dub_languages(video: Video) -> list[str]:
+    return [track.language for track in video.audio_tracks if track.is_playable]
+
+
+def _choose(videos: list[Video], kind: MediaKind, language: str,
+            default: str | None = None) -> Video | None:
+    """The visitor's language first, then a video dubbed into it, then a language-neutral
+    one, then each language the visitor reads next (i18n.fallback_chain: spoken or dubbed),
+    then any other."""
     ready = [v for v in videos if v.kind is kind and v.master_key]
-    for wanted in (language, None):
-        for video in ready:
-            if video.language == wanted:
-                return video
+
+    def speaking(wanted: str | None) -> Video | None:
+        return (next((v for v in ready if v.language == wanted), None)
+                or next((v for v in ready if wanted in _dub_languages(v)), None))
+
+    for wanted in (language, None, *fallback_chain(language, default)[1:]):
+        if video := speaking(wanted):
+            return video
     return ready[0] if ready else None
 
 
+def _sound(video: Video, language: str, default: str | None) -> tuple[str | None, str]:
+    """The language the video speaks to this visitor, and the master playlist that plays it
+    first: its own sound, or the dub the visitor reads soonest (i18n.fallback_chain)."""
+    assert video.master_key is not None
+    dubs = {track.language: track.master_key for track in video.audio_tracks
+            if track.is_playable and track.master_key}
+    if video.language is not None and dubs:
+        for wanted in fallback_chain(language, default):
+            if wanted == video.language:
+                break
+            if wanted in dubs:
+                return wanted, dubs[wanted]
+    return video.language, video.master_key
+
+
 def _player(video: Video | None, language: str,
-            media_url: Callable[[str], str] | None) -> Player | None:
+            media_url: Callable[[str], str] | None, default: str | None = None) -> Player | None:
     # No media_url: a page without media. A chosen video has its playlist.
     if video is None or media_url is None or video.master_key is None:
         return None
+    spoken, master_key = _sound(video, language, default)
     # Captions in the visitor's language are switched on when the video speaks another.
-    show_captions = video.language is not None and video.language != language
+    show_captions = spoken is not None and spoken != language
+    sounds = [video.language, *_dub_languages(video)] if video.language else []
     return Player(
         video_id=video.id,
         kind=video.kind.value,
-        hls_url=media_url(video.master_key),
+        hls_url=media_url(master_key),
         poster_url=media_url(video.poster_key) if video.poster_key else None,
         width=video.width, height=video.height, language=video.language,
         tracks=[Track(c.language, own_name(c.language), media_url(c.vtt_key),
                       show_captions and c.language == language)
                 for c in video.captions],
+        audio_language=spoken,
+        sounds=[Sound(lang, own_name(lang)) for lang in sounds] if len(sounds) > 1 else [],
     )
 
 
@@ -160,7 +202,9 @@ def build_item_page(item: Item, language: str,
                 link["url"], language, False))
             for link in item.links
         ],
-        video=_player(_choose(videos, MediaKind.VIDEO, language), language, media_url),
-        audio=_player(_choose(videos, MediaKind.AUDIO, language), language, media_url),
+        video=_player(_choose(videos, MediaKind.VIDEO, language, item.default_language),
+                      language, media_url, item.default_language),
+        audio=_player(_choose(videos, MediaKind.AUDIO, language, item.default_language),
+                      language, media_url, item.default_language),
         languages=languages_with_content([item.title, item.summary, item.body], videos),
     )

@@ -76,6 +76,8 @@ class Video(Base):
         order_by="Rendition.bandwidth.desc()")
     captions: Mapped[list[Caption]] = relationship(
         back_populates="video", cascade="all, delete-orphan", order_by="Caption.language")
+    audio_tracks: Mapped[list[AudioTrack]] = relationship(
+        back_populates="video", cascade="all, delete-orphan", order_by="AudioTrack.language")
 
     @property
     def is_ready(self) -> bool:
@@ -120,3 +122,42 @@ class Caption(Base):
         # One caption per language per video: a new upload replaces the row.
         UniqueConstraint("video_id", "language", name="uq_caption_video_id_language"),
     )
+
+
+class AudioTrack(Base):
+    """A dub: the sound of a video in another language, encoded alone as an HLS audio
+    rendition that the video's master playlists offer next to the video's own sound.
+
+    Its objects live under `videos/<video id>/audio/`, outside the video's version prefixes,
+    so a new transcode of the video keeps them (as it keeps captions). `master_key` is the
+    master playlist in which this track is the default: the page of its language plays it.
+    """
+
+    __tablename__ = "audio_track"
+    __table_args__ = (
+        # One dub per language per video: a new upload replaces the row's file.
+        UniqueConstraint("video_id", "language", name="uq_audio_track_video_id_language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("video.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[VideoStatus] = mapped_column(default=VideoStatus.QUEUED)
+    filename: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    source_key: Mapped[str] = mapped_column(String(500))
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    # What plays: set once the first encode is stored, kept while a replacement is encoded.
+    playlist_key: Mapped[str | None] = mapped_column(String(500))
+    master_key: Mapped[str | None] = mapped_column(String(500))
+    # Why the dub failed, as for videos: a message id and its values.
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    video: Mapped[Video] = relationship(back_populates="audio_tracks")
+
+    @property
+    def is_playable(self) -> bool:
+        return self.playlist_key is not None and self.master_key is not None

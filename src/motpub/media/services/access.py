@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import Video
-from motpub.events import CaptionsChanged, ItemPublished, ItemUnpublished, Subscribers, VideoReady
+from motpub.events import (
+    AudioTracksChanged, CaptionsChanged, ItemPublished, ItemUnpublished, Subscribers, VideoReady)
 from motpub.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def sync_visibility(storage: Storage, session_factory: Callable[[], Session],
 def follow_publication(subscribers: Subscribers, session_factory: Callable[[], Session],
                        storage: Storage) -> None:
     """Keep every video's media as public as its item: on publishing and unpublishing, when
-    a transcode switches to new renditions (written private) and when captions change."""
+    a transcode switches to new renditions (written private) and when captions or dubs change."""
 
     def item_changed(event: ItemPublished | ItemUnpublished) -> None:
         with session_factory() as reader:
@@ -67,10 +68,11 @@ def follow_publication(subscribers: Subscribers, session_factory: Callable[[], S
         if video_ids:
             sync_visibility(storage, session_factory, video_ids)
 
-    def video_changed(event: VideoReady | CaptionsChanged) -> None:
+    def video_changed(event: VideoReady | CaptionsChanged | AudioTracksChanged) -> None:
         sync_visibility(storage, session_factory, [event.video_id])
 
     subscribers.subscribe(ItemPublished, item_changed)
     subscribers.subscribe(ItemUnpublished, item_changed)
     subscribers.subscribe(VideoReady, video_changed)
     subscribers.subscribe(CaptionsChanged, video_changed)
+    subscribers.subscribe(AudioTracksChanged, video_changed)

@@ -1,6 +1,6 @@
 """Captions: SRT or WebVTT per language, served as <track> files and as HLS subtitle
-renditions in the master playlist. Adding one rewrites the master playlist under a new key;
-no video is encoded again."""
+renditions in the master playlists. Adding one rewrites the master playlists under new keys
+(motpub.media.services.masters); no video is encoded again."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from motpub.media.models.video import Caption, Video
 from motpub.avtools.captions import captions_to_webvtt
-from motpub.avtools.hls import master_playlist, subtitle_playlist, SubtitleTrack, Variant
+from motpub.avtools.hls import subtitle_playlist
 from motpub.avtools.errors import MediaError
 from motpub.errors import Conflict, Invalid
-from motpub.i18n import own_name
+from motpub.media.services.masters import (  # noqa: F401 (their old home)
+    rewrite_masters, subtitle_tracks, variants_of)
 from motpub.media.services.messages import joined_message
 from motpub.inputs import Input, Language, refusal
 from motpub.database import after_commit
@@ -40,25 +41,6 @@ class CaptionUpload(Input):
         if len(value) > MAX_CAPTION_BYTES:
             raise refusal(f"the caption file is larger than {MAX_CAPTION_BYTES} bytes")
         return value
-
-
-def subtitle_tracks(video: Video, master_prefix: str) -> list[SubtitleTrack]:
-    """The video's captions as the master playlist at `master_prefix` refers to them."""
-    return [
-        SubtitleTrack(language=caption.language, name=own_name(caption.language),
-                      uri=posixpath.relpath(caption.playlist_key, master_prefix.rstrip("/")))
-        for caption in video.captions
-    ]
-
-
-def variants_of(video: Video) -> list[Variant]:
-    return [
-        Variant(name=r.name, playlist=posixpath.relpath(r.playlist_key, video.version.rstrip("/")),
-                width=r.width or 0, height=r.height or 0, bandwidth=r.bandwidth,
-                average_bandwidth=r.average_bandwidth, codecs=r.codecs,
-                frame_rate=r.frame_rate, is_audio_only=r.width is None)
-        for r in video.renditions
-    ]
 
 
 def add_caption(session: Session, storage: Storage, video: Video,
@@ -118,12 +100,5 @@ def _after_change(session: Session, storage, video: Video, old_keys: list[str]) 
 
 
 def rewrite_master(storage: Storage, video: Video) -> list[str]:
-    """Write the master playlist again, with today's captions, under a new key."""
-    if not video.version or not video.renditions:
-        return []
-    key = f"{video.version}master-{secrets.token_hex(4)}.m3u8"
-    text = master_playlist(variants_of(video), subtitle_tracks(video, video.version))
-    storage.put_bytes(key, text.encode(), content_type="application/vnd.apple.mpegurl")
-    old = [video.master_key] if video.master_key else []
-    video.master_key = key
-    return old
+    """Write the master playlists again, with today's captions, under new keys."""
+    return rewrite_masters(storage, video)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from motpub.media.models.transcode_job import JobStatus, TranscodeJob
 from motpub.codes.models.label_job import LabelJob
-from motpub.media.models.video import Video, VideoStatus
+from motpub.media.models.video import AudioTrack, Video, VideoStatus
 from motpub.orm import utcnow
 from motpub.database import rows_changed
 
@@ -50,7 +50,14 @@ def renew_lease(session: Session, job_id: int, worker_id: str, *, lease_s: float
     )
     if rows_changed(result) != 1:
         return False
-    video_id = session.scalar(select(TranscodeJob.video_id).where(TranscodeJob.id == job_id))
+    video_id, audio_track_id = session.execute(
+        select(TranscodeJob.video_id, TranscodeJob.audio_track_id)
+        .where(TranscodeJob.id == job_id)).one()
+    if audio_track_id is not None:  # a dub's encode: the video itself plays on as it is
+        session.execute(update(AudioTrack).where(AudioTrack.id == audio_track_id)
+                        .values(status=VideoStatus.PROCESSING)
+                        .execution_options(synchronize_session=False))
+        return True
     session.execute(update(Video).where(Video.id == video_id)
                     .values(progress=min(max(progress, 0.0), 1.0),
                             status=VideoStatus.PROCESSING)
@@ -111,8 +118,9 @@ def jobs_to_requeue(session: Session, *, stale_queued_s: float = 300) -> list[in
         if job.attempts >= job.max_attempts:
             fail_attempt(job, (job.error or "") + "\nthe worker stopped answering; "
                          "no attempts left", is_final=True)
-            job.video.status = VideoStatus.FAILED
-            job.video.error_code, job.video.error_args = "processing_stopped", {}
+            failed: Video | AudioTrack = job.audio_track or job.video
+            failed.status = VideoStatus.FAILED
+            failed.error_code, failed.error_args = "processing_stopped", {}
         else:
             job.status = JobStatus.QUEUED
             job.heartbeat_at = now

@@ -37,6 +37,21 @@ MESSAGES = {
                                     "read; save it as UTF-8 and upload it again"),
     "captions_encoding_unclear": N_("the encoding of the captions file is unclear (probably "
                                     "%(likely)s); save it as UTF-8 and upload it again"),
+    # A dub (motpub.media.services.audio_tracks).
+    "dub_has_picture": N_("this file holds a picture: a dub is sound only (MP3, M4A, AAC or "
+                          "WAV). Export the sound alone and upload it again"),
+    "dub_length": N_("the dub lasts %(dub)s but the video lasts %(video)s; a dub must be as "
+                     "long as its video, give or take %(tolerance)s"),
+    "dub_needs_video": N_("a dub belongs to a video; for an audio guide, add an audio guide "
+                          "in that language instead"),
+    "dub_needs_speech": N_("this video is marked as having no speech, so it plays as it is "
+                           "in every language; add an audio guide for a spoken text instead"),
+    "dub_video_not_ready": N_("the video is not ready yet; add dubs once it has been "
+                              "processed"),
+    "dub_own_language": N_("the video itself speaks %(language)s; a dub is in another "
+                           "language"),
+    "dub_busy": N_("the %(language)s dub is being processed; replace it when that ends"),
+    "dub_size": N_("the file must hold 1 to %(limit)s bytes"),
     # The work on it (motpub.media.services.transcoding, jobs, videos).
     "storage_failed": N_("The server's storage failed on every attempt (it may be full). "
                          "Retry later; if it fails again, ask the operator to check the "

@@ -26,7 +26,7 @@ from motpub.avtools.ladder import plan_ladder, transcode_ladder
 from motpub.avtools.poster import make_poster
 from motpub.avtools.preview import make_first_playable
 from motpub.avtools.probe import check_media, probe
-from motpub.media.services.captions import subtitle_tracks
+from motpub.media.services.masters import rewrite_masters, subtitle_tracks
 from motpub.media.services.jobs import (
     claim_job, fail_attempt, finish_job, owned_job, postpone_job, renew_lease)
 from motpub.media.services.messages import log_message
@@ -222,6 +222,8 @@ def _publish(worker: Worker, job_id: int, prefix: str, kind: MediaKind, variants
             for v in variants
         ]
         video.status, video.progress = VideoStatus.READY, 1.0
+        if video.audio_tracks:  # its dubs (kept outside the versions) join the new masters
+            rewrite_masters(worker.storage, video, master_key=prefix + "master.m3u8")
         video.item.touch()  # cached pages of the item are stale now
         video.error_code = video.error_args = None
         finish_job(job)

@@ -150,7 +150,7 @@ def restart_upload(session: Session, storage: Storage, video: Video, data: Uploa
                    url_expires_s: int = 24 * 3600) -> UploadPlan:
     """Replace a video's file. Its current renditions stay in use until the new ones are."""
     if session.scalar(select(TranscodeJob.id).where(
-            TranscodeJob.video_id == video.id,
+            TranscodeJob.video_id == video.id, TranscodeJob.audio_track_id.is_(None),
             TranscodeJob.status.in_(ACTIVE_JOB_STATUSES))) is not None:
         raise Conflict(f"video {video.id} is being processed; replace it when that ends")
     _check_size(data, max_bytes)
@@ -239,7 +239,8 @@ def queue_transcode(session: Session, video: Video,
     """A new job for the video. Its id is enqueued once the row is committed: a worker that
     picks the message up finds it."""
     active = session.scalar(select(TranscodeJob).where(
-        TranscodeJob.video_id == video.id, TranscodeJob.status.in_(ACTIVE_JOB_STATUSES)))
+        TranscodeJob.video_id == video.id, TranscodeJob.audio_track_id.is_(None),
+        TranscodeJob.status.in_(ACTIVE_JOB_STATUSES)))
     if active is not None:
         raise Conflict(f"video {video.id} is already being processed")
     video.status = VideoStatus.QUEUED

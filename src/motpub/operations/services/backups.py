@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from motpub.media.models.video import Caption, Rendition, Video, VideoStatus
+from motpub.media.models.video import AudioTrack, Caption, Rendition, Video, VideoStatus
 from motpub.errors import ServiceError
 from motpub.snapshots import SNAPSHOT_FILES, alembic_revision, snapshot_database
 from motpub.storage import Storage, StorageError
@@ -157,6 +157,10 @@ def referenced_keys(connection: Connection) -> set[str]:
     for vtt_key, playlist_key in connection.execute(
             select(Caption.vtt_key, Caption.playlist_key)):
         keys.update((vtt_key, playlist_key))
+    # Dubs: their sources, and what plays (a master per dub, its rendition's playlist).
+    for dub_keys in connection.execute(
+            select(AudioTrack.source_key, AudioTrack.playlist_key, AudioTrack.master_key)):
+        keys.update(key for key in dub_keys if key)
     return keys
 
 
