@@ -19,8 +19,8 @@ from motpub.config import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "scripts" / "system-packages"
 TOOLS = ("bash", "dpkg-query", "awk", "tr", "id", "env", "sed", "dirname", "true")
-EVERYTHING = ("ffmpeg fonts-noto-core fonts-noto-cjk python3-venv npm chromium zbar-tools poppler-utils "
-              "postgresql redis-server wrk").split()
+EVERYTHING = ("ffmpeg fonts-noto-core fonts-noto-cjk python3-venv npm chromium zbar-tools "
+              "poppler-utils postgresql redis-server wrk").split()
 
 
 @pytest.fixture
