@@ -149,6 +149,7 @@ def _parsed(face: Face) -> TTFFont:
     scratch.add_font(face.family, fname=str(face.path), collection_font_number=face.index)
     font = scratch.fonts[face.family]
     assert isinstance(font, TTFFont)
+    font.ttfont.close()  # what is kept is read; each document opens the file for itself
     return font
 
 
@@ -177,3 +178,10 @@ def attach(pdf: FPDF, face: Face) -> None:
     pdf.fonts[face.family] = font
     if font.is_cff and font.is_cid_keyed:
         pdf._set_min_pdf_version("1.6")  # as FPDF.add_font does for CID-keyed CFF
+
+
+def release(pdf: FPDF) -> None:
+    """Close the font files a document opened, once it is written."""
+    for font in pdf.fonts.values():
+        if isinstance(font, TTFFont):
+            font.ttfont.close()

@@ -17,7 +17,7 @@ from fpdf.fonts import TTFFont
 
 from motpub.i18n import direction
 from motpub.printing.fonts import (
-    attach, characters, Face, find_cjk_font, FontMissing, script_of, Typefaces)
+    attach, characters, Face, find_cjk_font, FontMissing, release, script_of, Typefaces)
 from motpub.printing.text import advances, wrap
 from motpub.printing.qr import QrStyle, draw_symbol, qr_symbol
 
@@ -236,16 +236,19 @@ def label_sheet(labels: list[Label], *, template: str, languages: Sequence[str],
     pdf.set_margin(0)
     pdf.set_auto_page_break(False)
     pdf.set_title("motpub labels")
-    scripts, sans = _scripts(labels, languages, typefaces or Typefaces(), pdf)
-    _use(pdf, None, sans)
-    pdf.set_font_size(10)
-    for index, label in enumerate(labels):
-        slot = index % sheet.per_page
-        if slot == 0:
-            pdf.add_page()
-        row, column = divmod(slot, sheet.columns)
-        _draw_label(pdf, label, sheet.left_mm + column * sheet.pitch_x_mm,
-                    sheet.top_mm + row * sheet.pitch_y_mm, sheet, scripts, sans)
-        if on_label is not None:
-            on_label(index + 1)
-    return bytes(pdf.output())
+    try:
+        scripts, sans = _scripts(labels, languages, typefaces or Typefaces(), pdf)
+        _use(pdf, None, sans)
+        pdf.set_font_size(10)
+        for index, label in enumerate(labels):
+            slot = index % sheet.per_page
+            if slot == 0:
+                pdf.add_page()
+            row, column = divmod(slot, sheet.columns)
+            _draw_label(pdf, label, sheet.left_mm + column * sheet.pitch_x_mm,
+                        sheet.top_mm + row * sheet.pitch_y_mm, sheet, scripts, sans)
+            if on_label is not None:
+                on_label(index + 1)
+        return bytes(pdf.output())
+    finally:
+        release(pdf)
