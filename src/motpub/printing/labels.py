@@ -188,7 +188,7 @@ def _draw_titles(pdf: FPDF, titles: list[tuple[_Script, str]], x: float, y: floa
         align = "R" if script.direction == "rtl" else "L"
         for line in lines:
             # Shaped text can be wider than the characters' widths the wrapping added up.
-            _fit_size(pdf, line, width, line_pt)
+            _fit_size(pdf, line, width - 2 * pdf.c_margin, line_pt)
             pdf.set_xy(x, cursor)
             pdf.cell(width, line_mm, line, align=align)
             cursor += line_mm
