@@ -150,3 +150,17 @@ def test_studio_offers_the_configured_languages_and_passes_the_choice_on(client,
     assert refused.headers["Location"].endswith(f"/studio/exhibitions/{exhibition['id']}")
     shown = client.get(refused.headers["Location"], headers={"Accept-Language": "zh-CN"}).text
     assert "请从以下语言中选择标签的语言：zh, zh-Hant, ar, th, hi, ru, en。" in shown
+
+
+def test_studio_shows_a_large_sheets_languages_while_a_worker_builds_it(app, client,
+                                                                        exhibition):
+    runtime = app.extensions["motpub"]
+    runtime.settings = runtime.settings.replace(max_direct_labels=5)
+    assert login(client, "editor@example.org").status_code == 302
+    queued = client.get(f"/studio/exhibitions/{exhibition['id']}/labels/a4-8"
+                        "?languages=hi&languages=en")
+    assert "/studio/label-jobs/" in queued.headers["Location"]
+    page = client.get(queued.headers["Location"], headers={"Accept-Language": "en"}).text
+    languages = re.search(r'id="label-job-languages">([^<]*)<', page).group(1)
+    assert languages.split(":", 1)[1].split(",") == [" Hindi", " English"]
+    assert run_jobs(app) == ["succeeded"]

@@ -144,4 +144,5 @@ def labels(exhibition_id: int, template: str):
 def label_job(job_id: int):
     job = label_jobs.get_label_job(db(), job_id)
     return render_template("studio/label_job.html", job=job,
+                           languages=label_jobs.job_languages(job),
                            exhibition=exhibition_service.get_exhibition(db(), job.exhibition_id))
