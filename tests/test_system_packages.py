@@ -19,8 +19,8 @@ from motpub.config import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "scripts" / "system-packages"
 TOOLS = ("bash", "dpkg-query", "awk", "tr", "id", "env", "sed", "dirname", "true")
-EVERYTHING = ("ffmpeg fonts-wqy-microhei python3-venv npm chromium zbar-tools poppler-utils "
-              "postgresql redis-server wrk").split()
+EVERYTHING = ("ffmpeg fonts-noto-core fonts-noto-cjk python3-venv npm chromium zbar-tools "
+              "poppler-utils postgresql redis-server wrk").split()
 
 
 @pytest.fixture
@@ -78,12 +78,13 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="runs the script as an
 def test_missing_lists_what_the_dpkg_database_does_not_have_installed(world):
     installed(world, {"ffmpeg": "install ok installed",
                       "chromium": "hold ok installed",  # held is still installed
-                      "fonts-wqy-microhei": "deinstall ok config-files",  # removed, not purged
+                      "fonts-noto-cjk": "deinstall ok config-files",  # removed, not purged
                       "wrk": "install ok installed"})
     result = run(world, "missing", "run", "setup", "test")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["fonts-wqy-microhei", "python3-venv", "npm", "zbar-tools",
-                                     "poppler-utils", "postgresql", "redis-server"]
+    assert result.stdout.split() == ["fonts-noto-core", "fonts-noto-cjk", "python3-venv", "npm",
+                                     "zbar-tools", "poppler-utils", "postgresql",
+                                     "redis-server"]
 
 
 def test_a_python_with_ensurepip_and_an_npm_from_elsewhere_count_as_installed(world):
@@ -119,7 +120,7 @@ def test_dry_run_prints_the_commands_and_runs_none(world):
     result = run(world, "install", "--dry-run", "run")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].endswith(
-        "apt-get install -y -qq --no-install-recommends ffmpeg fonts-wqy-microhei")
+        "apt-get install -y -qq --no-install-recommends ffmpeg fonts-noto-core fonts-noto-cjk")
     assert apt_calls(world) == ""
 
 
@@ -132,7 +133,7 @@ def test_a_user_with_passwordless_sudo_installs_through_sudo_n(world):
     assert result.stdout.splitlines() == [
         "sudo -n env DEBIAN_FRONTEND=noninteractive apt-get update -qq",
         "sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
-        "--no-install-recommends ffmpeg fonts-wqy-microhei"]
+        "--no-install-recommends ffmpeg fonts-noto-core fonts-noto-cjk"]
 
 
 @needs_root
@@ -140,7 +141,8 @@ def test_a_user_without_root_or_sudo_is_told_the_one_apt_line_and_nothing_is_run
     result = run(world, "install", "run", "test", user="nobody")
     assert result.returncode == 1
     assert ("apt-get update && apt-get install -y --no-install-recommends ffmpeg "
-            "fonts-wqy-microhei chromium zbar-tools poppler-utils postgresql redis-server"
+            "fonts-noto-core fonts-noto-cjk chromium zbar-tools poppler-utils postgresql "
+            "redis-server"
             in result.stderr)
     assert apt_calls(world) == ""
 

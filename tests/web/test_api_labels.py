@@ -79,9 +79,11 @@ def test_every_code_on_every_sheet_decodes_in_exhibition_order(api, exhibition, 
     assert len(urls) == 11
     assert decode_labels(pdf, tmp_path, template) == urls
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
-                           check=True).stdout
-    cjk = [line for line in fonts.splitlines() if "WenQuanYi" in line]
-    assert cjk and all(line.split()[-5:-2] == ["yes", "yes", "yes"] for line in cjk)
+                           check=True).stdout.splitlines()[2:]
+    # Chinese in simplified Chinese forms, English in Noto Sans; all embedded and subsetted.
+    assert {line.split()[0].partition("+")[2] for line in fonts} == {"NotoSansCJKSC",
+                                                                      "NotoSans"}
+    assert all(line.split()[-5:-2] == ["yes", "yes", "yes"] for line in fonts)
     # Vector codes: no image anywhere in the file.
     assert b"/Subtype /Image" not in response.data
 

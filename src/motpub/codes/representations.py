@@ -40,6 +40,7 @@ class LabelJob(Representation):
     id: int
     exhibition_id: int
     template: str = one_of(*TEMPLATES)
+    languages: list[str] = Field(description="the languages of the titles, in print order")
     status: str = one_of(*(status.value for status in JobStatus))
     progress: float = Field(ge=0, le=1)
     label_count: int

@@ -11,7 +11,7 @@ from motpub.codes.services.labels import exhibition_label_sheet, LabelSheetQuery
 from motpub.accounts.access import can_edit, can_see_stats, requires
 from motpub.exhibitions import representations as out
 from motpub.codes.api.codes import code_json, new_code_label
-from motpub.codes.api.label_jobs import queued_label_sheet
+from motpub.codes.api.label_jobs import label_sheet_args, queued_label_sheet
 from motpub.web.audiences import api_blueprint
 from motpub.web.guards import json_body
 from motpub.inputs import parse, parse_query
@@ -105,12 +105,14 @@ def create_exhibition_code(exhibition_id: int):
 @requires(can_edit)
 def exhibition_labels(exhibition_id: int):
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
-    template = parse_query(LabelSheetQuery, request.args).template
-    labels = printable_labels(exhibition, template=template, public_url=settings().public_url)
+    query = parse_query(LabelSheetQuery, label_sheet_args(request.args))
+    template, languages = query.template, query.sheet_languages()
+    labels = printable_labels(exhibition, template=template, public_url=settings().public_url,
+                              languages=languages)
     if len(labels) > settings().max_direct_labels:
-        return queued_label_sheet(exhibition, template, len(labels))
+        return queued_label_sheet(exhibition, template, len(labels), languages)
     pdf = exhibition_label_sheet(exhibition, template=template,
-                                 public_url=settings().public_url,
+                                 public_url=settings().public_url, languages=languages,
                                  font_path=settings().cjk_font_path, labels=labels)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (

@@ -10,10 +10,12 @@ from motpub.printing.labels import TEMPLATES
 from motpub.exhibitions.services import exhibitions as exhibition_service
 from motpub.items.services import items as item_service
 from motpub.codes.services.codes import code_url
-from motpub.errors import ServiceError
+from motpub.errors import Invalid, ServiceError
+from motpub.i18n import content_languages
 from motpub.codes.services import label_jobs
 from motpub.inputs import parse
-from motpub.codes.services.labels import printable_labels
+from motpub.codes.services.labels import (
+    default_sheet_languages, printable_labels, sheet_languages)
 from motpub.codes.api.label_jobs import start_label_job
 from motpub.web.audiences import studio_blueprint
 from motpub.web.context import attempt, db, settings
@@ -67,7 +69,7 @@ def _render(form: ExhibitionForm, exhibition, picker: LanguagePicker | None):
         "studio/exhibition.html", form=form, exhibition=exhibition,
         all_items=item_service.list_items(db(), limit=1000), button=ButtonForm(),
         code_form=CodeForm(), templates=list(TEMPLATES), public_url=settings().public_url,
-        code_url=code_url, picker=picker,
+        code_url=code_url, picker=picker, sheet_languages=default_sheet_languages(),
         status=translations.status_for(db(), exhibition) if exhibition else {},
         orphans=translations.orphaned_texts(exhibition) if exhibition else [],
     ), 422 if form.errors or form.form_errors else 200
@@ -132,11 +134,21 @@ def labels(exhibition_id: int, template: str):
     """A small sheet downloads at once; a large one is built by a worker while the editor
     watches its progress."""
     exhibition = exhibition_service.get_exhibition(db(), exhibition_id)
-    found = printable_labels(exhibition, template=template, public_url=settings().public_url)
+    asked = request.args.getlist("languages")
+    try:
+        languages = sheet_languages(asked)
+    except Invalid:
+        flash(_("Choose the languages of the labels among %(languages)s.",
+                languages=", ".join(content_languages())), "error")
+        return redirect(url_for("exhibitions_studio.exhibition", exhibition_id=exhibition.id))
+    found = printable_labels(exhibition, template=template, public_url=settings().public_url,
+                             languages=languages)
     if len(found) <= settings().max_direct_labels:
+        # The languages only when chosen, so a plain sheet keeps its address.
         return redirect(url_for("exhibitions_api.exhibition_labels", exhibition_id=exhibition.id,
-                                template=template))
-    job = start_label_job(exhibition, template, len(found))
+                                template=template,
+                                languages=",".join(languages) if asked else None))
+    job = start_label_job(exhibition, template, len(found), languages)
     return redirect(url_for("exhibitions_studio.label_job", job_id=job.id))
 
 
@@ -145,4 +157,5 @@ def labels(exhibition_id: int, template: str):
 def label_job(job_id: int):
     job = label_jobs.get_label_job(db(), job_id)
     return render_template("studio/label_job.html", job=job,
+                           languages=label_jobs.job_languages(job),
                            exhibition=exhibition_service.get_exhibition(db(), job.exhibition_id))

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import qrcode
 import qrcode.constants
 from fpdf import FPDF
+from fpdf.drawing import PaintedPath
+from fpdf.enums import PathPaintRule
 from PIL import Image, ImageDraw
 
 QUIET_ZONE_MODULES = 4
@@ -149,18 +151,22 @@ def draw_symbol(pdf: FPDF, symbol: Symbol, *, x: float, y: float, module_mm: flo
         pdf.rect(x, y, symbol.size * module_mm, symbol.size * module_mm, style="F")
     # One filled path for all modules: separate rectangles leave hairline anti-aliasing
     # seams between rows on screen and in rasterizers, which some scanners trip over.
-    with pdf.new_path() as path:
-        path.style.fill_color = fg
-        path.style.stroke_color = None
-        for column, row, length in symbol.runs:
-            path.rectangle(x + column * module_mm, y + row * module_mm, length * module_mm,
-                           module_mm)
-        for shape in symbol.mark:
-            first, *rest = shape
-            path.move_to(x + first[0] * module_mm, y + first[1] * module_mm)
-            for px, py in rest:
-                path.line_to(x + px * module_mm, y + py * module_mm)
-            path.close()
+    path = PaintedPath()
+    path.style.paint_rule = PathPaintRule.AUTO
+    path.style.fill_color = fg
+    path.style.stroke_color = None
+    for column, row, length in symbol.runs:
+        path.rectangle(x + column * module_mm, y + row * module_mm, length * module_mm,
+                       module_mm)
+    for shape in symbol.mark:
+        first, *rest = shape
+        path.move_to(x + first[0] * module_mm, y + first[1] * module_mm)
+        for px, py in rest:
+            path.line_to(x + px * module_mm, y + py * module_mm)
+        path.close()
+    # Not copied (new_path would deep-copy its thousand rectangles): nothing else holds it.
+    with pdf.drawing_context() as context:
+        context.add_item(path, clone=False)
 
 
 def qr_pdf(data: str, *, caption: str = "", error_correction: str = "M",

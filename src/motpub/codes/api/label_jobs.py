@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Response, jsonify, url_for
+from werkzeug.datastructures import MultiDict
 
 from motpub.exhibitions.models import Exhibition
 from motpub.codes.models.label_job import LabelJob
@@ -21,6 +24,7 @@ def label_job_json(job: LabelJob) -> dict:
         "id": job.id,
         "exhibition_id": job.exhibition_id,
         "template": job.template,
+        "languages": list(label_jobs.job_languages(job)),
         "status": job.status.value,
         "progress": job.progress,
         "label_count": job.label_count,
@@ -33,16 +37,27 @@ def label_job_json(job: LabelJob) -> dict:
     }).model_dump()
 
 
-def start_label_job(exhibition: Exhibition, template: str, label_count: int) -> LabelJob:
+def label_sheet_args(args: MultiDict[str, str]) -> dict[str, str]:
+    """A label sheet's query as LabelSheetQuery reads it: `languages` may come as one
+    comma-separated value or repeated, as a form's checkboxes send it."""
+    fields = args.to_dict()
+    if "languages" in args:
+        fields["languages"] = ",".join(args.getlist("languages"))
+    return fields
+
+
+def start_label_job(exhibition: Exhibition, template: str, label_count: int,
+                    languages: Sequence[str] | None = None) -> LabelJob:
     """The job that builds the sheet, enqueued once the request commits."""
     return label_jobs.queue_label_job(db(), exhibition, template=template,
-                                      label_count=label_count,
+                                      label_count=label_count, languages=languages,
                                       enqueue=runtime().tasks.build_label_sheet)
 
 
-def queued_label_sheet(exhibition: Exhibition, template: str, label_count: int):
+def queued_label_sheet(exhibition: Exhibition, template: str, label_count: int,
+                       languages: Sequence[str] | None = None):
     """202 with the job that builds the sheet, to poll."""
-    job = start_label_job(exhibition, template, label_count)
+    job = start_label_job(exhibition, template, label_count, languages)
     response = jsonify(label_job_json(job))
     response.status_code = 202
     response.headers["Location"] = url_for("codes_label_jobs_api.get_label_job", job_id=job.id)

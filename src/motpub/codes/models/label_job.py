@@ -26,6 +26,9 @@ class LabelJob(Base):
     exhibition_id: Mapped[int] = mapped_column(
         ForeignKey("exhibition.id", ondelete="CASCADE"), index=True)
     template: Mapped[str] = mapped_column(String(16))
+    # The titles' languages, comma-separated in the order asked for; NULL on jobs queued
+    # before sheets had a choice, which print the default (the first two configured).
+    languages: Mapped[str | None] = mapped_column(String(400))
     status: Mapped[JobStatus] = mapped_column(default=JobStatus.QUEUED)
     label_count: Mapped[int] = mapped_column(default=0)
     progress: Mapped[float] = mapped_column(Float, default=0.0)

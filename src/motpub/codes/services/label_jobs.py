@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -21,9 +21,10 @@ from motpub.exhibitions.models import Exhibition
 from motpub.media.models.transcode_job import JobStatus
 from motpub.codes.models.label_job import LabelJob
 from motpub.orm import utcnow
-from motpub.printing.labels import find_cjk_font, FontMissing, label_sheet
+from motpub.printing.labels import FontMissing, label_sheet, Typefaces
 from motpub.errors import Conflict, NotFound
-from motpub.codes.services.labels import check_template, exhibition_labels
+from motpub.codes.services.labels import (
+    check_template, default_sheet_languages, exhibition_labels)
 from motpub.database import after_commit, rows_changed, unit_of_work
 from motpub.storage.base import Storage
 
@@ -41,22 +42,30 @@ class LabelOutcome(StrEnum):
 
 
 def queue_label_job(session: Session, exhibition: Exhibition, *, template: str,
-                    label_count: int, enqueue: Callable[[int], object]) -> LabelJob:
+                    label_count: int, enqueue: Callable[[int], object],
+                    languages: Sequence[str] | None = None) -> LabelJob:
     """The unfinished job for this sheet if there is one (asking twice builds it once),
     else a new queued one; its id is enqueued once the row is committed, so the worker
     finds it."""
     check_template(template)
+    joined = ",".join(languages or default_sheet_languages())
     job = session.scalar(select(LabelJob).where(
         LabelJob.exhibition_id == exhibition.id, LabelJob.template == template,
+        LabelJob.languages == joined,
         LabelJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])))
     if job is None:
-        job = LabelJob(exhibition_id=exhibition.id, template=template,
+        job = LabelJob(exhibition_id=exhibition.id, template=template, languages=joined,
                        label_count=label_count, status=JobStatus.QUEUED, heartbeat_at=utcnow())
         session.add(job)
         session.flush()
     job_id = job.id
     after_commit(session, lambda: enqueue(job_id))
     return job
+
+
+def job_languages(job: LabelJob) -> tuple[str, ...]:
+    """The languages a job prints; a job from before the choice prints the default."""
+    return tuple(job.languages.split(",")) if job.languages else default_sheet_languages()
 
 
 def get_label_job(session: Session, job_id: int) -> LabelJob:
@@ -106,7 +115,7 @@ class LabelWorker:
     worker_id: str
     lease_s: float
     public_url: str
-    font_path: Path | None = None
+    font_path: Path | None = None  # MOTPUB_CJK_FONT_PATH: the font of every CJK title
 
 
 class _LostLease(Exception):
@@ -125,9 +134,12 @@ def build_label_sheet(worker: LabelWorker, job_id: int) -> LabelOutcome:
             if job is None:  # its exhibition was deleted meanwhile
                 return LabelOutcome.SKIPPED
             exhibition = session.get_one(Exhibition, job.exhibition_id)
-            labels = exhibition_labels(exhibition, public_url=worker.public_url)
+            languages = job_languages(job)
+            labels = exhibition_labels(exhibition, public_url=worker.public_url,
+                                       languages=languages)
             template = job.template
-        pdf = label_sheet(labels, template=template, font_path=find_cjk_font(worker.font_path),
+        pdf = label_sheet(labels, template=template, languages=languages,
+                          typefaces=Typefaces(worker.font_path),
                           on_label=_heartbeat(worker, job_id, len(labels)))
     except FontMissing as error:
         return _fail(worker, job_id, str(error), is_final=True)
