@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete
 
 from motpub.coverage.models import TranslationBasis
-from motpub.media.models.video import Caption, MediaKind, Video, VideoStatus
+from motpub.media.models.video import AudioTrack, Caption, MediaKind, Video, VideoStatus
 from tests.support import csrf_token, login, make_settings
 
 LANGUAGES = ("zh", "zh-Hant", "en", "ru", "ar", "th", "fr", "es", "ja", "ko")
@@ -153,6 +153,27 @@ def test_coverage_lists_missing_media_in_each_language(app, api, session):
         "status": "missing",
         "missing": ["title", "summary", "body", "links", "video", "captions", "audio_guide"],
         "stale": []}
+
+
+def test_a_dub_counts_as_the_video_in_its_language(api, session):
+    item = api.create_item(title={"zh": "鼎", "en": "Ding"})
+    video = Video(item_id=item["id"], kind=MediaKind.VIDEO, language="zh",
+                  status=VideoStatus.READY, filename="a.mp4", content_type="video/mp4",
+                  size_bytes=1, source_key="k", part_size_bytes=1)
+    session.add(video)
+    session.flush()
+    dub = AudioTrack(video_id=video.id, language="en", filename="en.m4a", size_bytes=1,
+                     source_key="d", status=VideoStatus.QUEUED)
+    session.add(dub)
+    session.commit()
+    # Not yet playable: English still lacks the video.
+    assert "video" in entry(coverage(api), "item", item["id"])["languages"]["en"]["missing"]
+    dub.playlist_key, dub.master_key = "audio/en/index.m3u8", "master-en.m3u8"
+    dub.status = VideoStatus.READY
+    session.commit()
+    languages = entry(coverage(api), "item", item["id"])["languages"]
+    assert "video" not in languages["en"]["missing"]
+    assert "video" in languages["ru"]["missing"]
 
 
 def test_a_complete_language_says_so(api):

@@ -4,9 +4,8 @@ A kind is missing in a language when the item has it in some language but not in
 an item with no audio guide at all lacks none. Only ready media count. A video or audio
 guide without a language (music, no speech) serves every language.
 
-To count another kind of media (a dubbed audio track of a video, say), add its function to
-MEDIA_KINDS, or add its languages to those of the kind it stands in for (a dub to
-`spoken_languages`).
+A video's dubbed audio tracks count as the video in their languages: the visitor hears it
+in theirs. To count another kind of media, add its function to MEDIA_KINDS.
 """
 
 from __future__ import annotations
@@ -29,8 +28,10 @@ def _languages(videos: list[Video]) -> set[str]:
 
 
 def spoken_languages(item: Item) -> set[str]:
-    """The languages a visitor can hear the item's video in."""
-    return _languages(_ready(item, MediaKind.VIDEO))
+    """The languages a visitor can hear the item's video in: its own, and its dubs'."""
+    videos = _ready(item, MediaKind.VIDEO)
+    return _languages(videos) | {track.language for video in videos
+                                 for track in video.audio_tracks if track.is_playable}
 
 
 def caption_languages(item: Item) -> set[str]:
