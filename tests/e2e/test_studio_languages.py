@@ -6,13 +6,12 @@ violation in the console)."""
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, EXPECT_TIMEOUT_MS, running_server
+from tests.e2e.conftest import running_server
 
 pytestmark = pytest.mark.browser
 
@@ -20,51 +19,37 @@ LANGUAGES = "zh,zh-Hant,en,ru,ar,th,fr,es,ja,ko"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def ten(tmp_path_factory):
     with running_server(tmp_path_factory.mktemp("e2e-languages"),
                         MOTPUB_LANGUAGES=LANGUAGES) as started:
         yield started
 
 
-@pytest.fixture(scope="module")
-def chromium(server):
-    if not (CHROMIUM.exists() and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(f"the browser tests need Debian's Chromium at {CHROMIUM}")
-    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _patch(server, path: str, payload: dict) -> dict:
+def _patch(ten, path: str, payload: dict) -> dict:
     request = urllib.request.Request(
-        f"{server.url}/api/v1{path}", data=json.dumps(payload).encode(), method="PATCH",
-        headers={"Authorization": f"Bearer {server.token}",
+        f"{ten.url}/api/v1{path}", data=json.dumps(payload).encode(), method="PATCH",
+        headers={"Authorization": f"Bearer {ten.token}",
                  "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
 
-def test_an_editor_confirms_and_edits_arabic_beside_the_chinese(server, chromium, tmp_path):
-    item = server.api("POST", "/items", {"title": {"zh": "鼎", "ar": "قدر برونزي"},
+def test_an_editor_confirms_and_edits_arabic_beside_the_chinese(ten, browser, tmp_path):
+    item = ten.api("POST", "/items", {"title": {"zh": "鼎", "ar": "قدر برونزي"},
                                          "default_language": "zh"})
-    _patch(server, f"/items/{item['id']}", {"title": {"zh": "青铜鼎", "ar": "قدر برونزي"}})
-    context = chromium.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
+    _patch(ten, f"/items/{item['id']}", {"title": {"zh": "青铜鼎", "ar": "قدر برونزي"}})
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
     try:
         page = context.new_page()
         problems: list[str] = []
         page.on("console", lambda message: problems.append(message.text)
                 if message.type in ("error", "warning") and "favicon" not in message.text
                 else None)
-        page.goto(f"{server.url}/studio/login")
-        page.get_by_label("Email").fill(server.email)
-        page.get_by_label("Password").fill(server.password)
+        page.goto(f"{ten.url}/studio/login")
+        page.get_by_label("Email").fill(ten.email)
+        page.get_by_label("Password").fill(ten.password)
         page.get_by_role("button", name="Log in").click()
-        page.goto(f"{server.url}/studio/items/{item['id']}?edit=ar&source=zh")
+        page.goto(f"{ten.url}/studio/items/{item['id']}?edit=ar&source=zh")
 
         arabic = page.locator("#title_ar")
         assert arabic.evaluate("field => getComputedStyle(field).direction") == "rtl"
@@ -83,7 +68,7 @@ def test_an_editor_confirms_and_edits_arabic_beside_the_chinese(server, chromium
         page.locator("#title_ar").fill("قدر من البرونز")
         page.locator("#title_ar").press("Enter")
         expect(page.locator(".flash.ok")).to_contain_text("Saved")
-        stored = server.api("GET", f"/items/{item['id']}")
+        stored = ten.api("GET", f"/items/{item['id']}")
         assert stored["title"] == {"zh": "青铜鼎", "ar": "قدر من البرونز"}
         assert stored["translation_status"]["title"]["ar"] == "current"
         assert problems == []
