@@ -13,6 +13,7 @@ from motpub.analytics.models.rollup import (
 from motpub.analytics.models.scan import DeviceClass, Scan, View, VisitorSalt
 from motpub.media.models.transcode_job import ACTIVE_JOB_STATUSES, JobStatus, TranscodeJob
 from motpub.accounts.models import ApiToken, Role, User
+from motpub.media.models.image import Image, ImageStatus
 from motpub.media.models.video import (
     AudioTrack, Caption, MediaKind, Rendition, Video, VideoStatus)
 
@@ -41,6 +42,8 @@ __all__ = [
     "Base",
     "Code",
     "CodeChange",
+    "Image",
+    "ImageStatus",
     "Item",
     "ItemStatus",
 

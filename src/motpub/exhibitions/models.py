@@ -12,6 +12,7 @@ from motpub.items.models import SLUG_MAX_LENGTH
 if TYPE_CHECKING:
     from motpub.codes.models.code import Code
     from motpub.items.models import Item
+    from motpub.media.models.image import Image
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -42,6 +43,10 @@ class Exhibition(Base):
         order_by="ExhibitionItem.position", passive_deletes=True)
     codes: Mapped[list[Code]] = relationship(back_populates="exhibition", order_by="Code.id",
                                              passive_deletes=True)
+    # The cover first.
+    images: Mapped[list[Image]] = relationship(
+        back_populates="exhibition", order_by="(Image.position, Image.id)",
+        passive_deletes=True)
 
     @property
     def items(self) -> list[Item]:

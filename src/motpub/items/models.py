@@ -11,6 +11,7 @@ from motpub.i18n import fallback_language
 
 if TYPE_CHECKING:
     from motpub.codes.models.code import Code
+    from motpub.media.models.image import Image
     from motpub.media.models.video import Video
 
 SLUG_MAX_LENGTH = 80
@@ -52,6 +53,9 @@ class Item(Base):
     codes: Mapped[list[Code]] = relationship(back_populates="item", order_by="Code.id")
     videos: Mapped[list[Video]] = relationship(back_populates="item", order_by="Video.id",
                                                passive_deletes=True)
+    # The hero first, then the gallery.
+    images: Mapped[list[Image]] = relationship(
+        back_populates="item", order_by="(Image.position, Image.id)", passive_deletes=True)
 
     @property
     def is_published(self) -> bool:
