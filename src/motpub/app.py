@@ -8,6 +8,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from motpub import i18n, metrics, openapi, web
+# Every feature's tables, so that each mapper finds the classes its relationships name
+# (an item's images) before the first query, whichever front doors were imported.
+from motpub import models as _models  # noqa: F401
 from motpub.accounts import sessions as accounts_sessions, studio as accounts_studio
 from motpub.analytics import api as analytics_api, ops as analytics_ops, public as analytics_public
 from motpub.codes.api import (
