@@ -33,6 +33,7 @@ class Derivative:
     width: int
     height: int
     path: Path  # relative to the output folder
+    bytes: int
 
     @property
     def content_type(self) -> str:
@@ -146,7 +147,7 @@ def _save(image, out_dir: Path, fmt: str, width: int) -> Derivative:
     else:
         scaled.jpegsave(target, Q=QUALITY["jpeg"], optimize_coding=True, interlace=True,
                         keep="none")
-    return Derivative(fmt, scaled.width, scaled.height, path)
+    return Derivative(fmt, scaled.width, scaled.height, path, (out_dir / path).stat().st_size)
 
 
 def _placeholder(image) -> tuple[str, str]:
