@@ -116,7 +116,8 @@ def test_16_bit_png_and_tiff_become_8_bit(tmp_path):
         process(tmp_path / name, tmp_path / name.replace(".", "-"), max_pixels=MAX_PIXELS)
         with Image.open(tmp_path / name.replace(".", "-") / "400.jpg") as served:
             assert served.mode == "RGB"
-            assert all(abs(a - b) < 8 for a, b in zip(served.getpixel((200, 150)), expected))
+            assert all(abs(a - b) < 8 for a, b in zip(served.getpixel((200, 150)), expected,
+                                                        strict=True))
 
 
 def test_an_embedded_icc_profile_is_converted_to_srgb(tmp_path):

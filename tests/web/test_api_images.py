@@ -88,7 +88,7 @@ def test_a_gps_tagged_photo_becomes_derivatives_that_carry_none_of_its_metadata(
     assert got["urls"]["color"].startswith("#") and got["urls"]["tiles"] is None
     urls = [url for fmt in ("avif", "webp", "jpeg") for url in got["urls"][fmt].values()]
     assert len(urls) == 6 and all("/media/~" in url for url in urls)  # a draft: signed
-    for url, fmt in zip(urls, ["avif"] * 2 + ["webp"] * 2 + ["jpeg"] * 2):
+    for url, fmt in zip(urls, ["avif"] * 2 + ["webp"] * 2 + ["jpeg"] * 2, strict=True):
         response = served(client, url)
         assert response.status_code == 200
         assert response.mimetype == {"avif": "image/avif", "webp": "image/webp",

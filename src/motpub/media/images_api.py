@@ -38,6 +38,10 @@ def _url_for(image: Image) -> Callable[[str], str]:
 
 
 def image_json(image: Image) -> dict:
+    return _image(image).model_dump()
+
+
+def _image(image: Image) -> out.Image:
     url = _url_for(image)
     by_format: dict[str, dict[str, str]] = {"avif": {}, "webp": {}, "jpeg": {}}
     for derivative in image.derivatives or []:
@@ -50,8 +54,7 @@ def image_json(image: Image) -> dict:
         credit=image.credit or "", position=image.position,
         urls=out.ImageUrls(**by_format, placeholder=image.placeholder, color=image.color,
                            tiles=url(image.tiles_key) if image.tiles_key else None),
-        error=messages(image.error_code, image.error_args) if image.error_code else None,
-    ).model_dump()
+        error=messages(image.error_code, image.error_args) if image.error_code else None)
 
 
 def _signature(image: Image, number: int, expires: int) -> str:
@@ -88,7 +91,7 @@ def _create(owner) -> tuple[Response, int]:
 
 def _list(owner) -> Response:
     return jsonify(out.ImageList(images=[
-        image_json(image) for image in image_service.images_of(db(), owner)]).model_dump())
+        _image(image) for image in image_service.images_of(db(), owner)]).model_dump())
 
 
 @bp.post("/items/<int:item_id>/images")
@@ -148,7 +151,7 @@ def list_parts(image_id: int):
         return jsonify({"parts": []})
     parts = runtime().storage.list_parts(image.source_key, image.upload_id)
     return jsonify(out.PartList(parts=[
-        {"number": p.number, "etag": p.etag, "size_bytes": p.size_bytes} for p in parts
+        out.ReceivedPart(number=p.number, etag=p.etag, size_bytes=p.size_bytes) for p in parts
     ]).model_dump())
 
 

@@ -7,7 +7,8 @@ import secrets
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StrictInt, StrictStr, StringConstraints, field_validator
+from pydantic import (
+    ConfigDict, Field, JsonValue, StrictInt, StrictStr, StringConstraints, field_validator)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ Owner = Item | Exhibition
 IMAGE_TYPES = {"image/jpeg", "image/jpg", "image/pjpeg", "image/png", "image/webp",
                "image/avif", "image/heic", "image/heif", "image/tiff", "image/gif"}
 SVG_TYPES = {"image/svg+xml", "image/svg"}
+_TYPE_ENUM: list[JsonValue] = [value for value in sorted(IMAGE_TYPES)]
 
 
 class ImageUploadRequest(Input):
@@ -38,7 +40,7 @@ class ImageUploadRequest(Input):
                                 json_schema_extra={"pattern": r"\S"})
     size_bytes: StrictInt = Field(gt=0, description="at most MOTPUB_MAX_IMAGE_BYTES")
     content_type: StrictStr = Field(
-        json_schema_extra={"enum": sorted(IMAGE_TYPES)},
+        json_schema_extra={"enum": _TYPE_ENUM},
         description="a picture type; parameters after `;` and letter case are ignored. The "
                     "file's own bytes decide what it is: one that is not a picture is refused "
                     "when processed")

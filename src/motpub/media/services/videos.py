@@ -16,9 +16,10 @@ from motpub.media.models.video import MediaKind, Video, VideoStatus
 from motpub.errors import Conflict, Invalid, NotFound
 from motpub.inputs import Input, Language, refusal
 from motpub.database import after_commit
-from motpub.media.services.uploads import (  # noqa: F401 (the video API's names)
-    MAX_PARTS, UPLOAD_PART_BYTES, CompletedUpload, UploadedPart, UploadPlan, assemble_parts,
-    start_multipart)
+from motpub.media.services.uploads import (  # the video API's names, as they were
+    MAX_PARTS as MAX_PARTS, UPLOAD_PART_BYTES as UPLOAD_PART_BYTES,
+    CompletedUpload as CompletedUpload, UploadedPart as UploadedPart, UploadPlan as UploadPlan,
+    assemble_parts, start_multipart)
 from motpub.storage import Storage
 
 AUDIO_TYPES = {"audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a", "audio/aac",
