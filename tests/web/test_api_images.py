@@ -341,3 +341,41 @@ def test_on_s3_parts_go_to_the_bucket_and_pictures_follow_the_items_publication(
     assert status == 200 and content_type == "image/jpeg"
     # The source is outside the prefix whose ACL publishing changes, and never in a URL.
     assert not source_key.startswith(f"images/{created['image_id']}/")
+
+
+def test_an_abandoned_image_upload_is_aborted_and_the_image_failed(app, api, client):
+    from motpub.media.services.videos import abandon_uploads
+
+    item = api.create_item()
+    created = start(api, f"items/{item['id']}", photo()).get_json()
+    runtime = app.extensions["motpub"]
+    with runtime.session_factory() as session, session.begin():
+        assert abandon_uploads(session, runtime.storage, older_than_s=0) == 1
+    got = api.get(f"/images/{created['image_id']}").get_json()
+    assert got["status"] == "failed" and got["error"]["zh"]
+
+
+def test_a_dead_workers_image_job_is_handed_out_again_then_failed_for_good(app, api, client):
+    import datetime as dt
+
+    from motpub.media.services.jobs import claim_job, image_jobs_to_requeue, renew_lease
+    from motpub.orm import utcnow
+
+    item = api.create_item()
+    image = upload_image(api, client, f"items/{item['id']}", photo(gps=False))
+    runtime = app.extensions["motpub"]
+    with runtime.session_factory() as session, session.begin():
+        job = session.query(ImageJob).filter_by(image_id=image["image_id"]).one()
+        job_id = job.id
+    for attempt in range(3):
+        with runtime.session_factory() as session, session.begin():
+            assert claim_job(session, job_id, f"dead-{attempt}", lease_s=60, table=ImageJob)
+            assert not claim_job(session, job_id, "another", lease_s=60, table=ImageJob)
+            assert renew_lease(session, job_id, f"dead-{attempt}", lease_s=60, progress=0.5,
+                               stage="decode", table=ImageJob)
+            assert session.get(ImageRow, image["image_id"]).status.value == "processing"
+            session.get(ImageJob, job_id).lease_expires_at = utcnow() - dt.timedelta(seconds=1)
+        with runtime.session_factory() as session, session.begin():
+            assert image_jobs_to_requeue(session) == ([job_id] if attempt < 2 else [])
+    got = api.get(f"/images/{image['image_id']}").get_json()
+    assert got["status"] == "failed" and got["error"]["en"]

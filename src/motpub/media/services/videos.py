@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from motpub.media.models.transcode_job import ACTIVE_JOB_STATUSES, TranscodeJob
 from motpub.orm import utcnow
 from motpub.items.models import Item
+from motpub.media.models.image import Image, ImageStatus
 from motpub.media.models.video import MediaKind, Video, VideoStatus
 from motpub.errors import Conflict, Invalid, NotFound
 from motpub.inputs import Input, Language, refusal
@@ -234,12 +235,16 @@ def delete_video(session: Session, storage: Storage, video: Video) -> None:
 
 
 def abandon_uploads(session: Session, storage: Storage, *, older_than_s: int) -> int:
-    """Abort multipart uploads nobody finished, and mark their videos failed."""
+    """Abort multipart uploads nobody finished, and mark their videos and images failed."""
     count = 0
     for key, upload_id in storage.abandoned_uploads(older_than_s):
         storage.abort_multipart(key, upload_id)
         video = session.scalar(select(Video).where(Video.upload_id == upload_id))
         if video is not None and video.status is VideoStatus.UPLOADING:
             _give_up_upload(video, "upload_abandoned")
+        image = session.scalar(select(Image).where(Image.upload_id == upload_id))
+        if image is not None and image.status is ImageStatus.UPLOADING:
+            image.upload_id, image.status = None, ImageStatus.FAILED
+            image.error_code, image.error_args = "upload_abandoned", {}
         count += 1
     return count
