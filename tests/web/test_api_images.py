@@ -379,3 +379,20 @@ def test_a_dead_workers_image_job_is_handed_out_again_then_failed_for_good(app, 
             assert image_jobs_to_requeue(session) == ([job_id] if attempt < 2 else [])
     got = api.get(f"/images/{image['image_id']}").get_json()
     assert got["status"] == "failed" and got["error"]["en"]
+
+
+def test_a_polyglot_is_served_only_as_the_picture_made_of_it(app, api, client):
+    item = api.create_item()
+    html = b"<html><body><script>alert(document.cookie)</script></body></html>"
+    zip_tail = b"PK\x03\x04" + b"\x00" * 26 + b"PK\x05\x06" + b"\x00" * 18
+    image = upload_image(api, client, f"items/{item['id']}",
+                         photo(gps=False) + html + zip_tail)
+    assert run_jobs(app) == ["ready"]
+    got = api.get(f"/images/{image['image_id']}").get_json()
+    for fmt, urls in (("avif", got["urls"]["avif"]), ("webp", got["urls"]["webp"]),
+                      ("jpeg", got["urls"]["jpeg"])):
+        for url in urls.values():
+            response = served(client, url)
+            assert response.mimetype == f"image/{fmt}"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert b"<script" not in response.data and b"PK\x03\x04" not in response.data

@@ -66,6 +66,9 @@ def process(source: Path, out_dir: Path, *, max_pixels: int) -> Processed:
     import pyvips
 
     info = probe(source, max_pixels=max_pixels)
+    # libvips' operation cache would keep the decoded pixels (hundreds of MB) alive after
+    # the job; each picture is processed once, so nothing is worth caching.
+    pyvips.cache_set_max(0)
     try:
         image = _clean(_decode(source, info))
         out_dir.mkdir(parents=True, exist_ok=True)

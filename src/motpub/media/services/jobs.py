@@ -192,7 +192,9 @@ def count_jobs(session: Session) -> dict[tuple[str, str], int]:
     """Jobs queued, running and failed, by (kind, status), zeros included: one grouped
     count on each job table's status index."""
     counts = {}
-    for kind, table in (("transcode", TranscodeJob), ("label", LabelJob)):
+    tables: tuple[tuple[str, type[TranscodeJob] | type[LabelJob] | type[ImageJob]], ...] = (
+        ("transcode", TranscodeJob), ("label", LabelJob), ("image", ImageJob))
+    for kind, table in tables:
         counts.update(dict.fromkeys(((kind, status.value) for status in COUNTED_JOB_STATUSES), 0))
         for status, number in session.execute(
                 select(table.status, func.count()).where(
