@@ -247,3 +247,13 @@ def test_a_5000_px_picture_gets_a_valid_deep_zoom_pyramid(tmp_path):
         assert not inner.getexif()
     assert not list((tmp_path / "out").rglob("*.xml"))
     assert [d.width for d in result.derivatives if d.format == "webp"][-1] == 2560
+
+
+@pytest.mark.parametrize("size", [(120, 4000), (4100, 90), (2000, 1500)])
+def test_the_placeholder_stays_tiny_whatever_the_shape(tmp_path, size):
+    scene(*size).save(tmp_path / "shape.png")
+    result = process(tmp_path / "shape.png", tmp_path / "out", max_pixels=MAX_PIXELS)
+    assert len(result.placeholder) <= 400
+    data = __import__("base64").b64decode(result.placeholder.split(",", 1)[1])
+    with Image.open(io.BytesIO(data)) as tiny:
+        assert max(tiny.size) == 16 and min(tiny.size) >= 1

@@ -154,8 +154,9 @@ def _save(image, out_dir: Path, fmt: str, width: int) -> Derivative:
 
 
 def _placeholder(image) -> tuple[str, str]:
-    """A 16 px wide WebP as a data: URI (a few hundred bytes) and the average colour."""
-    tiny = image.resize(PLACEHOLDER_WIDTH / image.width, kernel="linear")
+    """A WebP of at most 16 x 16 px as a data: URI (a few hundred bytes: 16 px wide, or
+    16 px high for a tall picture) and the average colour."""
+    tiny = image.thumbnail_image(PLACEHOLDER_WIDTH, height=PLACEHOLDER_WIDTH)
     for quality in (40, 25, 10):
         data = tiny.webpsave_buffer(Q=quality, keep="none")
         if len(data) <= PLACEHOLDER_MAX_BYTES - 32:  # room for the data: URI around it
