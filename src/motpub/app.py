@@ -21,7 +21,7 @@ from motpub.coverage import api as coverage_api, studio as coverage_studio
 from motpub.exhibitions import (
     api as exhibitions_api, public as exhibitions_public, studio as exhibitions_studio)
 from motpub.items import api as items_api, public as items_public, studio as items_studio
-from motpub.media import api as media_api, public as media_public
+from motpub.media import api as media_api, images_api as media_images_api, public as media_public
 from motpub.operations import public as operations_public
 from motpub.changes import TargetCache, announce_content_changes, make_change_stamp
 from motpub.cli import build_cli, register_commands
@@ -111,7 +111,7 @@ def register_blueprints(app: Flask) -> None:
     (motpub.web.audiences)."""
     for blueprint in (
         items_public.bp, items_studio.bp, items_api.bp,
-        media_public.bp, media_api.bp,
+        media_public.bp, media_api.bp, media_images_api.bp,
         codes_scan.bp, codes_gs1.bp, codes_studio.bp, codes_bulk_studio.bp, codes_api.bp,
         codes_bulk_api.bp, codes_label_jobs_api.bp,
         exhibitions_public.bp, exhibitions_studio.bp, exhibitions_api.bp,

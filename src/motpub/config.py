@@ -46,6 +46,9 @@ class Settings:
     storage_url: str
     media_public_url: str | None = None
     max_upload_bytes: int = 4 * 1024**3
+    # A picture: its pixels, checked from the header before decoding, and its file.
+    max_image_pixels: int = 200_000_000
+    max_image_bytes: int = 200 * 1024**2
     trusted_proxies: int = 0
     max_media_seconds: float = 900.0
     job_lease_s: float = 60.0
@@ -157,6 +160,8 @@ class Settings:
                             f"memory:// URL, got {ratelimit_storage_url!r}")
         max_request_bytes = _int(env, "MOTPUB_MAX_REQUEST_BYTES", 1_048_576, problems)
         max_upload_bytes = _int(env, "MOTPUB_MAX_UPLOAD_BYTES", 4 * 1024**3, problems)
+        max_image_pixels = _int(env, "MOTPUB_MAX_IMAGE_PIXELS", 200_000_000, problems)
+        max_image_bytes = _int(env, "MOTPUB_MAX_IMAGE_BYTES", 200 * 1024**2, problems)
         trusted_proxies = _int(env, "MOTPUB_TRUSTED_PROXIES", 0, problems, minimum=0)
         max_media_seconds = _int(env, "MOTPUB_MAX_MEDIA_SECONDS", 900, problems)
         job_lease_s = _int(env, "MOTPUB_JOB_LEASE_S", 60, problems)
@@ -210,6 +215,8 @@ class Settings:
             login_rate_limit=login_rate_limit,
             max_request_bytes=max_request_bytes,
             max_upload_bytes=max_upload_bytes,
+            max_image_pixels=max_image_pixels,
+            max_image_bytes=max_image_bytes,
             trusted_proxies=trusted_proxies,
             max_media_seconds=float(max_media_seconds),
             job_lease_s=float(job_lease_s),

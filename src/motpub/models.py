@@ -14,6 +14,7 @@ from motpub.analytics.models.scan import DeviceClass, Scan, View, VisitorSalt
 from motpub.media.models.transcode_job import ACTIVE_JOB_STATUSES, JobStatus, TranscodeJob
 from motpub.accounts.models import ApiToken, Role, User
 from motpub.media.models.image import Image, ImageStatus
+from motpub.media.models.image_job import ImageJob
 from motpub.media.models.video import (
     AudioTrack, Caption, MediaKind, Rendition, Video, VideoStatus)
 
@@ -44,6 +45,7 @@ __all__ = [
     "CodeChange",
     "Image",
     "ImageStatus",
+    "ImageJob",
     "Item",
     "ItemStatus",
 

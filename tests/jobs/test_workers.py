@@ -292,3 +292,63 @@ def test_a_running_worker_hands_out_a_dead_workers_job_soon_after_its_lease_runs
         stop(worker)
     assert job().attempts == 2
     runtime.engine.dispose()
+
+
+def test_a_worker_process_makes_the_pictures_of_phone_photos_and_a_large_master(
+        tmp_path, clean_postgres_url, redis_url):
+    import io
+    from urllib.parse import urlsplit
+
+    import pillow_heif
+    from PIL import Image as Picture
+
+    from motpub.media.models.image import Image
+    from motpub.media.models.image_job import ImageJob
+
+    env = environment(tmp_path, MOTPUB_DATABASE_URL=clean_postgres_url,
+                      MOTPUB_QUEUE_URL=redis_url)
+    app = create_app(Settings.from_env(env))
+    runtime = app.extensions["motpub"]
+    client = app.test_client()
+    api = Api(client, add_user(app, "editor@example.org", "editor"))
+    item = api.create_item()
+    pillow_heif.register_heif_opener()
+    files = []
+    for fmt, size, content_type in (("JPEG", (800, 600), "image/jpeg"),
+                                    ("HEIF", (640, 480), "image/heic"),
+                                    ("PNG", (4500, 400), "image/png")):
+        out = io.BytesIO()
+        Picture.new("RGB", size, (150, 90, 40)).save(out, format=fmt)
+        files.append((out.getvalue(), content_type))
+    image_ids = []
+    for data, content_type in files:
+        created = api.post(f"/items/{item['id']}/images", json={
+            "filename": "picture", "size_bytes": len(data), "content_type": content_type})
+        plan = created.get_json()
+        [part] = plan["upload"]["parts"]
+        url = urlsplit(part["url"])
+        etag = client.put(f"{url.path}?{url.query}", data=data).headers["ETag"]
+        done = api.post(urlsplit(plan["upload"]["complete_url"]).path.removeprefix("/api/v1"),
+                        json={"parts": [{"number": 1, "etag": etag}]})
+        assert done.status_code == 202, done.get_json()
+        image_ids.append(plan["image_id"])
+
+    def jobs():
+        with runtime.session_factory() as session:
+            return session.query(ImageJob).filter(ImageJob.image_id.in_(image_ids)).all()
+
+    worker = start_worker(env)
+    try:
+        wait_for(lambda: all(j.status is JobStatus.SUCCEEDED for j in jobs()), timeout_s=120,
+                 what="the worker to process the pictures")
+    finally:
+        stop(worker)
+    assert all(job.attempts == 1 for job in jobs())
+    with runtime.session_factory() as session:
+        images = [session.get(Image, image_id) for image_id in image_ids]
+        assert [(image.width, image.height) for image in images] == [
+            (800, 600), (640, 480), (4500, 400)]
+        assert [image.tiles_key is not None for image in images] == [False, False, True]
+        assert all(runtime.storage.exists(d["key"]) for image in images
+                   for d in image.derivatives)
+    runtime.engine.dispose()

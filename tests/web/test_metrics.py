@@ -105,6 +105,7 @@ def test_jobs_are_counted_by_kind_and_status_at_scrape_time(metrics_app):
     assert sample(text, "motpub_jobs", kind="transcode", status="failed") == 2
     assert sample(text, "motpub_jobs", kind="label", status="running") == 1
     assert sample(text, "motpub_jobs", kind="label", status="queued") == 0
+    assert sample(text, "motpub_jobs", kind="image", status="queued") == 0
     assert 'status="succeeded"' not in text
 
 

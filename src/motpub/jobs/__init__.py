@@ -22,7 +22,9 @@ from motpub.media.models.transcode_job import TranscodeJob
 from motpub.database import unit_of_work
 from motpub.logs import log_json
 from motpub.queue import crontab, Task, Tasks
-from motpub.media.services.jobs import jobs_to_requeue
+from motpub.media.services.access import sync_image_visibility
+from motpub.media.services.image_processing import process_image
+from motpub.media.services.jobs import image_jobs_to_requeue, jobs_to_requeue
 from motpub.codes.services.label_jobs import (
     build_label_sheet, label_jobs_to_requeue, LabelOutcome, LabelWorker)
 from motpub.analytics.services.rollups import roll_up_visits
@@ -45,7 +47,8 @@ def register_tasks(app: Flask) -> Tasks:
             session_factory=runtime.session_factory, storage=runtime.storage,
             worker_id=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
             lease_s=settings.job_lease_s, max_media_seconds=settings.max_media_seconds,
-            stall_timeout_s=settings.ffmpeg_stall_timeout_s)
+            stall_timeout_s=settings.ffmpeg_stall_timeout_s,
+            max_image_pixels=settings.max_image_pixels)
 
     @queue.task(name="transcode_video")
     def transcode_video_task(job_id: int) -> TranscodeOutcome:
@@ -62,6 +65,17 @@ def register_tasks(app: Flask) -> Tasks:
         elif outcome is TranscodeOutcome.POSTPONED:  # give the operator time to install a tool
             transcode_video_task.schedule((job_id,), delay=max(settings.job_retry_delay_s,
                                                                MISSING_TOOL_RETRY_S))
+        return outcome
+
+    def image_ready(image_id: int) -> None:  # its new objects were written private
+        sync_image_visibility(runtime.storage, runtime.session_factory, [image_id])
+
+    @queue.task(name="process_image")
+    def process_image_task(job_id: int) -> TranscodeOutcome:
+        outcome = process_image(worker(), job_id, on_ready=image_ready)
+        log.info("image job %s: %s", job_id, outcome)
+        if outcome is TranscodeOutcome.RETRY:
+            process_image_task.schedule((job_id,), delay=settings.job_retry_delay_s)
         return outcome
 
     @queue.task(name="build_label_sheet")
@@ -84,10 +98,14 @@ def register_tasks(app: Flask) -> Tasks:
             job_ids = jobs_to_requeue(session, stale_queued_s=settings.job_lease_s * 5)
             label_job_ids = label_jobs_to_requeue(session,
                                                   stale_queued_s=settings.job_lease_s * 5)
+            image_job_ids = image_jobs_to_requeue(session,
+                                                  stale_queued_s=settings.job_lease_s * 5)
         for job_id in job_ids:
             transcode_video_task(job_id)
         for job_id in label_job_ids:
             build_label_sheet_task(job_id)
+        for job_id in image_job_ids:
+            process_image_task(job_id)
         return job_ids
 
     @queue.periodic_task(crontab(minute="17"), name="clean_uploads")
@@ -108,7 +126,8 @@ def register_tasks(app: Flask) -> Tasks:
 
     return Tasks(transcode_video=transcode_video_task, sweep_jobs=sweep_jobs,
                  clean_uploads=clean_uploads, delete_salts=delete_salts,
-                 roll_up_visits=roll_up_visits_task, build_label_sheet=build_label_sheet_task)
+                 roll_up_visits=roll_up_visits_task, build_label_sheet=build_label_sheet_task,
+                 process_image=process_image_task)
 
 
 def sweep_interval_s(lease_s: float) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from motpub.web.openapi_languages import LANGUAGE
 from motpub.media.services.audio_tracks import AudioTrackUpload
 from motpub.media.services.captions import CaptionUpload
+from motpub.media.services.images import ImagePatch, ImageUploadRequest
 from motpub.media.services.videos import CompletedUpload, UploadRequest
 from motpub.media import representations as out
 from motpub.web.openapi_common import (
@@ -12,15 +13,78 @@ from motpub.web.openapi_common import (
 
 _ITEM_ID = path_parameter("item_id")
 _VIDEO_ID = path_parameter("video_id")
+_IMAGE_ID = path_parameter("image_id")
+_EXHIBITION_ID = path_parameter("exhibition_id")
 
 
 def schemas() -> dict:
     return schemas_of(UploadRequest, out.Upload, out.Video, out.VideoList, out.PartList,
-                      out.CaptionLink, out.AudioTrack, out.AudioTrackList)
+                      out.CaptionLink, out.AudioTrack, out.AudioTrackList,
+                      ImageUploadRequest, ImagePatch, out.ImageUpload, out.Image, out.ImageList)
+
+
+def _image_owner_paths(owner: str, parameter: dict) -> dict:
+    return {
+        "get": {"summary": f"The {owner}'s images, in gallery order", "parameters": [parameter],
+                "responses": {**ok("images", ref("ImageList")), **errors(401, 403, 404)}},
+        "post": {"summary": f"Start a resumable upload of an image of the {owner} (the "
+                            "videos' part protocol)",
+                 "parameters": [parameter], "requestBody": body(ImageUploadRequest),
+                 "responses": {**ok("the upload plan", ref("ImageUpload"), "201"),
+                               **errors(400, 401, 403, 404, 422)}},
+    }
+
+
+def image_paths() -> dict:
+    return {
+        "/items/{item_id}/images": _image_owner_paths("item", _ITEM_ID),
+        "/exhibitions/{exhibition_id}/images": _image_owner_paths("exhibition",
+                                                                  _EXHIBITION_ID),
+        "/images/{image_id}": {
+            "get": {"summary": "An image's status, texts and URLs", "parameters": [_IMAGE_ID],
+                    "responses": {**ok("the image", ref("Image")), **errors(401, 403, 404)}},
+            "patch": {"summary": "Change an image's alt text, caption, credit or position",
+                      "parameters": [_IMAGE_ID], "requestBody": body(ImagePatch),
+                      "responses": {**ok("the image", ref("Image")),
+                                    **errors(400, 401, 403, 404, 422)}},
+            "delete": {"summary": "Delete an image and its files", "parameters": [_IMAGE_ID],
+                       "responses": {"204": {"description": "deleted"},
+                                     **errors(401, 403, 404)}},
+        },
+        "/images/{image_id}/parts": {
+            "get": {"summary": "Parts received so far, to resume an upload",
+                    "parameters": [_IMAGE_ID],
+                    "responses": {**ok("parts", ref("PartList")), **errors(401, 403, 404)}},
+        },
+        "/images/{image_id}/parts/{number}": {
+            "put": {"summary": "Upload one part (file storage); authorised by the signed URL",
+                    "security": [],
+                    "parameters": [_IMAGE_ID,
+                                   {"name": "number", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}},
+                                   {"name": "expires", "in": "query", "required": True,
+                                    "schema": {"type": "integer"}},
+                                   {"name": "signature", "in": "query", "required": True,
+                                    "schema": {"type": "string"}}],
+                    "requestBody": {"required": True, "content": {
+                        "application/octet-stream": {}}},
+                    "responses": {"200": {"description": "stored; the ETag header names it"},
+                                  **errors(401, 404, 413, 422, 503, 507)}},
+        },
+        "/images/{image_id}/complete": {
+            "post": {"summary": "Assemble the parts and queue the image's processing",
+                     "parameters": [_IMAGE_ID],
+                     "requestBody": {"required": True,
+                                     **json_content(inline_schema(CompletedUpload))},
+                     "responses": {**ok("queued", ref("Image"), "202"),
+                                   **errors(400, 401, 403, 404, 409, 422, 503, 507)}},
+        },
+    }
 
 
 def paths() -> dict:
     return {
+        **image_paths(),
         "/items/{item_id}/videos": {
             "get": {"summary": "The item's videos and audio guides", "parameters": [_ITEM_ID],
                     "responses": {**ok("videos", ref("VideoList")), **errors(401, 403, 404)}},

@@ -27,11 +27,18 @@ from werkzeug.http import parse_range_header
 from werkzeug.utils import send_file
 
 from motpub.items.models import Item
-from motpub.media.services.access import is_video_public, video_id_of
-from motpub.avtools.hls import CONTENT_TYPES
+from motpub.media.services.access import (
+    image_id_of, is_image_public, is_video_public, video_id_of)
+from motpub.avtools.hls import CONTENT_TYPES as AV_CONTENT_TYPES
+from motpub.imaging import CONTENT_TYPES as IMAGE_CONTENT_TYPES
 from motpub.storage import FileStorage, StorageError
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
+
+# Every object is served with the type of what it is: derivatives were re-encoded by the
+# worker, so a polyglot upload (a JPEG that is also HTML or ZIP) leaves nothing of itself,
+# and nosniff (web.extensions) keeps browsers to the type.
+CONTENT_TYPES = {**AV_CONTENT_TYPES, **IMAGE_CONTENT_TYPES}
 
 bp = public_blueprint("media_public", __name__, url_prefix="/media")
 
@@ -59,9 +66,14 @@ def signed_media_url(key: str, *, expires_s: int) -> str:
 
 
 def _scope(key: str) -> str:
-    """What one token opens: a video's whole prefix (its versions and captions), or one key."""
-    video_id = video_id_of(key)
-    return f"videos/{video_id}/" if video_id is not None else key
+    """What one token opens: a video's whole prefix (its versions and captions), an image's
+    (its derivatives and tiles, which the zoom viewer asks for relative to the .dzi), or one
+    key."""
+    if (video_id := video_id_of(key)) is not None:
+        return f"videos/{video_id}/"
+    if (image_id := image_id_of(key)) is not None:
+        return f"images/{image_id}/"
+    return key
 
 
 def _signature(scope: str, expires: int) -> str:
@@ -77,6 +89,10 @@ def _token_is_valid(token: str, key: str) -> bool:
 
 
 def _is_public(key: str) -> bool:
+    if (image_id := image_id_of(key)) is not None:
+        answer = runtime().target_cache.get(("media-image", image_id),
+                                            lambda: (is_image_public(db(), image_id),))
+        return answer[0]
     video_id = video_id_of(key)
     if video_id is None:
         return True
@@ -96,9 +112,10 @@ def signed_media_object(token: str, key: str):
     cache_control = f"private, max-age={max(0, min(expires - int(time.time()), 3600))}, immutable"
     if isinstance(storage, FileStorage):
         response = _send(key)
-    elif key.endswith(".m3u8"):  # read here, so its relative URLs come back signed
+    elif key.endswith((".m3u8", ".dzi")):  # read here, so its relative URLs come back signed
         try:
-            response = Response(storage.get_bytes(key), mimetype=CONTENT_TYPES[".m3u8"])
+            response = Response(storage.get_bytes(key),
+                                mimetype=CONTENT_TYPES[posixpath.splitext(key)[1]])
         except StorageError:
             abort(404)
     else:

@@ -94,3 +94,45 @@ class ReceivedPart(Representation):
 
 class PartList(Representation):
     parts: list[ReceivedPart]
+
+
+class ImageUrls(Representation):
+    """Where the picture is served: by format, the derivative of each width (as a string key:
+    "320", "640", ...), widest last; signed and short-lived while its item is a draft."""
+
+    avif: dict[str, str]
+    webp: dict[str, str]
+    jpeg: dict[str, str]
+    placeholder: str | None = Field(description="a data: URI of a few hundred bytes")
+    color: str | None = Field(description="the picture's average colour, #rrggbb")
+    tiles: str | None = Field(description=(
+        "the Deep Zoom descriptor (.dzi) of pictures whose long side is above 4,000 px; its "
+        "tiles are at <name>_files/<level>/<column>_<row>.jpg beside it"))
+
+
+class Image(Representation):
+    id: int
+    image_id: int
+    item_id: int | None
+    exhibition_id: int | None
+    status: str = one_of(*(status.value for status in VideoStatus))
+    filename: str
+    size_bytes: int
+    width: int | None = Field(description="as shown, after the EXIF orientation")
+    height: int | None
+    alt: Localized
+    caption: Localized
+    credit: str
+    position: int = Field(description="from 0, the item's hero or the exhibition's cover")
+    urls: ImageUrls
+    error: Localized | None
+
+
+class ImageList(Representation):
+    images: list[Image]
+
+
+class ImageUpload(Representation):
+    image_id: int
+    status: str = one_of(*(status.value for status in VideoStatus))
+    upload: UploadPlan

@@ -37,6 +37,7 @@ class Tasks:
     delete_salts: Task
     roll_up_visits: Task
     build_label_sheet: Task
+    process_image: Task
 
 
 def make_queue(url: str, *, name: str = "motpub") -> Huey:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motpub.items.models import Item, ItemStatus
+from motpub.media.models.image import Image
 from motpub.media.models.video import Video
 from motpub.events import (
     AudioTracksChanged, CaptionsChanged, ItemPublished, ItemUnpublished, Subscribers, VideoReady)
@@ -39,6 +40,39 @@ def is_video_public(session: Session, video_id: int) -> bool:
     status = session.scalar(select(Item.status).join(Video, Video.item_id == Item.id)
                             .where(Video.id == video_id))
     return status is ItemStatus.PUBLISHED
+
+
+def image_prefix(image_id: int) -> str:
+    return f"images/{image_id}/"
+
+
+def image_id_of(key: str) -> int | None:
+    """The image a media key belongs to ("images/7/v2c9e/640.webp" → 7), if any."""
+    first, _, rest = key.partition("/")
+    number = rest.partition("/")[0]
+    return int(number) if first == "images" and number.isdigit() else None
+
+
+def is_image_public(session: Session, image_id: int) -> bool:
+    """An exhibition's pictures are public (its page is); an item's once it is published."""
+    row = session.execute(select(Image.exhibition_id, Item.status)
+                          .outerjoin(Item, Image.item_id == Item.id)
+                          .where(Image.id == image_id)).first()
+    if row is None:
+        return False
+    return row.exhibition_id is not None or row.status is ItemStatus.PUBLISHED
+
+
+def sync_image_visibility(storage: Storage, session_factory: Callable[[], Session],
+                          image_ids: Iterable[int]) -> None:
+    """Make each image's objects as public as its owner, as sync_visibility does videos'."""
+    with session_factory() as session:
+        states = {image_id: is_image_public(session, image_id) for image_id in image_ids}
+    for image_id, public in states.items():
+        try:
+            storage.set_public(image_prefix(image_id), public)
+        except Exception:
+            log.exception("could not set the visibility of image %s's media", image_id)
 
 
 def sync_visibility(storage: Storage, session_factory: Callable[[], Session],
@@ -65,8 +99,12 @@ def follow_publication(subscribers: Subscribers, session_factory: Callable[[], S
         with session_factory() as reader:
             video_ids = reader.scalars(select(Video.id).where(Video.item_id == event.item_id)
                                        ).all()
+            image_ids = reader.scalars(select(Image.id).where(Image.item_id == event.item_id)
+                                       ).all()
         if video_ids:
             sync_visibility(storage, session_factory, video_ids)
+        if image_ids:
+            sync_image_visibility(storage, session_factory, image_ids)
 
     def video_changed(event: VideoReady | CaptionsChanged | AudioTracksChanged) -> None:
         sync_visibility(storage, session_factory, [event.video_id])

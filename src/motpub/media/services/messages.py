@@ -52,6 +52,20 @@ MESSAGES = {
                            "language"),
     "dub_busy": N_("the %(language)s dub is being processed; replace it when that ends"),
     "dub_size": N_("the file must hold 1 to %(limit)s bytes"),
+    # A picture (motpub.imaging).
+    "image_empty": N_("the file is empty"),
+    "image_unknown_format": N_("the file is not a picture we can read: upload a JPEG, PNG, "
+                               "WebP, AVIF, HEIC or TIFF file"),
+    "image_is_svg": N_("SVG pictures are refused because they can carry scripts: export the "
+                       "picture as PNG or JPEG"),
+    "image_is_video": N_("this is a video or sound file, not a picture: add it as a video"),
+    "image_too_many_pixels": N_("the picture is %(width)s x %(height)s pixels "
+                                "(%(megapixels)s megapixels); the limit is %(limit)s "
+                                "megapixels. Export it smaller"),
+    "image_animated": N_("the picture is animated (%(frames)s frames); upload a still "
+                         "picture, or the animation as a video"),
+    "image_damaged": N_("the picture is truncated or damaged and cannot be decoded: export "
+                        "or upload it again"),
     # The work on it (motpub.media.services.transcoding, jobs, videos).
     "storage_failed": N_("The server's storage failed on every attempt (it may be full). "
                          "Retry later; if it fails again, ask the operator to check the "

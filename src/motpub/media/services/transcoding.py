@@ -27,8 +27,9 @@ from motpub.avtools.poster import make_poster
 from motpub.avtools.preview import make_first_playable
 from motpub.avtools.probe import check_media, probe
 from motpub.media.services.masters import rewrite_masters, subtitle_tracks
+from motpub.media.models.transcode_job import TranscodeJob
 from motpub.media.services.jobs import (
-    claim_job, fail_attempt, finish_job, owned_job, postpone_job, renew_lease)
+    JobTable, claim_job, fail_attempt, finish_job, owned_job, postpone_job, renew_lease)
 from motpub.media.services.messages import log_message
 from motpub.database import after_commit, unit_of_work
 from motpub.events import emit, VideoFailed, VideoReady
@@ -55,6 +56,7 @@ class Worker:
     lease_s: float = 60.0
     max_media_seconds: float = 900.0
     stall_timeout_s: float = 120.0
+    max_image_pixels: int = 200_000_000
 
 
 class JobLost(Exception):
@@ -64,8 +66,8 @@ class JobLost(Exception):
 class Heartbeat:
     """Renews the job's lease while the work runs, and carries its progress."""
 
-    def __init__(self, worker: Worker, job_id: int):
-        self.worker, self.job_id = worker, job_id
+    def __init__(self, worker: Worker, job_id: int, table: JobTable = TranscodeJob):
+        self.worker, self.job_id, self.table = worker, job_id, table
         self.progress, self.stage, self.is_lost = 0.0, "starting", False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}",
@@ -83,7 +85,7 @@ class Heartbeat:
         with unit_of_work(self.worker.session_factory) as session:
             if not renew_lease(session, self.job_id, self.worker.worker_id,
                                lease_s=self.worker.lease_s, progress=self.progress,
-                               stage=self.stage):
+                               stage=self.stage, table=self.table):
                 self.is_lost = True
 
     def _run(self) -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import math
-import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from pydantic import ConfigDict, Field, StrictInt, StrictStr, field_validator
 from sqlalchemy import select
@@ -15,30 +12,21 @@ from sqlalchemy.orm import Session
 from motpub.media.models.transcode_job import ACTIVE_JOB_STATUSES, TranscodeJob
 from motpub.orm import utcnow
 from motpub.items.models import Item
+from motpub.media.models.image import Image, ImageStatus
 from motpub.media.models.video import MediaKind, Video, VideoStatus
 from motpub.errors import Conflict, Invalid, NotFound
 from motpub.inputs import Input, Language, refusal
 from motpub.database import after_commit
-from motpub.storage import Storage, StorageError, StorageUnavailable
+from motpub.media.services.uploads import (  # the video API's names, as they were
+    MAX_PARTS as MAX_PARTS, UPLOAD_PART_BYTES as UPLOAD_PART_BYTES,
+    CompletedUpload as CompletedUpload, UploadedPart as UploadedPart, UploadPlan as UploadPlan,
+    assemble_parts, start_multipart)
+from motpub.storage import Storage
 
-# The smallest part size the API hands out: above the storage's MIN_PART_BYTES, with room.
-UPLOAD_PART_BYTES = 8 * 1024 * 1024
-MAX_PARTS = 10_000                # S3's limit on parts per upload
 AUDIO_TYPES = {"audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a", "audio/aac",
                "audio/x-aac", "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"}
 VIDEO_TYPES = {"video/mp4", "video/quicktime", "video/x-matroska", "video/webm",
                "video/x-msvideo", "video/mpeg", "video/mp2t", "video/3gpp", "video/x-m4v"}
-
-
-@dataclass(frozen=True)
-class UploadPlan:
-    part_size_bytes: int
-    parts: list[tuple[int, str]]  # (number, url)
-
-
-def _safe_filename(filename: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip(".-")[:80]
-    return stem or "source"
 
 
 class UploadRequest(Input):
@@ -107,20 +95,12 @@ def kind_notice(video: Video) -> tuple[str, dict[str, str]] | None:
 
 def _start_multipart(storage: Storage, video: Video, size_bytes: int,
                      app_part_url: Callable[[Video, int], str], url_expires_s: int) -> UploadPlan:
-    video.size_bytes = size_bytes
-    video.part_size_bytes = max(UPLOAD_PART_BYTES,
-                                math.ceil(size_bytes / MAX_PARTS / 2**20) * 2**20)
-    video.source_key = (f"sources/{video.id}/{secrets.token_urlsafe(8)}/"
-                        f"{_safe_filename(video.filename)}")
-    video.upload_id = storage.create_multipart(video.source_key,
-                                               content_type=video.content_type)
+    plan = start_multipart(storage, video, size_bytes,
+                           key_prefix=f"sources/{video.id}/{secrets.token_urlsafe(8)}/",
+                           app_part_url=lambda number: app_part_url(video, number),
+                           url_expires_s=url_expires_s)
     video.status = VideoStatus.UPLOADING
-    numbers = range(1, math.ceil(size_bytes / video.part_size_bytes) + 1)
-    return UploadPlan(part_size_bytes=video.part_size_bytes, parts=[
-        (n, storage.part_url(video.source_key, video.upload_id, n, expires_s=url_expires_s)
-         or app_part_url(video, n))
-        for n in numbers
-    ])
+    return plan
 
 
 def request_upload(
@@ -175,36 +155,12 @@ def get_video(session: Session, video_id: int) -> Video:
     return video
 
 
-class UploadedPart(Input):
-    # Unknown keys were always ignored in uploads.
-    model_config = ConfigDict(extra="ignore")
-    number: StrictInt = Field(ge=1, le=MAX_PARTS)
-    etag: StrictStr = Field(min_length=1)
-
-
-class CompletedUpload(Input):
-    """The parts of an upload, each as its PUT answered (the ETag header)."""
-
-    model_config = ConfigDict(extra="ignore")
-    parts: list[UploadedPart] = Field(min_length=1, max_length=MAX_PARTS)
-
-
 def complete_upload(session: Session, storage: Storage, video: Video, data: CompletedUpload,
                     *, enqueue_transcode: Callable[[int], object]) -> TranscodeJob:
     """Assemble the uploaded parts and queue the transcode (enqueued once this commits)."""
-    parts = [(part.number, part.etag) for part in data.parts]
     if video.status is not VideoStatus.UPLOADING or video.upload_id is None:
         raise Conflict(f"video {video.id} is not being uploaded (status {video.status.value})")
-    expected = math.ceil(video.size_bytes / video.part_size_bytes)
-    if sorted(number for number, _etag in parts) != list(range(1, expected + 1)):
-        raise Invalid(f"expected parts 1 to {expected}, each once", field="parts")
-    try:
-        storage.complete_multipart(video.source_key, video.upload_id, parts)
-    except StorageUnavailable:
-        raise  # the server's storage, not the parts: 507/503, and completing again resumes
-    except StorageError as error:
-        raise Invalid(str(error), field="parts") from None
-    video.upload_id = None
+    assemble_parts(storage, video, data)
     video.replacing = None
     video.size_bytes = storage.size_bytes(video.source_key)
     return queue_transcode(session, video, enqueue_transcode)
@@ -279,12 +235,16 @@ def delete_video(session: Session, storage: Storage, video: Video) -> None:
 
 
 def abandon_uploads(session: Session, storage: Storage, *, older_than_s: int) -> int:
-    """Abort multipart uploads nobody finished, and mark their videos failed."""
+    """Abort multipart uploads nobody finished, and mark their videos and images failed."""
     count = 0
     for key, upload_id in storage.abandoned_uploads(older_than_s):
         storage.abort_multipart(key, upload_id)
         video = session.scalar(select(Video).where(Video.upload_id == upload_id))
         if video is not None and video.status is VideoStatus.UPLOADING:
             _give_up_upload(video, "upload_abandoned")
+        image = session.scalar(select(Image).where(Image.upload_id == upload_id))
+        if image is not None and image.status is ImageStatus.UPLOADING:
+            image.upload_id, image.status = None, ImageStatus.FAILED
+            image.error_code, image.error_args = "upload_abandoned", {}
         count += 1
     return count
