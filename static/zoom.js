@@ -11,6 +11,11 @@
   function loadViewer() {
     if (window.OpenSeadragon) return Promise.resolve(window.OpenSeadragon);
     if (!loading) {
+      // The viewer adds a <style> of its own unless the page has one so marked; the CSP
+      // allows only the page's hashed stylesheet, so that one is marked (its rule, hiding
+      // the focus outline on phones, is one we do without).
+      var sheet = document.querySelector("head style");
+      if (sheet) sheet.setAttribute("data-openseadragon-mobile-css", "");
       loading = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
         script.src = viewerUrl;
