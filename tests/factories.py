@@ -172,17 +172,18 @@ def add_image(app, *, item_id: int | None = None, exhibition_id: int | None = No
               width: int = 1600, height: int = 1200, position: int = 0,
               alt: dict | None = None, caption: dict | None = None, credit: str = "",
               status: str = "ready", widths=(320, 640, 960, 1280, 1920),
-              tiles: bool = False, quality: int = 60) -> int:
+              tiles: bool = False, quality: int = 60, picture=None) -> int:
     """A ready image as the worker leaves one: derivatives in AVIF, WebP and JPEG at each of
     `widths` up to the picture's own, a placeholder, a colour, and with `tiles` a Deep Zoom
-    pyramid (pyvips dzsave: 254 px tiles, overlap 1, JPEG), all in the app's storage."""
+    pyramid (pyvips dzsave: 254 px tiles, overlap 1, JPEG), all in the app's storage.
+    `picture` (a Pillow image of width x height) replaces the generated one."""
     import base64
     import io
 
     from motpub.media.models.image import Image, ImageStatus
 
     runtime = app.extensions["motpub"]
-    picture = photo(width, height, hue=position * 47 % 100)
+    picture = picture or photo(width, height, hue=position * 47 % 100)
     with runtime.session_factory() as session:
         image = Image(item_id=item_id, exhibition_id=exhibition_id, position=position,
                       status=ImageStatus(status), filename=f"photo-{position}.jpg",
@@ -207,7 +208,7 @@ def add_image(app, *, item_id: int | None = None, exhibition_id: int | None = No
             picture.resize((16, max(1, round(16 * height / width)))).save(tiny, "WEBP", quality=30)
             image.placeholder = "data:image/webp;base64," + base64.b64encode(
                 tiny.getvalue()).decode()
-            image.color = "#%02x%02x%02x" % picture.resize((1, 1)).getpixel((0, 0))
+            image.color = "#{:02x}{:02x}{:02x}".format(*picture.resize((1, 1)).getpixel((0, 0)))
             image.width, image.height, image.version = width, height, version
             image.derivatives = derivatives
             if tiles:

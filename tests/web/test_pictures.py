@@ -75,7 +75,7 @@ def test_gallery_swipes_and_each_picture_is_lazy_with_its_caption_and_credit(app
     pictures = [t for t in tags.find("img") if t.get("class") != "placeholder"]
     assert [p["alt"] for p in pictures] == ["鼎足", "The inscription"]
     assert [p.get("lang") for p in pictures] == ["zh", None]  # the fallback says its language
-    assert all(p["loading"] == "lazy" and "fetchpriority" not in p for p in pictures)
+    assert all(p["loading"] == "lazy" and p["fetchpriority"] == "low" for p in pictures)
     assert pictures[0]["width"] == "800" and pictures[0]["height"] == "1000"
     # The caption in the visitor's language, else along the fallback chain, marked.
     assert '<span lang="zh">鼎足的细节</span><span class="fallback" lang="en">Shown in Chinese' in (

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from motpub.exhibitions.models import Exhibition, ExhibitionItem
 from motpub.items.models import Item
+from motpub.media.models.image import Image
 from motpub.media.models.video import MediaKind, Video
 from motpub.items.services.pages import Field, languages_with_content, pick
 from motpub.items.services.pictures import Picture, make_picture, ready_images
@@ -90,8 +91,7 @@ def build_exhibition_page(exhibition: Exhibition, language: str,
             poster_url=media_url(video.poster_key) if video and video.poster_key else None,
             poster_width=video.width if video else None,
             poster_height=video.height if video else None,
-            thumbnail=hero and make_picture(
-                hero, lambda texts, d=item.default_language: pick(texts, language, d), media_url),
+            thumbnail=_picture(hero, language, item.default_language, media_url),
         ))
     cover = next(iter(ready_images(exhibition.images)), None)
     return ExhibitionPage(
@@ -101,5 +101,11 @@ def build_exhibition_page(exhibition: Exhibition, language: str,
         intro=pick(exhibition.intro, language, default), venue=exhibition.venue,
         starts_on=exhibition.starts_on, ends_on=exhibition.ends_on, entries=entries,
         languages=languages_with_content(texts, []),
-        cover=cover and make_picture(cover, lambda texts: pick(texts, language, default),
-                                     media_url))
+        cover=_picture(cover, language, default, media_url))
+
+
+def _picture(image: Image | None, language: str, default: str,
+             media_url: Callable[[str], str]) -> Picture | None:
+    if image is None:
+        return None
+    return make_picture(image, lambda texts: pick(texts, language, default), media_url)

@@ -263,7 +263,8 @@ class MissingAlt(Invalid):
     """An image the item shows has no alt text in the item's default language."""
 
     def __init__(self, image_id: int, filename: str, language: str):
-        self.message_args = {"image_id": image_id, "filename": filename, "language": own_name(language)}
+        self.message_args = {"image_id": image_id, "filename": filename,
+                             "language": own_name(language)}
         super().__init__(render_joined(MISSING_ALT, self.message_args), field="alt",
                          details={"image_id": image_id, "language": language})
 

@@ -254,9 +254,10 @@ def _figure(picture: Picture | None, written_alt: str, is_block: bool,
         lang = f' lang="{text.language}"' + (
             f' dir="{direction(text.language)}"'
             if direction(text.language) != direction(language) else "")
-        marker = (f' <span class="fallback" lang="{language}">'
-                  f'{escape(render(_SHOWN_IN, language, {"language": language_name(text.language, language)}))}'
-                  f'</span>' if text.is_fallback else "")
+        shown_in = render(_SHOWN_IN, language,
+                          {"language": language_name(text.language, language)})
+        marker = (f' <span class="fallback" lang="{language}">{escape(shown_in)}</span>'
+                  if text.is_fallback else "")
         caption = f'<span{lang}>{escape(text.text)}</span>{marker}'
     if picture.credit:
         caption += f' <small class="credit">{escape(picture.credit)}</small>'

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
@@ -25,10 +25,12 @@ _FALLBACK_WIDTH = 640
 # `sizes` for the picture's place in the page. The column is 40rem wide, and the hero and
 # gallery reach its edges on a phone. A phone at a device pixel ratio of 3 would fetch a
 # picture three times the screen's width, which a slow network cannot bring in time and an
-# eye hardly tells from twice: past 2x the picture is asked for as if 2/3 of the screen wide.
-HERO_SIZES = ("(min-width: 40rem) 40rem, (min-resolution: 2.5dppx) 67vw, 100vw")
+# eye hardly tells from less: past 2.5x the picture is asked for as if about half the screen
+# wide (a 390 px phone gets the 640 px hero: 1.6 pixels of the picture to each point; the
+# 960 px one took 2.3 s on Slow 4G, bench/picture_page.py). Tap to zoom for the detail.
+HERO_SIZES = "(min-width: 40rem) 40rem, (min-resolution: 2.5dppx) 54vw, 100vw"
 GALLERY_SIZES = "(min-width: 40rem) 32rem, (min-resolution: 2.5dppx) 54vw, 80vw"
-ARTICLE_SIZES = "(min-width: 40rem) 38rem, (min-resolution: 2.5dppx) 62vw, calc(100vw - 2rem)"
+ARTICLE_SIZES = "(min-width: 40rem) 38rem, (min-resolution: 2.5dppx) 54vw, calc(100vw - 2rem)"
 THUMBNAIL_SIZES = "6rem"
 
 
@@ -64,8 +66,10 @@ class Picture:
         alt = self.alt.text if self.alt else written_alt
         alt_lang = (f' lang="{escape(self.alt.language)}"'
                     if self.alt and self.alt.language != language else "")
+        # On a slow network the browser would fetch lazy pictures a screen or two ahead at
+        # once, sharing the bandwidth the hero needs: they ask to come after it.
         loading = ' fetchpriority="high" decoding="async"' if is_hero else (
-            ' loading="lazy" decoding="async"')
+            ' loading="lazy" fetchpriority="low" decoding="async"')
         size = f' width="{self.width}" height="{self.height}"'
         sources = "".join(f'<source type="{s.type}" srcset="{escape(s.srcset)}" '
                           f'sizes="{escape(sizes)}">' for s in self.sources)
@@ -89,7 +93,7 @@ def ready_images(images: Iterable[Image]) -> list[Image]:
 
 
 def make_picture(image: Image, pick: Pick, media_url: Callable[[str], str]) -> Picture:
-    def srcset(derivatives: list[dict]) -> str:
+    def srcset(derivatives: list[dict[str, Any]]) -> str:
         return ", ".join(f"{media_url(d['key'])} {d['width']}w" for d in derivatives)
 
     by_format = {name: sorted((d for d in image.derivatives if d["format"] == name),
@@ -110,7 +114,7 @@ def make_picture(image: Image, pick: Pick, media_url: Callable[[str], str]) -> P
 
 
 def _is_data_uri(value: str | None) -> bool:
-    return bool(value) and value.startswith("data:image/") and '"' not in value  # type: ignore[union-attr]
+    return value is not None and value.startswith("data:image/") and '"' not in value
 
 
 def missing_alt(images: Iterable[Image], language: str) -> list[Image]:
