@@ -148,6 +148,92 @@ def run_jobs(app) -> list[str]:
     return outcomes
 
 
+# Images ------------------------------------------------------------------------------------
+
+_IMAGE_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
+
+
+def photo(width: int, height: int, *, hue: int = 0):
+    """A Pillow picture that compresses like a photograph: smooth shading and a few shapes."""
+    from PIL import Image as Picture, ImageDraw, ImageFilter
+
+    small = Picture.radial_gradient("L").resize((width, height))
+    rgb = Picture.merge("RGB", (small, small.rotate(90 + hue), Picture.linear_gradient(
+        "L").resize((width, height))))
+    draw = ImageDraw.Draw(rgb)
+    for n in range(6):
+        x, y = (n * 37 + hue) % 100 * width // 100, (n * 61 + hue) % 100 * height // 100
+        draw.ellipse((x, y, x + width // 5, y + height // 4),
+                     fill=((n * 40 + hue) % 256, 120, (255 - n * 30) % 256))
+    return rgb.filter(ImageFilter.GaussianBlur(max(1, width // 400)))
+
+
+def add_image(app, *, item_id: int | None = None, exhibition_id: int | None = None,
+              width: int = 1600, height: int = 1200, position: int = 0,
+              alt: dict | None = None, caption: dict | None = None, credit: str = "",
+              status: str = "ready", widths=(320, 640, 960, 1280, 1920),
+              tiles: bool = False, quality: int = 60, picture=None) -> int:
+    """A ready image as the worker leaves one: derivatives in AVIF, WebP and JPEG at each of
+    `widths` up to the picture's own, a placeholder, a colour, and with `tiles` a Deep Zoom
+    pyramid (pyvips dzsave: 254 px tiles, overlap 1, JPEG), all in the app's storage.
+    `picture` (a Pillow image of width x height) replaces the generated one."""
+    import base64
+    import io
+
+    from motpub.media.models.image import Image, ImageStatus
+
+    runtime = app.extensions["motpub"]
+    picture = picture or photo(width, height, hue=position * 47 % 100)
+    with runtime.session_factory() as session:
+        image = Image(item_id=item_id, exhibition_id=exhibition_id, position=position,
+                      status=ImageStatus(status), filename=f"photo-{position}.jpg",
+                      content_type="image/jpeg", size_bytes=1, source_key="sources/x",
+                      part_size_bytes=1, alt=alt or {}, caption=caption or {}, credit=credit)
+        session.add(image)
+        session.flush()
+        version = f"v{image.id}"
+        derivatives = []
+        if status == "ready":
+            for name in ("avif", "webp", "jpeg"):
+                for wide in [w for w in widths if w <= width] or [width]:
+                    high = round(height * wide / width)
+                    buffer = io.BytesIO()
+                    picture.resize((wide, high)).save(buffer, name.upper(), quality=quality)
+                    key = f"images/{image.id}/{version}/{wide}.{'jpg' if name == 'jpeg' else name}"
+                    runtime.storage.put_bytes(key, buffer.getvalue(),
+                                              content_type=_IMAGE_TYPES[name])
+                    derivatives.append({"width": wide, "height": high, "format": name,
+                                        "key": key, "bytes": len(buffer.getvalue())})
+            tiny = io.BytesIO()
+            picture.resize((16, max(1, round(16 * height / width)))).save(tiny, "WEBP", quality=30)
+            image.placeholder = "data:image/webp;base64," + base64.b64encode(
+                tiny.getvalue()).decode()
+            image.color = "#{:02x}{:02x}{:02x}".format(*picture.resize((1, 1)).getpixel((0, 0)))
+            image.width, image.height, image.version = width, height, version
+            image.derivatives = derivatives
+            if tiles:
+                image.tiles_key = _store_tiles(runtime.storage, picture,
+                                               f"images/{image.id}/{version}/tiles")
+        session.commit()
+        return image.id
+
+
+def _store_tiles(storage, picture, prefix: str) -> str:
+    import pyvips
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "source.png"
+        picture.save(source)
+        pyvips.Image.new_from_file(str(source)).dzsave(
+            str(Path(folder) / "tiles"), tile_size=254, overlap=1, suffix=".jpg[Q=70]")
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() and path.name != "source.png":
+                key = f"{prefix.rsplit('/', 1)[0]}/{path.relative_to(folder)}"
+                storage.put_file(key, path, content_type="application/xml"
+                                 if path.suffix == ".dzi" else "image/jpeg")
+    return f"{prefix}.dzi"
+
+
 # Visits ------------------------------------------------------------------------------------
 
 IOS_WECHAT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "

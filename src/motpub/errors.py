@@ -9,10 +9,13 @@ class ServiceError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None,
+                 details: dict[str, object] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        # More for a client to act on, beside code, message and field (an image's id).
+        self.details = details or {}
 
 
 class NotFound(ServiceError):

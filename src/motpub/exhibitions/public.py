@@ -8,6 +8,7 @@ from motpub.exhibitions.models import Exhibition
 from motpub.i18n import LanguageSource
 from motpub.exhibitions.services.pages import (
     build_exhibition_page, default_language, load_exhibition)
+from motpub.items.services.pictures import HERO_SIZES, THUMBNAIL_SIZES
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
 from motpub.web.pages import (not_found_response, language_menu, page_response, page_style,
@@ -26,7 +27,8 @@ def exhibition_response(exhibition: Exhibition) -> tuple[Response, str, Language
     html = render_template(
         "public/exhibition.html", page=page, page_css=css,
         menu=language_menu(language, page.languages,
-                           lambda other: f"/x/{exhibition.slug}?lang={other}"))
+                           lambda other: f"/x/{exhibition.slug}?lang={other}"),
+        hero_sizes=HERO_SIZES, thumbnail_sizes=THUMBNAIL_SIZES)
     return page_response(html, language), language, source
 
 

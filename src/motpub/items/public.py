@@ -11,6 +11,7 @@ from markupsafe import escape
 
 from motpub.items.models import Item
 from motpub.items.services.pages import Target, build_item_page, resolve_slug
+from motpub.items.services.pictures import GALLERY_SIZES, HERO_SIZES
 from motpub.media.public import media_url_for
 from motpub.web.audiences import public_blueprint
 from motpub.web.context import db, runtime, settings
@@ -39,6 +40,8 @@ def render_item_html(item: Item, language: str, *,
         menu=language_menu(language, page.languages, switch_url or (
             lambda other: f"/i/{item.slug}?lang={other}")),
         is_preview=is_preview,
+        hero_sizes=HERO_SIZES,
+        gallery_sizes=GALLERY_SIZES,
     )
 
 

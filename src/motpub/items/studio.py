@@ -117,8 +117,13 @@ def change_status(item_id: int, action: str):
     item = item_service.get_item(db(), item_id)
     if ButtonForm().validate_on_submit():
         if action == "publish":
-            item_service.publish_item(db(), item)
-            flash(_("Published: visitors can open this item now."), "ok")
+            refused = attempt(lambda: item_service.publish_item(db(), item))
+            if isinstance(refused, item_service.MissingAlt):
+                flash(_(item_service.MISSING_ALT, **refused.message_args), "error")
+            elif isinstance(refused, ServiceError):
+                flash(refused.message, "error")
+            else:
+                flash(_("Published: visitors can open this item now."), "ok")
         else:
             item_service.unpublish_item(db(), item)
             flash(_("Unpublished: visitors now see 'not found'."), "ok")

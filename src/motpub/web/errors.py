@@ -37,7 +37,8 @@ def api_error(status: int, message: str, code: str | None = None, **extra):
 
 def _service_error(error: ServiceError):
     if is_api_request():
-        extra = {"field": error.field} if error.field else {}
+        extra: dict[str, object] = {"field": error.field} if error.field else {}
+        extra.update(error.details)
         return api_error(error.status, error.message, error.code, **extra)
     return render_template("errors/error.html", status=error.status,
                            message=error.message), error.status

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from motpub.orm import utcnow
 from motpub.inputs import SLUG_PATTERN
 from motpub.items.models import Item, ItemStatus, SLUG_MAX_LENGTH
-from motpub.errors import Conflict, NotFound
+from motpub.errors import Conflict, Invalid, NotFound
+from motpub.items.services.pictures import missing_alt
 from motpub.codes.services.gs1 import normalize_gtin
 from motpub.coverage.services import translations
 from motpub.inputs import CONTROL_MESSAGE, has_control_character, Input, Language, QueryInput
-from motpub.i18n import content_languages, SOURCE_LANGUAGE
+from motpub.i18n import N_, content_languages, own_name, render_joined, SOURCE_LANGUAGE
 from motpub.events import emit, ItemPublished, ItemUnpublished
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
@@ -254,8 +255,26 @@ def update_item(session: Session, item: Item, data: ItemPatch, *,
     return item
 
 
+MISSING_ALT = N_("Image %(image_id)s (%(filename)s) has no alt text in %(language)s: describe "
+                 "it for visitors who cannot see it, then publish")
+
+
+class MissingAlt(Invalid):
+    """An image the item shows has no alt text in the item's default language."""
+
+    def __init__(self, image_id: int, filename: str, language: str):
+        self.message_args = {"image_id": image_id, "filename": filename,
+                             "language": own_name(language)}
+        super().__init__(render_joined(MISSING_ALT, self.message_args), field="alt",
+                         details={"image_id": image_id, "language": language})
+
+
 def publish_item(session: Session, item: Item) -> Item:
+    """Publish: visitors can open it. Refused while a picture it shows has no alt text in
+    the item's default language, the one text every visitor can be given."""
     if not item.is_published:
+        if missing := missing_alt(item.images, item.default_language):
+            raise MissingAlt(missing[0].id, missing[0].filename, item.default_language)
         item.status = ItemStatus.PUBLISHED
         item.published_at = utcnow()
         item.touch()

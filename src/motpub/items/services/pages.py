@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field as dataclass_field
 
+from markupsafe import escape
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from motpub.items.models import Item, ItemStatus
 from motpub.media.models.video import MediaKind, Video
 from motpub.markdown import render_markdown
-from motpub.i18n import content_languages, fallback_chain, own_name
+from motpub.i18n import (N_, content_languages, direction, fallback_chain, language_name,
+                         own_name, render)
+from motpub.items.services.pictures import (ARTICLE_SIZES, Picture, make_picture,
+                                           ready_images)
+
+_SHOWN_IN = N_("Shown in %(language)s")
+_ZOOM_IN = N_("Zoom in")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,16 @@ class ItemPage:
     # The languages the item has something in (a text or a ready video or audio guide), in
     # the editors' order: what the language menu offers.
     languages: tuple[str, ...] = ()
+    # The ready images in order: the first is the hero, the others the gallery.
+    pictures: tuple[Picture, ...] = ()
+
+    @property
+    def hero(self) -> Picture | None:
+        return self.pictures[0] if self.pictures else None
+
+    @property
+    def gallery(self) -> tuple[Picture, ...]:
+        return self.pictures[1:]
 
     @property
     def has_fallback(self) -> bool:
@@ -190,21 +208,59 @@ def build_item_page(item: Item, language: str,
     default = item.default_language
     body = pick(item.body, language, default)
     videos = list(item.videos) if media_url else []
+    pictures = tuple(make_picture(image, lambda texts: pick(texts, language, default), media_url)
+                     for image in ready_images(item.images)) if media_url else ()
+    by_id = {picture.image_id: picture for picture in pictures}
+    video = _player(_choose(videos, MediaKind.VIDEO, language, item.default_language),
+                    language, media_url, item.default_language)
+    if video and not video.poster_url and pictures:  # the hero stands in for a poster
+        video = dataclasses.replace(video, poster_url=pictures[0].src)
     return ItemPage(
         item_id=item.id,
         language=language,
         slug=item.slug,
         title=pick(item.title, language, default) or Field(item.slug, language, False),
         summary=pick(item.summary, language, default),
-        body_html=body and Field(render_markdown(body.text), body.language, body.is_fallback),
+        body_html=body and Field(
+            render_markdown(body.text, lambda image_id, alt, is_block: _figure(
+                by_id.get(image_id), alt, is_block, language)),
+            body.language, body.is_fallback),
         links=[
             Link(url=link["url"], title=pick(link["title"], language, default) or Field(
                 link["url"], language, False))
             for link in item.links
         ],
-        video=_player(_choose(videos, MediaKind.VIDEO, language, item.default_language),
-                      language, media_url, item.default_language),
+        video=video,
         audio=_player(_choose(videos, MediaKind.AUDIO, language, item.default_language),
                       language, media_url, item.default_language),
         languages=languages_with_content([item.title, item.summary, item.body], videos),
+        pictures=pictures,
     )
+
+
+def _figure(picture: Picture | None, written_alt: str, is_block: bool,
+            language: str) -> str | None:
+    """A picture the article places: alone, a <figure> with its caption and credit; inside
+    text, the picture alone. An image not of this item, or not ready: nothing."""
+    if picture is None:
+        return None
+    html = picture.html(ARTICLE_SIZES, written_alt=written_alt, language=language,
+                        zoom_label=render(_ZOOM_IN, language))
+    if not is_block:
+        return html
+    caption = ""
+    if picture.caption:
+        text = picture.caption
+        lang = f' lang="{text.language}"' + (
+            f' dir="{direction(text.language)}"'
+            if direction(text.language) != direction(language) else "")
+        shown_in = render(_SHOWN_IN, language,
+                          {"language": language_name(text.language, language)})
+        marker = (f' <span class="fallback" lang="{language}">{escape(shown_in)}</span>'
+                  if text.is_fallback else "")
+        caption = f'<span{lang}>{escape(text.text)}</span>{marker}'
+    if picture.credit:
+        caption += f' <small class="credit">{escape(picture.credit)}</small>'
+    figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return f'<figure class="picture">{html}{figcaption}</figure>'
+
