@@ -336,6 +336,10 @@ def test_on_s3_parts_go_to_the_bucket_and_pictures_follow_the_items_publication(
     status, body, content_type = http_get(signed.headers["Location"])
     assert status == 200 and content_type == "image/jpeg" and b"GPS" not in body
 
+    # Publishing needs the picture's alt text in the item's default language.
+    assert api.post(f"/items/{item['id']}/publish").status_code == 422
+    assert api.patch(f"/images/{created['image_id']}",
+                     json={"alt": {item["default_language"]: "A bronze ding"}}).status_code == 200
     assert api.post(f"/items/{item['id']}/publish").status_code == 200
     status, body, content_type = http_get(f"{public_base}/{jpeg_key}")
     assert status == 200 and content_type == "image/jpeg"
