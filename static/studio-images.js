@@ -1,14 +1,14 @@
 // The pictures section of the studio's item and exhibition pages (templates/studio/_images.html):
-// several files dropped or chosen at once, each uploaded through the image API's part protocol
-// (POST a plan, PUT each part and keep its ETag, POST the ETags to complete_url) with its own
-// progress and status, polled until the worker has made the pictures; then the page reloads
-// to show them. Rows reorder by drag (PATCH position); deleting asks first, with the warning
+// several files dropped or chosen at once, each uploaded through the image API's part
+// protocol (POST a plan, PUT each part with studio-parts.js and keep its ETag, POST the ETags
+// to complete_url) with its own progress and status, polled until the worker has made the
+// pictures; then the page reloads to show them. Rows reorder by drag (PATCH position); deleting asks first, with the warning
 // the template wrote when the article places the picture. Plain script, no build step.
 (function () {
   "use strict";
 
   var section = document.getElementById("pictures");
-  if (!section || !window.fetch || !window.XMLHttpRequest) return;
+  if (!section || !window.fetch || !window.motpubParts) return;
 
   var messages = JSON.parse(section.getAttribute("data-messages"));
   var csrf = section.getAttribute("data-csrf");
@@ -18,11 +18,13 @@
   var uploads = section.querySelector("[data-role=uploads]");
   var list = section.querySelector("#picture-list");
   var POLL_MS = 1000;
+  var MAX_ATTEMPTS = 6;
   var TYPES = { heic: "image/heic", heif: "image/heif", tif: "image/tiff", tiff: "image/tiff",
                 avif: "image/avif", webp: "image/webp", png: "image/png", jpg: "image/jpeg",
                 jpeg: "image/jpeg" };
   var pending = 0;    // uploads not yet ready or failed
   var readyOnes = 0;  // uploads of this batch made ready
+  var creating = Promise.resolve();
 
   function t(key, values) {
     return messages[key].replace(/\{(\w+)\}/g, function (whole, name) {
@@ -99,29 +101,43 @@
     return file.type || TYPES[extension] || "application/octet-stream";
   }
 
+  // A part through studio-parts.js (shared with the videos' uploader), tried again after
+  // network trouble or a busy server, up to MAX_ATTEMPTS times.
   function putPart(file, plan, part, onProgress) {
     var start = (part.number - 1) * plan.part_size_bytes;
+    var body = file.slice(start, start + plan.part_size_bytes);
     return new Promise(function (resolve, reject) {
-      var xhr = new XMLHttpRequest();
-      xhr.open("PUT", local(part.url));
-      xhr.upload.onprogress = function (event) { onProgress(event.loaded); };
-      xhr.onload = function () {
-        var etag = xhr.getResponseHeader("ETag");
-        if (xhr.status >= 200 && xhr.status < 300 && etag) resolve(etag);
-        else reject(new Error(etag || xhr.status >= 300 ? xhr.status + " " + xhr.statusText
-                                                         : messages.no_etag));
-      };
-      xhr.onerror = function () { reject(new Error(messages.unreachable)); };
-      xhr.send(file.slice(start, start + plan.part_size_bytes));
+      var attempt = 0;
+      function send() {
+        window.motpubParts.putPart(local(part.url), body, {
+          progress: onProgress,
+          done: resolve,
+          retry: function () {
+            attempt += 1;
+            if (attempt >= MAX_ATTEMPTS) reject(new Error(messages.unreachable));
+            else setTimeout(send, window.motpubParts.backoffMs(attempt));
+          },
+          fail: function (xhr) {
+            reject(new Error(xhr ? xhr.status + " " + xhr.statusText : messages.no_etag));
+          },
+        });
+      }
+      send();
     });
   }
 
   function upload(file) {
     var view = row(file);
     pending += 1;
-    request("POST", section.getAttribute("data-create-url"), {
-      filename: file.name, size_bytes: file.size, content_type: contentType(file),
-    }).then(function (answer) {
+    // Plans are asked for one after another, so that the gallery takes the files in the
+    // order they came (the server numbers each new picture last); parts go in parallel.
+    var created = creating.then(function () {
+      return request("POST", section.getAttribute("data-create-url"), {
+        filename: file.name, size_bytes: file.size, content_type: contentType(file),
+      });
+    });
+    creating = created.catch(function () {});
+    created.then(function (answer) {
       var plan = answer.upload, done = 0, etags = [];
       // Parts one after another: pictures are a part or two; several files go in parallel.
       return plan.parts.reduce(function (previous, part) {

@@ -98,6 +98,10 @@ def test_dropped_pictures_upload_reorder_and_take_alt_text(browser: Browser, ser
         for preview in previews.all():
             expect(preview).to_have_js_property("complete", True)
             assert preview.evaluate("img => img.naturalWidth") > 0
+            # What the studio shows carries no trace of where the photo was taken.
+            served = page.request.get(preview.evaluate("img => img.currentSrc")).body()
+            assert served.startswith(b"\xff\xd8") and b"GPS" not in served
+            assert b"Exif" not in served
         expect(page.locator(f"#picture-{first} .badge.hero")).to_have_text("Hero")
         expect(page.locator(f"#picture-{first} .snippet")).to_have_text(f"![](image:{first})")
 

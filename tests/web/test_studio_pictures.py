@@ -132,7 +132,8 @@ def test_deleting_a_picture_the_article_places_warns_first_naming_the_languages(
 
 
 def test_the_exhibition_page_shows_its_cover(app, client, editor_api):
-    response = editor_api.post("/exhibitions", json={"slug": "bronzes", "title": {"zh": "青铜器", "en": "Bronzes"}})
+    response = editor_api.post("/exhibitions", json={
+        "slug": "bronzes", "title": {"zh": "青铜器", "en": "Bronzes"}})
     assert response.status_code == 201, response.get_json()
     exhibition = response.get_json()
     cover = add_image(app, exhibition_id=exhibition["id"], position=0, alt={"zh": "展厅"})
