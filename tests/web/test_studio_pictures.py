@@ -11,7 +11,8 @@ import re
 import pytest
 
 from tests.factories import Api, add_image, add_user
-from tests.support import csrf_token, login
+from tests.web.test_studio_languages import TEN
+from tests.support import csrf_token, login, make_settings
 
 
 @pytest.fixture
@@ -155,3 +156,27 @@ def test_the_words_read_in_chinese(app, client, editor_api):
     client.set_cookie("motpub_lang", "zh")
     page = client.get(f"/studio/items/{item['id']}").text
     assert "图片" in page and "主图" in page
+
+
+class TestTenLanguages:
+    @pytest.fixture
+    def settings(self, tmp_path, database_url):
+        return make_settings(tmp_path, database_url, languages=TEN)
+
+    def test_the_picker_edits_one_language_beside_the_source(self, app, client, editor_api):
+        item = editor_api.create_item()
+        image = add_image(app, item_id=item["id"], alt={"zh": "鼎", "ar": "قدر"})
+        page = client.get(f"/studio/items/{item['id']}?edit=ar&source=zh").text
+        texts = re.search(r'<form [^>]*class="picture-texts".*?</form>', row(page, image),
+                          re.S).group(0)
+        assert re.findall(r'name="((?:alt|caption)-[\w-]+)"', texts) == ["alt-ar", "caption-ar"]
+        assert f'id="alt-{image}-ar" name="alt-ar" lang="ar" dir="rtl" value="قدر"' in texts
+        assert '<div class="source-text" lang="zh" dir="ltr">鼎</div>' in texts
+
+        saved = client.post(f"/studio/images/{image}", data={
+            "alt-ar": "قدر برونزي", "caption-ar": "", "credit": "", "edit": "ar",
+            "source": "zh", "csrf_token": csrf_token(page)})
+        assert saved.headers["Location"].endswith(
+            f"/studio/items/{item['id']}?edit=ar&source=zh#pictures")
+        assert editor_api.get(f"/images/{image}").get_json()["alt"] == {
+            "zh": "鼎", "ar": "قدر برونزي"}

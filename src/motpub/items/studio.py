@@ -141,11 +141,14 @@ def referencing_languages(bodies: dict[str, str], image_id: int) -> list[str]:
 
 
 def _back_to_owner(image):
-    anchor = "#pictures"
+    """To the picture's item or exhibition page, with the language picker where it was."""
+    picker = {name: request.form[name] for name in ("edit", "source") if request.form.get(name)}
     if image.item_id is not None:
-        return redirect(url_for("items_studio.item", item_id=image.item_id) + anchor)
-    return redirect(url_for("exhibitions_studio.exhibition",
-                            exhibition_id=image.exhibition_id) + anchor)
+        url = url_for("items_studio.item", item_id=image.item_id, **picker)
+    else:
+        url = url_for("exhibitions_studio.exhibition", exhibition_id=image.exhibition_id,
+                      **picker)
+    return redirect(url + "#pictures")
 
 
 @bp.post("/images/<int:image_id>")
