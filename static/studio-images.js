@@ -180,7 +180,6 @@
   }
 
   function uploadAll(files) {
-    readyOnes = 0;
     Array.prototype.forEach.call(files, upload);
   }
 
@@ -203,6 +202,7 @@
   });
 
   // --- order by drag: the row dropped on another takes its place -----------------------------
+  // Only a row's head (preview, name) drags, so that its text fields select as usual.
 
   var dragged = null;
   list.addEventListener("dragstart", function (event) {

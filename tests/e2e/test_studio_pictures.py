@@ -106,7 +106,8 @@ def test_dropped_pictures_upload_reorder_and_take_alt_text(browser: Browser, ser
         expect(page.locator(f"#picture-{first} .snippet")).to_have_text(f"![](image:{first})")
 
         # The PNG dragged onto the JPEG takes its place: it is the hero now.
-        page.locator(f"#picture-{second}").drag_to(page.locator(f"#picture-{first}"))
+        page.locator(f"#picture-{second} .picture-head").drag_to(
+            page.locator(f"#picture-{first}"))
         expect(page.locator("#picture-list .picture").first).to_have_attribute(
             "id", f"picture-{second}")
         expect(page.locator(f"#picture-{second} .badge.hero")).to_have_text("Hero")
