@@ -123,3 +123,28 @@ def test_dropped_pictures_upload_reorder_and_take_alt_text(browser: Browser, ser
         assert images[0]["alt"] == {"zh": "绿釉样本", "en": "A green glaze sample"}
         assert page.evaluate("window.__violations") == []
         assert errors == []
+
+
+def test_refused_and_unreadable_pictures_show_why(browser: Browser, server: Server, worker):
+    with item_in_studio(browser, server, "Bronze ding with a bad file") as (item, page):
+        errors = console_errors(page)
+        files = [{"name": "drawing.svg", "type": "image/svg+xml",
+                  "data": base64.b64encode(b"<svg xmlns='http://www.w3.org/2000/svg'/>").decode()},
+                 {"name": "broken.jpg", "type": "image/jpeg",
+                  "data": base64.b64encode(b"not a picture at all" * 50).decode()}]
+        transfer = page.evaluate_handle(DROP, files)
+        page.locator("[data-role=dropzone]").dispatch_event("drop", {"dataTransfer": transfer})
+
+        uploads = page.locator(".picture-upload")
+        expect(uploads).to_have_count(2)
+        # SVG is refused before any byte is sent; the unreadable file fails on the worker.
+        expect(uploads.nth(0)).to_have_attribute("data-status", "failed")
+        expect(uploads.nth(0).locator(".errors")).to_contain_text("SVG")
+        expect(uploads.nth(1)).to_have_attribute("data-status", "failed",
+                                                 timeout=READY_TIMEOUT_MS)
+        expect(uploads.nth(1).locator("[data-role=status]")).to_have_text("Failed")
+        expect(uploads.nth(1).locator(".errors")).to_contain_text("not a picture we can read")
+        images = server.api("GET", f"/items/{item['id']}/images")["images"]
+        assert [(i["filename"], i["status"]) for i in images] == [("broken.jpg", "failed")]
+        assert page.locator("#picture-list .picture").count() == 0  # no reload: none ready
+        assert [e for e in errors if "422" not in e] == []
