@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from motpub.accounts.access import editor_required
 from motpub.codes.services import codes as code_service
+from motpub.items.models import Item
 from motpub.items.services import items as item_service
 from motpub.media.services import videos as video_service
 from motpub.errors import ServiceError
@@ -120,15 +121,15 @@ def image_context(owner) -> dict:
     """What templates/studio/_images.html needs: the owner's pictures as the API shows them,
     which languages' articles place each one, and the API's URLs."""
     images = image_service.images_of(db(), owner)
-    bodies = getattr(owner, "body", None) or {}
+    is_item = isinstance(owner, Item)
+    bodies = owner.body if is_item else {}  # an exhibition's intro places no picture
     return {
         "images": [image_json(image) for image in images],
         "image_references": {image.id: referencing_languages(bodies, image.id)
                              for image in images},
-        "image_create_url": url_for(
-            "media_images_api.create_item_image", item_id=owner.id)
-        if hasattr(owner, "body") else url_for(
-            "media_images_api.create_exhibition_image", exhibition_id=owner.id),
+        "image_create_url": url_for("media_images_api.create_item_image", item_id=owner.id)
+        if is_item else url_for("media_images_api.create_exhibition_image",
+                                exhibition_id=owner.id),
         "image_url": url_for("media_images_api.get_image", image_id=0).replace("/0", "/{id}", 1),
         "image_form": ButtonForm(),
     }
