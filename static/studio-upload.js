@@ -9,7 +9,7 @@
   "use strict";
 
   var media = window.motpubMedia;
-  if (!media) return;
+  if (!media || !window.motpubParts) return;
   var section = media.section;
 
   var PARALLEL_PARTS = 3;
@@ -187,44 +187,39 @@
     if (Object.keys(up.etags).length === up.plan.parts.length && !up.completing) complete(up);
   }
 
-  // XMLHttpRequest rather than fetch: only it reports upload progress. The body is a slice
-  // of the File, read from disk as it is sent, never the whole file in memory.
+  // The PUT itself is static/studio-parts.js's, shared with the pictures' uploads.
   function sendPart(up, part) {
     var number = part.number;
     var start = (number - 1) * up.plan.part_size_bytes;
-    var xhr = new XMLHttpRequest();
-    up.xhrs[number] = xhr;
     up.inFlight += 1;
     function settle() {
       delete up.xhrs[number];
       up.loaded[number] = 0;
       up.inFlight -= 1;
     }
-    xhr.open("PUT", local(part.url));
-    xhr.upload.onprogress = function (event) { up.loaded[number] = event.loaded; render(up); };
-    xhr.onload = function () {
-      settle();
-      if (xhr.status >= 200 && xhr.status < 300) {
-        var etag = xhr.getResponseHeader("ETag");
-        if (!etag) { fail(up, t("failed", { reason: messages.no_etag })); return; }
-        up.etags[number] = etag;
-        up.doneBytes += partSize(up, number);
-        up.attempts[number] = 0;
-        render(up);
-        pump(up);
-      } else if (xhr.status >= 500 || xhr.status === 408 || xhr.status === 429) {
-        backoff(up, number, function () { up.queue.unshift(part); pump(up); });
-      } else {
-        fail(up, t("failed", { reason: media.errorText(xhr.status, xhr.statusText,
-                                                        xhr.responseText) }));
-      }
-    };
-    xhr.onerror = xhr.ontimeout = function () {
-      settle();
-      backoff(up, number, function () { up.queue.unshift(part); pump(up); });
-    };
-    xhr.onabort = settle;  // cancel() or going offline: they decide what happens next
-    xhr.send(up.file.slice(start, start + partSize(up, number)));
+    up.xhrs[number] = window.motpubParts.putPart(
+      local(part.url), up.file.slice(start, start + partSize(up, number)), {
+        progress: function (loaded) { up.loaded[number] = loaded; render(up); },
+        done: function (etag) {
+          settle();
+          up.etags[number] = etag;
+          up.doneBytes += partSize(up, number);
+          up.attempts[number] = 0;
+          render(up);
+          pump(up);
+        },
+        retry: function () {
+          settle();
+          backoff(up, number, function () { up.queue.unshift(part); pump(up); });
+        },
+        fail: function (xhr) {
+          settle();
+          fail(up, t("failed", { reason: xhr ? media.errorText(xhr.status, xhr.statusText,
+                                                               xhr.responseText)
+                                             : messages.no_etag }));
+        },
+        abort: settle,  // cancel() or going offline: they decide what happens next
+      });
   }
 
   // Try `action` again later: at once when the network is back if it is gone, otherwise
@@ -234,8 +229,7 @@
     if (!navigator.onLine) { up.afterOnline.push(action); say(messages.offline); return; }
     var attempt = up.attempts[key] = (up.attempts[key] || 0) + 1;
     if (attempt >= MAX_ATTEMPTS) { fail(up, messages.gave_up, true); return; }
-    var delay = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, attempt - 1));
-    delay *= 0.5 + Math.random() / 2;
+    var delay = window.motpubParts.backoffMs(attempt, MAX_BACKOFF_MS);
     say(t("retrying", { seconds: Math.ceil(delay / 1000) }));
     up.timers.push(setTimeout(function () {
       if (up.stopped) return;

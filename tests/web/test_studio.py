@@ -277,7 +277,7 @@ def test_item_page_lists_its_videos_for_the_upload_script(client, api):
     assert f'id="video-{created["video_id"]}"' in page and "guide.mp3" in page
     assert 'data-video-url="/api/v1/videos/{id}"' in page
     assert 'data-row-url="/studio/videos/{id}/row"' in page
-    scripts = ["studio-media.js", "studio-videos.js", "studio-upload.js"]
+    scripts = ["studio-media.js", "studio-videos.js", "studio-parts.js", "studio-upload.js"]
     positions = [page.index(f"/static/{name}") for name in scripts]  # the shared one first
     assert positions == sorted(positions) and "/static/player.js" in page
     row = client.get(f"/studio/videos/{created['video_id']}/row")

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from motpub.printing.labels import TEMPLATES
 from motpub.exhibitions.services import exhibitions as exhibition_service
 from motpub.items.services import items as item_service
+from motpub.items.studio import image_context
 from motpub.codes.services.codes import code_url
 from motpub.errors import Invalid, ServiceError
 from motpub.i18n import content_languages
@@ -72,6 +73,7 @@ def _render(form: ExhibitionForm, exhibition, picker: LanguagePicker | None):
         code_url=code_url, picker=picker, sheet_languages=default_sheet_languages(),
         status=translations.status_for(db(), exhibition) if exhibition else {},
         orphans=translations.orphaned_texts(exhibition) if exhibition else [],
+        **(image_context(exhibition) if exhibition else {}),
     ), 422 if form.errors or form.form_errors else 200
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from motpub.accounts.access import editor_required
 from motpub.codes.services import codes as code_service
+from motpub.items.models import Item
 from motpub.items.services import items as item_service
 from motpub.media.services import videos as video_service
 from motpub.errors import ServiceError
-from motpub.i18n import direction, fallback_language, normalize_language
+from motpub.i18n import content_languages, direction, fallback_language, normalize_language
 from motpub.coverage.services import coverage as coverage_service, translations
 from motpub.analytics.services.scans import item_stats
 from motpub.media.api import video_json
+from motpub.media.images_api import image_json
+from motpub.media.services import images as image_service
 from motpub.inputs import parse
 from motpub.web.context import attempt, db, runtime, settings
 from motpub.web.forms import ButtonForm, LanguagePicker, pick_languages, picker_args
@@ -87,6 +92,7 @@ def item(item_id: int):
         codes=requested_page("codes_page", code_service.codes_query(item.id)),
         page_link=page_link, code_url=code_service.code_url,
         videos=[video_json(video) for video in item.videos],
+        **image_context(item),
         video_urls=_video_url_templates(), picker=picker,
         status=translations.status_for(db(), item),
         orphans=translations.orphaned_texts(item),
@@ -109,6 +115,83 @@ def video_row(video_id: int):
     response = make_response(render_template("studio/_video.html", v=video_json(video)))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def image_context(owner) -> dict:
+    """What templates/studio/_images.html needs: the owner's pictures as the API shows them,
+    which languages' articles place each one, and the API's URLs."""
+    images = image_service.images_of(db(), owner)
+    is_item = isinstance(owner, Item)
+    bodies = owner.body if is_item else {}  # an exhibition's intro places no picture
+    return {
+        "images": [image_json(image) for image in images],
+        "image_references": {image.id: referencing_languages(bodies, image.id)
+                             for image in images},
+        "image_create_url": url_for("media_images_api.create_item_image", item_id=owner.id)
+        if is_item else url_for("media_images_api.create_exhibition_image",
+                                exhibition_id=owner.id),
+        "image_url": url_for("media_images_api.get_image", image_id=0).replace("/0", "/{id}", 1),
+        "image_form": ButtonForm(),
+    }
+
+
+def referencing_languages(bodies: dict[str, str], image_id: int) -> list[str]:
+    """The languages whose article places the image (`image:<id>`), in configured order."""
+    pattern = re.compile(rf"\bimage:{image_id}(?!\d)")
+    return [lang for lang in content_languages() if pattern.search(bodies.get(lang) or "")]
+
+
+def _back_to_owner(image):
+    """To the picture's item or exhibition page, with the language picker where it was."""
+    picker = {name: request.form[name] for name in ("edit", "source") if request.form.get(name)}
+    if image.item_id is not None:
+        url = url_for("items_studio.item", item_id=image.item_id, **picker)
+    else:
+        url = url_for("exhibitions_studio.exhibition", exhibition_id=image.exhibition_id,
+                      **picker)
+    return redirect(url + "#pictures")
+
+
+@bp.post("/images/<int:image_id>")
+@editor_required
+def save_image(image_id: int):
+    """The picture's alt text and caption in the languages on the form, and its credit."""
+    image = image_service.get_image(db(), image_id)
+    if not ButtonForm().validate_on_submit():
+        flash(_("The form has expired: reload the page and try again."), "error")
+        return _back_to_owner(image)
+    alt = {key[4:]: value for key, value in request.form.items() if key.startswith("alt-")}
+    caption = {key[8:]: value for key, value in request.form.items()
+               if key.startswith("caption-")}
+    payload = {"alt": alt, "caption": caption, "credit": request.form.get("credit", "")}
+    result = attempt(lambda: image_service.update_image(
+        db(), image, parse(image_service.ImagePatch, payload)))
+    if isinstance(result, ServiceError):
+        flash(result.message, "error")
+    else:
+        flash(_("Picture saved."), "ok")
+    return _back_to_owner(image)
+
+
+@bp.post("/images/<int:image_id>/<any(up, down):direction>")
+@editor_required
+def move_image(image_id: int, direction: str):
+    image = image_service.get_image(db(), image_id)
+    if ButtonForm().validate_on_submit():
+        position = max(0, image.position + (1 if direction == "down" else -1))
+        image_service.update_image(db(), image, image_service.ImagePatch(position=position))
+    return _back_to_owner(image)
+
+
+@bp.post("/images/<int:image_id>/delete")
+@editor_required
+def delete_image(image_id: int):
+    image = image_service.get_image(db(), image_id)
+    back = _back_to_owner(image)
+    if ButtonForm().validate_on_submit():
+        image_service.delete_image(db(), runtime().storage, image)
+        flash(_("Picture deleted."), "ok")
+    return back
 
 
 @bp.post("/items/<int:item_id>/<any(publish, unpublish):action>")
