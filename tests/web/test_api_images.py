@@ -7,6 +7,7 @@ import io
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -400,3 +401,13 @@ def test_a_polyglot_is_served_only_as_the_picture_made_of_it(app, api, client):
             assert response.mimetype == f"image/{fmt}"
             assert response.headers["X-Content-Type-Options"] == "nosniff"
             assert b"<script" not in response.data and b"PK\x03\x04" not in response.data
+
+
+def test_uploads_started_together_get_positions_of_their_own(app, api):
+    item = api.create_item()
+    data = photo(64, 48)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        started = list(pool.map(lambda _n: start(api, f"items/{item['id']}", data), range(4)))
+    assert all(answer.status_code == 201 for answer in started)
+    images = api.get(f"/items/{item['id']}/images").get_json()["images"]
+    assert sorted(image["position"] for image in images) == [0, 1, 2, 3]

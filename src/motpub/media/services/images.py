@@ -105,6 +105,11 @@ def request_image_upload(
     if data.size_bytes > max_bytes:
         raise Invalid(f"the file is {data.size_bytes} bytes; the limit for a picture is "
                       f"{max_bytes}", field="size_bytes")
+    # Writing the owner first takes its row lock (PostgreSQL) or the database's write lock
+    # (SQLite), so uploads started at the same moment count each other and get positions
+    # of their own.
+    owner.touch()
+    session.flush()
     image = Image(filename=data.filename, content_type=data.content_type,
                   size_bytes=data.size_bytes, source_key="", part_size_bytes=0,
                   position=len(images_of(session, owner)), status=ImageStatus.UPLOADING)
