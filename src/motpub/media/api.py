@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-import hashlib
-import hmac
 import tempfile
-import time
 from pathlib import Path
 
 from flask import Response, jsonify, request, url_for
@@ -11,13 +8,12 @@ from flask import Response, jsonify, request, url_for
 from motpub.media.models.video import AudioTrack, Video
 from motpub.media.services import (
     audio_tracks as audio_track_service, captions as caption_service, videos as video_service)
-from motpub.errors import Invalid, NotFound, Unauthorized
+from motpub.errors import Invalid, NotFound
 from motpub.items.services.items import get_item
 from motpub.media.services.messages import messages
 from motpub.i18n import own_name
-from motpub.storage import StorageError, StorageUnavailable
 from motpub.accounts.access import can_edit, requires
-from motpub.media import representations as out
+from motpub.media import parts, representations as out
 from motpub.web.audiences import api_blueprint
 from motpub.web.guards import json_body
 from motpub.inputs import parse
@@ -25,8 +21,6 @@ from motpub.web.context import db, runtime, settings
 from motpub.media.public import media_url_for
 
 bp = api_blueprint("media_api", __name__)
-
-PART_URL_EXPIRES_S = 24 * 3600
 
 
 def video_json(video: Video) -> dict:
@@ -67,16 +61,11 @@ def audio_track_json(track: AudioTrack) -> dict:
     ).model_dump()
 
 
-def _signature(video: Video, number: int, expires: int) -> str:
-    message = f"{video.id}:{video.upload_id}:{number}:{expires}".encode()
-    return hmac.new(settings().secret_key.encode(), message, hashlib.sha256).hexdigest()
-
-
 def app_part_url(video: Video, number: int) -> str:
     """A presigned URL of our own, for storage that cannot take parts directly (files)."""
-    expires = int(time.time()) + PART_URL_EXPIRES_S
+    expires = parts.expiry()
     path = url_for("media_api.put_part", video_id=video.id, number=number, expires=expires,
-                   signature=_signature(video, number, expires))
+                   signature=parts.signature("", video, number, expires))
     return settings().public_url + path
 
 
@@ -115,42 +104,14 @@ def list_videos(item_id: int):
 @bp.put("/videos/<int:video_id>/parts/<int:number>")
 def put_part(video_id: int, number: int):
     """The file backend's part endpoint: authorised by the signature in its URL."""
-    video = db().get(Video, video_id)
-    expires = request.args.get("expires", type=int) or 0
-    given = request.args.get("signature", "")
-    if video is None or video.upload_id is None:
-        raise NotFound(f"no upload in progress for video {video_id}")
-    if expires < time.time() or not hmac.compare_digest(given,
-                                                        _signature(video, number, expires)):
-        raise Unauthorized("the part URL is invalid or has expired; ask for a new one")
-    # The body streams to disk; it is never held whole in memory. One byte over the part
-    # size: behind gunicorn (wsgi.input_terminated) the stream raises 413 on any read past
-    # this limit, and write_part reads one byte more to tell a full part from an oversized one.
-    request.max_content_length = video.part_size_bytes + 1
-    try:
-        part = runtime().storage.write_part(video.source_key, video.upload_id, number,
-                                            request.stream, max_bytes=video.part_size_bytes)
-    except StorageUnavailable:
-        raise  # the server's disk: 507 or 503 (web.errors), never the editor's part
-    except StorageError as error:
-        raise Invalid(str(error)) from None
-    response = Response(status=200)
-    response.headers["ETag"] = part.etag
-    # Browsers may only read the ETag of a cross-origin response when it is exposed.
-    response.headers["Access-Control-Expose-Headers"] = "ETag"
-    return response
+    return parts.receive_part("", db().get(Video, video_id), f"video {video_id}",
+                              number)
 
 
 @bp.get("/videos/<int:video_id>/parts")
 @requires(can_edit)
 def list_parts(video_id: int):
-    video = video_service.get_video(db(), video_id)
-    if video.upload_id is None:
-        return jsonify({"parts": []})
-    parts = runtime().storage.list_parts(video.source_key, video.upload_id)
-    return jsonify(out.PartList(parts=[
-        {"number": p.number, "etag": p.etag, "size_bytes": p.size_bytes} for p in parts
-    ]).model_dump())
+    return parts.received_parts(video_service.get_video(db(), video_id))
 
 
 @bp.post("/videos/<int:video_id>/complete")

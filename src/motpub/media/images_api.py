@@ -3,32 +3,25 @@ credit, order and deletion."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
 from collections.abc import Callable
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, jsonify, url_for
 
 from motpub.accounts.access import can_edit, requires
-from motpub.errors import Invalid, NotFound, Unauthorized
 from motpub.exhibitions.services.exhibitions import get_exhibition
 from motpub.inputs import parse
 from motpub.items.services.items import get_item
-from motpub.media import representations as out
+from motpub.media import parts, representations as out
 from motpub.media.models.image import Image
 from motpub.media.public import media_url_for
 from motpub.media.services import images as image_service
 from motpub.media.services.messages import messages
 from motpub.media.services.uploads import CompletedUpload, UploadPlan
-from motpub.storage import StorageError, StorageUnavailable
 from motpub.web.audiences import api_blueprint
 from motpub.web.context import db, runtime, settings
 from motpub.web.guards import json_body
 
 bp = api_blueprint("media_images_api", __name__)
-
-PART_URL_EXPIRES_S = 24 * 3600
 
 
 def _url_for(image: Image) -> Callable[[str], str]:
@@ -57,16 +50,11 @@ def _image(image: Image) -> out.Image:
         error=messages(image.error_code, image.error_args) if image.error_code else None)
 
 
-def _signature(image: Image, number: int, expires: int) -> str:
-    message = f"image:{image.id}:{image.upload_id}:{number}:{expires}".encode()
-    return hmac.new(settings().secret_key.encode(), message, hashlib.sha256).hexdigest()
-
-
 def app_part_url(image: Image, number: int) -> str:
     """A presigned URL of our own, for storage that cannot take parts directly (files)."""
-    expires = int(time.time()) + PART_URL_EXPIRES_S
+    expires = parts.expiry()
     path = url_for("media_images_api.put_part", image_id=image.id, number=number,
-                   expires=expires, signature=_signature(image, number, expires))
+                   expires=expires, signature=parts.signature("image:", image, number, expires))
     return settings().public_url + path
 
 
@@ -121,38 +109,14 @@ def list_exhibition_images(exhibition_id: int):
 @bp.put("/images/<int:image_id>/parts/<int:number>")
 def put_part(image_id: int, number: int):
     """The file backend's part endpoint: authorised by the signature in its URL."""
-    image = db().get(Image, image_id)
-    expires = request.args.get("expires", type=int) or 0
-    given = request.args.get("signature", "")
-    if image is None or image.upload_id is None:
-        raise NotFound(f"no upload in progress for image {image_id}")
-    if expires < time.time() or not hmac.compare_digest(given,
-                                                        _signature(image, number, expires)):
-        raise Unauthorized("the part URL is invalid or has expired; ask for a new one")
-    request.max_content_length = image.part_size_bytes + 1  # as for videos' parts
-    try:
-        part = runtime().storage.write_part(image.source_key, image.upload_id, number,
-                                            request.stream, max_bytes=image.part_size_bytes)
-    except StorageUnavailable:
-        raise
-    except StorageError as error:
-        raise Invalid(str(error)) from None
-    response = Response(status=200)
-    response.headers["ETag"] = part.etag
-    response.headers["Access-Control-Expose-Headers"] = "ETag"
-    return response
+    return parts.receive_part("image:", db().get(Image, image_id), f"image {image_id}",
+                              number)
 
 
 @bp.get("/images/<int:image_id>/parts")
 @requires(can_edit)
 def list_parts(image_id: int):
-    image = image_service.get_image(db(), image_id)
-    if image.upload_id is None:
-        return jsonify({"parts": []})
-    parts = runtime().storage.list_parts(image.source_key, image.upload_id)
-    return jsonify(out.PartList(parts=[
-        out.ReceivedPart(number=p.number, etag=p.etag, size_bytes=p.size_bytes) for p in parts
-    ]).model_dump())
+    return parts.received_parts(image_service.get_image(db(), image_id))
 
 
 @bp.post("/images/<int:image_id>/complete")
