@@ -130,9 +130,21 @@ def measure(browser, url: str) -> dict:
         context.close()
 
 
+def shoot(browser, url: str, path: Path) -> None:
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="networkidle")
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        context.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--screenshot", type=Path,
+                        help="also save a phone-size screenshot of the page (unthrottled) here")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -151,6 +163,8 @@ def main() -> int:
             try:
                 measure(browser, url)  # warms the server's page cache, not the browser's
                 runs = [measure(browser, url) for _ in range(args.runs)]
+                if args.screenshot:
+                    shoot(browser, url, args.screenshot)
             finally:
                 browser.close()
 
