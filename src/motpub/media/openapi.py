@@ -35,6 +35,32 @@ def _image_owner_paths(owner: str, parameter: dict) -> dict:
     }
 
 
+
+def _part_paths(kind: str, id_parameter: dict) -> dict:
+    """The part routes of a resumable upload (media.parts), the same for videos and images."""
+    return {
+        f"/{kind}s/{{{kind}_id}}/parts": {
+            "get": {"summary": "Parts received so far, to resume an upload",
+                    "parameters": [id_parameter],
+                    "responses": {**ok("parts", ref("PartList")), **errors(401, 403, 404)}},
+        },
+        f"/{kind}s/{{{kind}_id}}/parts/{{number}}": {
+            "put": {"summary": "Upload one part (file storage); authorised by the signed URL",
+                    "security": [],
+                    "parameters": [id_parameter,
+                                   {"name": "number", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}},
+                                   {"name": "expires", "in": "query", "required": True,
+                                    "schema": {"type": "integer"}},
+                                   {"name": "signature", "in": "query", "required": True,
+                                    "schema": {"type": "string"}}],
+                    "requestBody": {"required": True, "content": {
+                        "application/octet-stream": {}}},
+                    "responses": {"200": {"description": "stored; the ETag header names it"},
+                                  **errors(401, 404, 413, 422, 503, 507)}},
+        },
+    }
+
 def image_paths() -> dict:
     return {
         "/items/{item_id}/images": _image_owner_paths("item", _ITEM_ID),
@@ -51,26 +77,7 @@ def image_paths() -> dict:
                        "responses": {"204": {"description": "deleted"},
                                      **errors(401, 403, 404)}},
         },
-        "/images/{image_id}/parts": {
-            "get": {"summary": "Parts received so far, to resume an upload",
-                    "parameters": [_IMAGE_ID],
-                    "responses": {**ok("parts", ref("PartList")), **errors(401, 403, 404)}},
-        },
-        "/images/{image_id}/parts/{number}": {
-            "put": {"summary": "Upload one part (file storage); authorised by the signed URL",
-                    "security": [],
-                    "parameters": [_IMAGE_ID,
-                                   {"name": "number", "in": "path", "required": True,
-                                    "schema": {"type": "integer"}},
-                                   {"name": "expires", "in": "query", "required": True,
-                                    "schema": {"type": "integer"}},
-                                   {"name": "signature", "in": "query", "required": True,
-                                    "schema": {"type": "string"}}],
-                    "requestBody": {"required": True, "content": {
-                        "application/octet-stream": {}}},
-                    "responses": {"200": {"description": "stored; the ETag header names it"},
-                                  **errors(401, 404, 413, 422, 503, 507)}},
-        },
+        **_part_paths("image", _IMAGE_ID),
         "/images/{image_id}/complete": {
             "post": {"summary": "Assemble the parts and queue the image's processing",
                      "parameters": [_IMAGE_ID],
@@ -101,26 +108,7 @@ def paths() -> dict:
                        "responses": {"204": {"description": "deleted"},
                                      **errors(401, 403, 404)}},
         },
-        "/videos/{video_id}/parts": {
-            "get": {"summary": "Parts received so far, to resume an upload",
-                    "parameters": [_VIDEO_ID],
-                    "responses": {**ok("parts", ref("PartList")), **errors(401, 403, 404)}},
-        },
-        "/videos/{video_id}/parts/{number}": {
-            "put": {"summary": "Upload one part (file storage); authorised by the signed URL",
-                    "security": [],
-                    "parameters": [_VIDEO_ID,
-                                   {"name": "number", "in": "path", "required": True,
-                                    "schema": {"type": "integer"}},
-                                   {"name": "expires", "in": "query", "required": True,
-                                    "schema": {"type": "integer"}},
-                                   {"name": "signature", "in": "query", "required": True,
-                                    "schema": {"type": "string"}}],
-                    "requestBody": {"required": True, "content": {
-                        "application/octet-stream": {}}},
-                    "responses": {"200": {"description": "stored; the ETag header names it"},
-                                  **errors(401, 404, 413, 422, 503, 507)}},
-        },
+        **_part_paths("video", _VIDEO_ID),
         "/videos/{video_id}/complete": {
             "post": {"summary": "Assemble the parts and queue the transcode",
                      "parameters": [_VIDEO_ID],

@@ -21,7 +21,7 @@ from motpub.media.models.image import Image, ImageStatus
 from motpub.media.models.image_job import ImageJob
 from motpub.media.models.transcode_job import ACTIVE_JOB_STATUSES
 from motpub.media.services.uploads import (
-    CompletedUpload, UploadPlan, assemble_parts, start_multipart)
+    CompletedUpload, FileToUpload, UploadPlan, assemble_parts, start_multipart)
 from motpub.orm import utcnow
 from motpub.storage import Storage
 
@@ -32,25 +32,16 @@ SVG_TYPES = {"image/svg+xml", "image/svg"}
 _TYPE_ENUM: list[JsonValue] = [value for value in sorted(IMAGE_TYPES)]
 
 
-class ImageUploadRequest(Input):
+class ImageUploadRequest(FileToUpload):
     """The picture about to be uploaded."""
 
     model_config = ConfigDict(extra="ignore")
-    filename: StrictStr = Field(min_length=1, max_length=255,
-                                json_schema_extra={"pattern": r"\S"})
     size_bytes: StrictInt = Field(gt=0, description="at most MOTPUB_MAX_IMAGE_BYTES")
     content_type: StrictStr = Field(
         json_schema_extra={"enum": _TYPE_ENUM},
         description="a picture type; parameters after `;` and letter case are ignored. The "
                     "file's own bytes decide what it is: one that is not a picture is refused "
                     "when processed")
-
-    @field_validator("filename")
-    @classmethod
-    def _named(cls, value: str) -> str:
-        if not value.strip():
-            raise refusal("filename must be a non-empty string of at most 255 characters")
-        return value.strip()
 
     @field_validator("content_type")
     @classmethod

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from pydantic import ConfigDict, Field, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from motpub.errors import Invalid
-from motpub.inputs import Input
+from motpub.inputs import Input, refusal
 from motpub.storage import Storage, StorageError, StorageUnavailable
 
 # The smallest part size the API hands out: above the storage's MIN_PART_BYTES, with room.
@@ -37,6 +37,22 @@ class Upload(Protocol):
 class UploadPlan:
     part_size_bytes: int
     parts: list[tuple[int, str]]  # (number, url)
+
+
+class FileToUpload(Input):
+    """What every upload request names first: the file's name (a video's, a picture's)."""
+
+    # Unknown keys were always ignored in uploads.
+    model_config = ConfigDict(extra="ignore")
+    filename: StrictStr = Field(min_length=1, max_length=255,
+                                json_schema_extra={"pattern": r"\S"})
+
+    @field_validator("filename")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise refusal("filename must be a non-empty string of at most 255 characters")
+        return value.strip()
 
 
 class UploadedPart(Input):

@@ -15,12 +15,12 @@ from motpub.items.models import Item
 from motpub.media.models.image import Image, ImageStatus
 from motpub.media.models.video import MediaKind, Video, VideoStatus
 from motpub.errors import Conflict, Invalid, NotFound
-from motpub.inputs import Input, Language, refusal
+from motpub.inputs import Language, refusal
 from motpub.database import after_commit
 from motpub.media.services.uploads import (  # the video API's names, as they were
     MAX_PARTS as MAX_PARTS, UPLOAD_PART_BYTES as UPLOAD_PART_BYTES,
     CompletedUpload as CompletedUpload, UploadedPart as UploadedPart, UploadPlan as UploadPlan,
-    assemble_parts, start_multipart)
+    FileToUpload, assemble_parts, start_multipart)
 from motpub.storage import Storage
 
 AUDIO_TYPES = {"audio/mpeg", "audio/mp3", "audio/mp4", "audio/x-m4a", "audio/m4a", "audio/aac",
@@ -29,26 +29,17 @@ VIDEO_TYPES = {"video/mp4", "video/quicktime", "video/x-matroska", "video/webm",
                "video/x-msvideo", "video/mpeg", "video/mp2t", "video/3gpp", "video/x-m4v"}
 
 
-class UploadRequest(Input):
+class UploadRequest(FileToUpload):
     """The file about to be uploaded, or to replace a video's file."""
 
     # Unknown keys were always ignored here; the studio sends `language` on a replacement too.
     model_config = ConfigDict(extra="ignore")
     language: Language | None = Field(
         default=None, description="the language spoken, or null for any (a new video only)")
-    filename: StrictStr = Field(min_length=1, max_length=255,
-                                json_schema_extra={"pattern": r"\S"})
     size_bytes: StrictInt = Field(gt=0, description="at most MOTPUB_MAX_UPLOAD_BYTES")
     content_type: StrictStr = Field(
         json_schema_extra={"enum": sorted(VIDEO_TYPES | AUDIO_TYPES)},
         description="a video or audio type; parameters after `;` and letter case are ignored")
-
-    @field_validator("filename")
-    @classmethod
-    def _named(cls, value: str) -> str:
-        if not value.strip():
-            raise refusal("filename must be a non-empty string of at most 255 characters")
-        return value.strip()
 
     @field_validator("content_type")
     @classmethod
